@@ -1,0 +1,85 @@
+package io.deepslim.backend;
+
+import io.deepslim.tensor.Tensor;
+
+/**
+ * The primitive set every device implements. Everything differentiable (ops, autograd, layers)
+ * is written on top of these, so a new device is one class implementing this interface.
+ *
+ * <p>Conventions: float32 tensors in NCHW layout; inputs contiguous unless a method says
+ * otherwise; outputs are allocated by the caller with the right shape and are written fully.
+ */
+public interface Backend {
+    /** A short human-readable name ("cpu/openblas", "cpu/java", "cuda:0"). */
+    String name();
+
+    /** Copies {@code src} (any strides) into contiguous {@code dst} of the same shape. */
+    void copy(Tensor src, Tensor dst);
+
+    /** Sets every element of contiguous {@code dst} to {@code v}. */
+    void fill(Tensor dst, float v);
+
+    /** {@code out = op(a)} elementwise; {@code alpha} is the op's scalar parameter where it has one. */
+    void unary(UnaryOp op, Tensor a, float alpha, Tensor out);
+
+    /** {@code out = op(a, b)} with NumPy broadcasting of a and b to out's shape; a and b may be strided. */
+    void binary(BinaryOp op, Tensor a, Tensor b, Tensor out);
+
+    /** {@code y += alpha * x}, same shape, both contiguous (gradient accumulation, optimizer updates). */
+    void axpy(float alpha, Tensor x, Tensor y);
+
+    /** Reduces dimension {@code dim} of contiguous {@code a} into {@code out} (that dim of size 1). */
+    void reduce(ReduceOp op, Tensor a, int dim, Tensor out);
+
+    /** Index of the maximum along the last dimension: a is (M, N), out is (M) holding indices as floats. */
+    void argmaxLastDim(Tensor a, Tensor out);
+
+    /** {@code C = alpha * op(A) * op(B) + beta * C}; 2-D, or 3-D batched with equal batch sizes. */
+    void gemm(boolean transA, boolean transB, float alpha, Tensor a, Tensor b, float beta, Tensor c);
+
+    /** y (N,Cout,Ho,Wo) = conv(x (N,Cin,H,W), w (Cout,Cin/g,kh,kw)) + bias (Cout, nullable). */
+    void conv2dForward(Tensor x, Tensor w, Tensor bias, ConvParams p, Tensor y);
+
+    /** dx = gradient of conv2d with respect to its input. */
+    void conv2dBackwardData(Tensor dy, Tensor w, ConvParams p, Tensor dx);
+
+    /** dw = gradient of conv2d with respect to its weight (overwritten, not accumulated). */
+    void conv2dBackwardFilter(Tensor x, Tensor dy, ConvParams p, Tensor dw);
+
+    /** Max pooling; {@code argmax} (same shape as y) receives the flat input index (within the plane) of each max. */
+    void maxPool2dForward(Tensor x, PoolParams p, Tensor y, Tensor argmax);
+
+    /** Scatters dy into dx (zeroed first) at the recorded argmax positions. */
+    void maxPool2dBackward(Tensor dy, Tensor argmax, Tensor dx);
+
+    /** Average pooling (padding counted in the divisor, as PyTorch's default count_include_pad=True). */
+    void avgPool2dForward(Tensor x, PoolParams p, Tensor y);
+
+    void avgPool2dBackward(Tensor dy, PoolParams p, Tensor dx);
+
+    /** Adaptive average pooling to y's spatial size, PyTorch's window rule (floor start, ceil end). */
+    void adaptiveAvgPool2dForward(Tensor x, Tensor y);
+
+    void adaptiveAvgPool2dBackward(Tensor dy, Tensor dx);
+
+    /**
+     * Batch normalization over (N,H,W) per channel. In training, uses batch statistics, writes
+     * saveMean / saveInvStd (C) and updates running stats with {@code momentum} (unbiased variance);
+     * in evaluation, uses the running stats and leaves the save tensors untouched.
+     */
+    void batchNormForward(Tensor x, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar,
+                          boolean training, float momentum, float eps, Tensor y, Tensor saveMean, Tensor saveInvStd);
+
+    /** Training-mode batch-norm backward: writes dx, dgamma, dbeta. */
+    void batchNormBackward(Tensor x, Tensor dy, Tensor gamma, Tensor saveMean, Tensor saveInvStd,
+                           Tensor dx, Tensor dgamma, Tensor dbeta);
+
+    /** Softmax (or log-softmax) over the last dimension. */
+    void softmax(Tensor x, boolean log, Tensor y);
+
+    /** Backward of {@link #softmax} given its output y. */
+    void softmaxBackward(Tensor y, Tensor dy, boolean log, Tensor dx);
+
+    /** Fills out with 1/(1-p) where a seeded uniform draw is ≥ p, else 0 (inverted dropout mask). */
+    void dropoutMask(Tensor out, float p, long seed);
+}

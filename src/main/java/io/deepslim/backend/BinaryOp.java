@@ -1,0 +1,10 @@
+package io.deepslim.backend;
+
+/** Elementwise two-input operations with broadcasting. */
+public enum BinaryOp {
+    ADD, SUB, MUL, DIV, MAX, MIN,
+    /** 1 where a > b else 0. */
+    GT,
+    /** 1 where a == b else 0. */
+    EQ
+}

@@ -1,0 +1,4 @@
+package io.deepslim.backend;
+
+/** Reductions along one dimension. */
+public enum ReduceOp { SUM, MEAN, MAX }
