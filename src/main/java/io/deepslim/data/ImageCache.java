@@ -1,0 +1,226 @@
+package io.deepslim.data;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.MappedByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+/**
+ * A preprocessed copy of a sample list: every image resized (area/bilinear, no augmentation) to S×S and
+ * stored as uint8 CHW, back to back in one memory-mapped file, with a JSON sidecar ({@code <file>.json})
+ * holding labels, generators, paths, the image size, and a fingerprint of the source list (paths, labels,
+ * sizes and modification times). Both files are written to temporaries and renamed, so a crash never
+ * leaves a cache that looks valid. Bad files are left out and listed in the sidecar.
+ */
+public final class ImageCache implements ImageSource, AutoCloseable {
+    static final String FORMAT = "deepslim-image-cache-v1";
+    private static final long CHUNK_BYTES = 1L << 30; // one mapping ≤ 1 GiB (a MappedByteBuffer is int-indexed)
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final int size;
+    private final int[] labels;
+    private final String[] generators;
+    private final String[] paths;
+    private final MappedByteBuffer[] chunks;
+    private final int perChunk;
+
+    private ImageCache(int size, int[] labels, String[] generators, String[] paths, MappedByteBuffer[] chunks, int perChunk) {
+        this.size = size;
+        this.labels = labels;
+        this.generators = generators;
+        this.paths = paths;
+        this.chunks = chunks;
+        this.perChunk = perChunk;
+    }
+
+    /** Opens the cache at {@code file} if its fingerprint matches {@code samples} at {@code size}, else builds it. */
+    public static ImageCache openOrBuild(Path file, List<Sample> samples, int size, ImageDecoder decoder,
+                                         int workers, SkipLog skips, boolean strict) throws IOException {
+        Optional<ImageCache> c = open(file, samples, size);
+        if (c.isPresent()) return c.get();
+        build(file, samples, size, decoder, workers, skips, strict);
+        return open(file, samples, size).orElseThrow(() -> new IOException("cache " + file + " unreadable right after writing it"));
+    }
+
+    /** The cache at {@code file}, if present, complete, and made from exactly {@code samples} at {@code size}. */
+    public static Optional<ImageCache> open(Path file, List<Sample> samples, int size) throws IOException {
+        Path index = sidecar(file);
+        if (!Files.isRegularFile(index) || !Files.isRegularFile(file)) return Optional.empty();
+        Map<?, ?> m;
+        try {
+            m = JSON.readValue(index.toFile(), Map.class);
+        } catch (IOException e) {
+            return Optional.empty(); // unreadable index: rebuild
+        }
+        if (!FORMAT.equals(m.get("format")) || !fingerprint(samples, size).equals(m.get("fingerprint"))
+                || ((Number) m.get("size")).intValue() != size) {
+            return Optional.empty();
+        }
+        List<?> lab = (List<?>) m.get("labels"), gen = (List<?>) m.get("generators"), pth = (List<?>) m.get("paths");
+        int n = lab.size();
+        long per = 3L * size * size;
+        if (Files.size(file) != n * per) return Optional.empty();
+        int[] labels = new int[n];
+        String[] gens = new String[n], paths = new String[n];
+        for (int i = 0; i < n; i++) {
+            labels[i] = ((Number) lab.get(i)).intValue();
+            gens[i] = (String) gen.get(i);
+            paths[i] = (String) pth.get(i);
+        }
+        int perChunk = (int) Math.max(1, CHUNK_BYTES / per);
+        int nChunks = (n + perChunk - 1) / perChunk;
+        MappedByteBuffer[] chunks = new MappedByteBuffer[nChunks];
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            for (int c = 0; c < nChunks; c++) {
+                long from = c * perChunk * per, len = Math.min(n - (long) c * perChunk, perChunk) * per;
+                chunks[c] = ch.map(FileChannel.MapMode.READ_ONLY, from, len); // stays valid after the channel closes
+            }
+        }
+        return Optional.of(new ImageCache(size, labels, gens, paths, chunks, perChunk));
+    }
+
+    /** Decodes and resizes {@code samples} with {@code workers} threads and writes the cache atomically. */
+    public static void build(Path file, List<Sample> samples, int size, ImageDecoder decoder, int workers,
+                             SkipLog skips, boolean strict) throws IOException {
+        Path dir = file.toAbsolutePath().getParent();
+        Files.createDirectories(dir);
+        Path tmpData = Files.createTempFile(dir, file.getFileName().toString(), ".tmp");
+        List<Integer> kept = new ArrayList<>();
+        Map<String, String> bad = new LinkedHashMap<>();
+        ExecutorService pool = Executors.newFixedThreadPool(workers);
+        try (FileChannel out = FileChannel.open(tmpData, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+            int chunk = 64 * workers; // bounded memory: decode a window, write it in order, move on
+            for (int from = 0; from < samples.size(); from += chunk) {
+                int to = Math.min(samples.size(), from + chunk);
+                List<Future<byte[]>> fs = new ArrayList<>();
+                for (int i = from; i < to; i++) {
+                    Sample s = samples.get(i);
+                    fs.add(pool.submit(() -> toBytes(Resize.resize(decoder.decode(s.path()), size, size))));
+                }
+                for (int i = from; i < to; i++) {
+                    try {
+                        out.write(ByteBuffer.wrap(fs.get(i - from).get()));
+                        kept.add(i);
+                    } catch (ExecutionException e) {
+                        String where = samples.get(i).path().toString(), why = String.valueOf(e.getCause().getMessage());
+                        if (strict) throw new IllegalStateException("strict mode: bad image " + why, e.getCause());
+                        skips.skip(where, why);
+                        bad.put(where, why);
+                    }
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while building cache " + file, e);
+        } finally {
+            pool.shutdownNow();
+        }
+        Map<String, Object> idx = new LinkedHashMap<>();
+        idx.put("format", FORMAT);
+        idx.put("size", size);
+        idx.put("layout", "uint8 CHW, " + size + "x" + size + ", images back to back");
+        idx.put("resize", "area averaging when shrinking, bilinear when enlarging");
+        idx.put("fingerprint", fingerprint(samples, size));
+        idx.put("count", kept.size());
+        idx.put("labels", kept.stream().map(i -> samples.get(i).label()).toList());
+        idx.put("generators", kept.stream().map(i -> samples.get(i).generator()).toList());
+        idx.put("paths", kept.stream().map(i -> samples.get(i).path().toString()).toList());
+        idx.put("skipped", bad);
+        Path tmpIdx = Files.createTempFile(dir, file.getFileName().toString(), ".json.tmp");
+        JSON.writerWithDefaultPrettyPrinter().writeValue(tmpIdx.toFile(), idx);
+        // the index goes first and comes back last: a crash in between leaves no index, hence no cache
+        Files.deleteIfExists(sidecar(file));
+        move(tmpData, file);
+        move(tmpIdx, sidecar(file));
+    }
+
+    private static void move(Path from, Path to) throws IOException {
+        try {
+            Files.move(from, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (AtomicMoveNotSupportedException e) {
+            Files.move(from, to, StandardCopyOption.REPLACE_EXISTING);
+        }
+    }
+
+    /** The sidecar index of a cache file. */
+    public static Path sidecar(Path file) { return file.resolveSibling(file.getFileName() + ".json"); }
+
+    /** SHA-256 over the size and every sample's path, label, generator, byte size and modification time. */
+    public static String fingerprint(List<Sample> samples, int size) {
+        try {
+            MessageDigest md = MessageDigest.getInstance("SHA-256");
+            md.update((FORMAT + "|" + size + "\n").getBytes(StandardCharsets.UTF_8));
+            for (Sample s : samples) {
+                long len = -1, mtime = -1;
+                try {
+                    len = Files.size(s.path());
+                    mtime = Files.getLastModifiedTime(s.path()).toMillis();
+                } catch (IOException ignored) {
+                    // a missing file still gets a stable entry; the build will report it as bad
+                }
+                md.update((s.path() + "|" + s.label() + "|" + s.generator() + "|" + len + "|" + mtime + "\n").getBytes(StandardCharsets.UTF_8));
+            }
+            return HexFormat.of().formatHex(md.digest());
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static byte[] toBytes(RgbImage img) {
+        byte[] b = new byte[img.data.length];
+        for (int i = 0; i < b.length; i++) b[i] = (byte) RgbImage.to8(img.data[i]);
+        return b;
+    }
+
+    /** Side of the stored images. */
+    public int imageSize() { return size; }
+
+    @Override public int size() { return labels.length; }
+
+    @Override public int label(int i) { return labels[i]; }
+
+    @Override public String generator(int i) { return generators[i]; }
+
+    @Override public String describe(int i) { return paths[i]; }
+
+    /** Raw uint8 CHW bytes of image {@code i}. */
+    public byte[] bytes(int i) {
+        int per = 3 * size * size;
+        byte[] b = new byte[per];
+        chunks[i / perChunk].get((i % perChunk) * per, b); // absolute get: safe from many threads
+        return b;
+    }
+
+    @Override public RgbImage image(int i) {
+        byte[] b = bytes(i);
+        float[] f = new float[b.length];
+        for (int k = 0; k < b.length; k++) f[k] = (b[k] & 0xFF) * (1f / 255);
+        return new RgbImage(size, size, f);
+    }
+
+    /** Drops the mappings (the OS frees them when they are garbage-collected). */
+    @Override public void close() {
+        java.util.Arrays.fill(chunks, null);
+    }
+
+}
