@@ -40,22 +40,28 @@ def write_safetensors(path, tensors, metadata):
     blobs, offset = [], 0
     for name, t in tensors.items():
         t = t.detach().cpu().contiguous()
-        if t.dtype in (torch.float32, torch.float64):
-            dtype, data = "F32", t.to(torch.float32).numpy().astype("<f4").tobytes()
-        elif t.dtype == torch.int64:
-            dtype, data = "I64", t.numpy().astype("<i8").tobytes()
+        if t.dtype in (torch.float32, torch.float64) and name not in RAW_DTYPES:
+            t = t.to(torch.float32)                     # references are computed in float64, stored as F32
+        if t.dtype == torch.bfloat16:                   # numpy has no bfloat16: write its bit pattern
+            data = t.view(torch.int16).numpy().astype("<i2").tobytes()
         else:
-            raise ValueError(f"{name}: unsupported dtype {t.dtype}")
+            data = t.numpy().astype(t.numpy().dtype.newbyteorder("<")).tobytes()
+        dtype = ST_DTYPES[t.dtype]
         header[name] = {"dtype": dtype, "shape": list(t.shape), "data_offsets": [offset, offset + len(data)]}
         blobs.append(data)
         offset += len(data)
-    raw = json.dumps(header, separators=(",", ":")).encode("utf-8")
+    raw = json.dumps(header, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
     raw += b" " * ((8 - len(raw) % 8) % 8)
     with open(path, "wb") as f:
         f.write(struct.pack("<Q", len(raw)))
         f.write(raw)
         for b in blobs:
             f.write(b)
+
+
+ST_DTYPES = {torch.float64: "F64", torch.float32: "F32", torch.float16: "F16", torch.bfloat16: "BF16",
+             torch.int64: "I64", torch.int32: "I32", torch.int8: "I8", torch.uint8: "U8", torch.bool: "BOOL"}
+RAW_DTYPES = set()   # tensor names written in their own float dtype (the format-check file only)
 
 
 def seed(name):
@@ -381,6 +387,27 @@ def optimizer_cases():
                     "weight_decay": "0.01"})
 
 
+def format_case():
+    """Known values in every dtype the Java reader supports (checks the reader, not an op)."""
+    common = [0.0, 1.0, -2.5, 0.375, 1024.0, -2.0 ** -7]          # exact in every float dtype
+    tensors = {
+        "f32": torch.tensor(common, dtype=torch.float32).reshape(2, 3),
+        "f64": torch.tensor(common, dtype=torch.float64),
+        "f16": torch.tensor(common, dtype=torch.float16),
+        "bf16": torch.tensor(common, dtype=torch.bfloat16),
+        "f16_special": torch.tensor([2.0 ** -24, 65504.0, float("inf"), -0.0], dtype=torch.float16),
+        "i64": torch.tensor([-3, 0, 2 ** 40], dtype=torch.int64),
+        "i32": torch.tensor([-7, 2 ** 31 - 1], dtype=torch.int32),
+        "i8": torch.tensor([-128, 127, 5], dtype=torch.int8),
+        "u8": torch.tensor([0, 255, 7], dtype=torch.uint8),
+        "bool": torch.tensor([True, False, True]),
+        "empty": torch.zeros(0, 3),
+        "scalar": torch.tensor(42.5),
+    }
+    RAW_DTYPES.update(["f64"])
+    save("safetensors_dtypes", tensors, {"purpose": "reader check", "unicode": "ünï ✓"})
+
+
 def main():
     torch.set_num_threads(1)
     shutil.rmtree(OUT_DIR, ignore_errors=True)
@@ -396,6 +423,7 @@ def main():
     net_train_case()
     net_eval_case()
     optimizer_cases()
+    format_case()
     total = sum(s for _, s in SUMMARY)
     print(f"torch {torch.__version__}: wrote {len(SUMMARY)} fixtures, {total} bytes, to {os.path.normpath(OUT_DIR)}")
 
