@@ -362,6 +362,7 @@ def optimizer_case(name, make_opt, meta):
     """Two steps on the same batch, float32 throughout; stores the gradients each step saw too."""
     net, x, y = make_net("net_train")            # same start as net_train
     tensors = {f"param.{k}": v.detach().clone() for k, v in net.named_parameters()}
+    tensors.update({f"init.{k}": v.clone() for k, v in net.named_buffers()})
     tensors.update({"in.x": x, "in.y": y})
     net.train()
     opt = make_opt(net.parameters())

@@ -288,7 +288,11 @@ public final class SafeTensors implements AutoCloseable {
     /** The header entry of {@code name}; IllegalArgumentException when absent. */
     public Entry entry(String name) {
         Entry e = entries.get(name);
-        if (e == null) throw new IllegalArgumentException("safetensors " + path + ": no tensor '" + name + "' (has " + entries.keySet() + ")");
+        if (e == null) {
+            String has = entries.keySet().stream().limit(12).collect(java.util.stream.Collectors.joining(", "));
+            throw new IllegalArgumentException("safetensors " + path + ": no tensor '" + name + "' (has " + entries.size()
+                    + ": " + has + (entries.size() > 12 ? ", ..." : "") + ")");
+        }
         return e;
     }
 
