@@ -296,8 +296,9 @@ public final class SafeTensors implements AutoCloseable {
         return e;
     }
 
-    /** A read-only little-endian view of the tensor's bytes (no copy). */
+    /** A read-only little-endian view of the tensor's bytes (no copy; valid until the buffer is collected). */
     public ByteBuffer buffer(String name) {
+        if (!channel.isOpen()) throw new IllegalStateException("safetensors " + path + ": reader is closed");
         Entry e = entry(name);
         ByteBuffer b;
         if (data != null) {
@@ -379,7 +380,7 @@ public final class SafeTensors implements AutoCloseable {
         return Float.intBitsToFloat(sign | ((exp + 112) << 23) | (mant << 13));        // rebias 15 -> 127
     }
 
-    /** Unmaps lazily (the JVM frees mappings on GC) and closes the file. */
+    /** Closes the file; later reads throw IllegalStateException. Buffers already handed out stay valid (the JVM unmaps them on GC). */
     @Override
     public void close() throws IOException { channel.close(); }
 

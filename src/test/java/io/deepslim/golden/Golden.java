@@ -9,6 +9,7 @@ import java.net.URISyntaxException;
 import java.net.URL;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
@@ -24,22 +25,38 @@ import static org.junit.jupiter.api.Assertions.fail;
 final class Golden {
     final String name;
     private final Map<String, String> meta;
-    private final Set<String> names;
-    private final SafeTensors file;
+    private final Map<String, float[]> values;     // every tensor, converted to float, in file order
+    private final Map<String, int[]> shapes;
+    private final Map<String, long[]> integers;    // I64 tensors (class indices) exactly
+    private final boolean report;
 
-    private Golden(String name, SafeTensors file) {
+    private Golden(String name, Map<String, String> meta, Map<String, float[]> values, Map<String, int[]> shapes,
+                   Map<String, long[]> integers, boolean report) {
         this.name = name;
-        this.file = file;
-        this.meta = file.metadata();
-        this.names = file.names();
+        this.meta = meta;
+        this.values = values;
+        this.shapes = shapes;
+        this.integers = integers;
+        this.report = report;
     }
 
-    /** Loads {@code /golden/<name>.safetensors} from the test class path (reads it fully, then closes it). */
+    /** The same fixture, comparing without printing report lines (for tests of the comparison itself). */
+    Golden quiet() { return new Golden(name, meta, values, shapes, integers, false); }
+
+    /** Loads {@code /golden/<name>.safetensors} from the test class path, reading every tensor. */
     static Golden load(String name) {
         URL url = Golden.class.getResource("/golden/" + name + ".safetensors");
         assertNotNull(url, "missing fixture " + name + ".safetensors; run tools/make_fixtures.py");
         try (SafeTensors st = SafeTensors.open(Path.of(url.toURI()))) {
-            return new Golden(name, st);
+            Map<String, float[]> values = new LinkedHashMap<>();
+            Map<String, int[]> shapes = new LinkedHashMap<>();
+            Map<String, long[]> integers = new LinkedHashMap<>();
+            for (String n : st.names()) {
+                values.put(n, st.floats(n));
+                shapes.put(n, st.entry(n).intShape());
+                if (st.entry(n).dtype() == SafeTensors.Dtype.I64) integers.put(n, st.longs(n));
+            }
+            return new Golden(name, st.metadata(), values, shapes, integers, true);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (URISyntaxException e) {
@@ -47,12 +64,12 @@ final class Golden {
         }
     }
 
-    boolean has(String tensor) { return names.contains(tensor); }
+    boolean has(String tensor) { return values.containsKey(tensor); }
 
     /** Tensor names starting with {@code prefix}, sorted. */
     Set<String> names(String prefix) {
         Set<String> out = new TreeSet<>();
-        for (String n : names) if (n.startsWith(prefix)) out.add(n);
+        for (String n : values.keySet()) if (n.startsWith(prefix)) out.add(n);
         return out;
     }
 
@@ -70,12 +87,19 @@ final class Golden {
 
     boolean metaBool(String key) { return Boolean.parseBoolean(meta(key)); }
 
-    float[] floats(String tensor) { return file.floats(tensor); }
+    /** A copy of the tensor's values. */
+    float[] floats(String tensor) { return require(values, tensor).clone(); }
 
-    int[] shape(String tensor) { return file.entry(tensor).intShape(); }
+    int[] shape(String tensor) { return require(shapes, tensor).clone(); }
 
     /** Class indices stored as I64. */
-    int[] ints(String tensor) { return Arrays.stream(file.longs(tensor)).mapToInt(Math::toIntExact).toArray(); }
+    int[] ints(String tensor) { return Arrays.stream(require(integers, tensor)).mapToInt(Math::toIntExact).toArray(); }
+
+    private <T> T require(Map<String, T> m, String tensor) {
+        T v = m.get(tensor);
+        if (v == null) throw new IllegalArgumentException(name + ": no " + (m == integers ? "I64 " : "") + "tensor '" + tensor + "'");
+        return v;
+    }
 
     /** A fresh F32 tensor holding {@code tensor}'s values (no gradient tracking). */
     Tensor tensor(String tensor) { return Tensor.of(floats(tensor), shape(tensor)); }
@@ -92,7 +116,7 @@ final class Golden {
         assertArrayEquals(refShape, gotShape, () -> name + " " + what + ": shape " + Arrays.toString(gotShape)
                 + ", PyTorch has " + Arrays.toString(refShape));
         Stats s = compare(ref, got, atol, rtol);
-        Report.record(name, what, s);
+        if (report) Report.record(name, what, s);
         if (s.bad > 0) {
             fail(String.format("%s %s: %d of %d elements beyond atol %.1e + rtol %.1e·|ref|; worst at %s: got %.9g, ref %.9g, "
                             + "|diff| %.3g (allowed %.3g); max |diff| %.3g", name, what, s.bad, ref.length, atol, rtol,

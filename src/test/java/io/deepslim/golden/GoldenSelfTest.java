@@ -10,7 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The comparison itself: a golden test must fail on a perturbed, reshaped, missing or NaN result. */
 class GoldenSelfTest {
-    private final Golden g = Golden.load("relu");
+    private final Golden g = Golden.load("relu").quiet();
 
     @Test
     void acceptsTheReferenceAndRejectsAPerturbation() {

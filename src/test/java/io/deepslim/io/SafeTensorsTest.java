@@ -71,6 +71,17 @@ class SafeTensorsTest {
     }
 
     @Test
+    void readingAfterCloseFailsClearly() throws IOException {
+        Path file = dir.resolve("c.safetensors");
+        SafeTensors.writer().add("a", new int[]{2}, new float[]{1, 2}).write(file);
+        SafeTensors st = SafeTensors.open(file);
+        ByteBuffer view = st.buffer("a");
+        st.close();
+        assertThrows(IllegalStateException.class, () -> st.floats("a"));
+        assertEquals(2f, view.getFloat(4));                                 // a view taken before close stays valid
+    }
+
+    @Test
     void writeReplacesAnExistingFile() throws IOException {
         Path file = dir.resolve("m.safetensors");
         SafeTensors.writer().add("a", new int[]{2}, new float[]{1, 2}).write(file);
