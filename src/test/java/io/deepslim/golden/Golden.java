@@ -156,11 +156,17 @@ final class Golden {
         return Arrays.toString(idx);
     }
 
-    /** Prints one line per comparison (worst error), so a run's output doubles as a parity table. */
+    /**
+     * With {@code -Dgolden.report} (e.g. {@code mvn -o test -Dtest='*GoldenTest' -Dgolden.report}) prints one
+     * line per comparison (its worst error), so the run's output doubles as a parity table.
+     */
     static final class Report {
+        private static final boolean ON = System.getProperty("golden.report") != null;
+
         private Report() {}
 
         static synchronized void record(String fixture, String what, Stats s) {
+            if (!ON) return;
             System.out.printf("golden %-36s %-34s max|diff| %.2e  worst/allowed %.3f%s%n", fixture, what, s.maxAbs(),
                     s.maxRatio(), s.bad() > 0 ? "  FAIL" : "");
         }
