@@ -61,13 +61,16 @@ public class CpuBackend implements Backend {
     public void unary(UnaryOp op, Tensor a, float alpha, Tensor out) {
         FloatBuffer x = a.buffer(), y = out.buffer();
         int xo = a.offset(), yo = out.offset(), n = (int) a.numel();
-        par.forEach(blocks(n), 4096, blk -> {
-            int lo = blk * 4096, hi = Math.min(n, lo + 4096);
-            for (int i = lo; i < hi; i++) y.put(yo + i, applyUnary(op, x.get(xo + i), alpha));
+        par.forEach(blocks(n), ArrayKernels.BLOCK, blk -> {
+            int lo = blk * ArrayKernels.BLOCK, len = Math.min(n - lo, ArrayKernels.BLOCK);
+            float[] buf = ArrayKernels.scratch()[0];
+            x.get(xo + lo, buf, 0, len);
+            ArrayKernels.unary(op, buf, len, alpha);
+            y.put(yo + lo, buf, 0, len);
         });
     }
 
-    static int blocks(int n) { return (n + 4095) / 4096; }
+    static int blocks(int n) { return (n + ArrayKernels.BLOCK - 1) / ArrayKernels.BLOCK; }
 
     static float applyUnary(UnaryOp op, float v, float alpha) {
         switch (op) {
@@ -112,18 +115,17 @@ public class CpuBackend implements Backend {
             FloatBuffer x = a.buffer(), y = b.buffer(), z = out.buffer();
             int xo = a.offset(), yo = b.offset(), zo = out.offset();
             boolean scalarB = b.numel() == 1 && n != 1;
-            par.forEach(blocks(n), 4096, blk -> {
-                int lo = blk * 4096, hi = Math.min(n, lo + 4096);
+            par.forEach(blocks(n), ArrayKernels.BLOCK, blk -> {
+                int lo = blk * ArrayKernels.BLOCK, len = Math.min(n - lo, ArrayKernels.BLOCK);
+                float[][] buf = ArrayKernels.scratch();
+                x.get(xo + lo, buf[0], 0, len);
                 if (scalarB) {
-                    float bv = y.get(yo);
-                    for (int i = lo; i < hi; i++) z.put(zo + i, applyBinary(op, x.get(xo + i), bv));
-                } else if (op == BinaryOp.ADD) {
-                    for (int i = lo; i < hi; i++) z.put(zo + i, x.get(xo + i) + y.get(yo + i));
-                } else if (op == BinaryOp.MUL) {
-                    for (int i = lo; i < hi; i++) z.put(zo + i, x.get(xo + i) * y.get(yo + i));
+                    ArrayKernels.binaryScalar(op, buf[0], y.get(yo), len);
                 } else {
-                    for (int i = lo; i < hi; i++) z.put(zo + i, applyBinary(op, x.get(xo + i), y.get(yo + i)));
+                    y.get(yo + lo, buf[1], 0, len);
+                    ArrayKernels.binary(op, buf[0], buf[1], len);
                 }
+                z.put(zo + lo, buf[0], 0, len);
             });
             return;
         }

@@ -21,18 +21,19 @@ final class CpuNorm {
         FloatBuffer xb = x.buffer(), yb = y.buffer();
         par.forEach(c, count * 3, ch -> {
             double mean, var;
+            float[] buf = ArrayKernels.plane(0, hw);
             if (training) {
                 double s = 0;
                 for (int b = 0; b < n; b++) {
-                    int base = x.offset() + (b * c + ch) * hw;
-                    for (int i = 0; i < hw; i++) s += xb.get(base + i);
+                    xb.get(x.offset() + (b * c + ch) * hw, buf, 0, hw);
+                    for (int i = 0; i < hw; i++) s += buf[i];
                 }
                 mean = s / count;
                 double ss = 0;
                 for (int b = 0; b < n; b++) {
-                    int base = x.offset() + (b * c + ch) * hw;
+                    xb.get(x.offset() + (b * c + ch) * hw, buf, 0, hw);
                     for (int i = 0; i < hw; i++) {
-                        double d = xb.get(base + i) - mean;
+                        double d = buf[i] - mean;
                         ss += d * d;
                     }
                 }
@@ -56,7 +57,9 @@ final class CpuNorm {
             float scale = (float) (g * inv), shift = (float) (bt - mean * g * inv);
             for (int b = 0; b < n; b++) {
                 int base = (b * c + ch) * hw;
-                for (int i = 0; i < hw; i++) yb.put(y.offset() + base + i, xb.get(x.offset() + base + i) * scale + shift);
+                xb.get(x.offset() + base, buf, 0, hw);
+                for (int i = 0; i < hw; i++) buf[i] = buf[i] * scale + shift;
+                yb.put(y.offset() + base, buf, 0, hw);
             }
         });
     }
@@ -69,15 +72,18 @@ final class CpuNorm {
         par.forEach(c, count * 3, ch -> {
             double mean = saveMean.buffer().get(saveMean.offset() + ch);
             double inv = saveInvStd.buffer().get(saveInvStd.offset() + ch);
+            float[] xa = ArrayKernels.plane(0, hw), ga = ArrayKernels.plane(1, hw);
             double sumG = 0, sumGX = 0;
             for (int b = 0; b < n; b++) {
                 int base = (b * c + ch) * hw;
+                xb.get(x.offset() + base, xa, 0, hw);
+                gb.get(dy.offset() + base, ga, 0, hw);
                 for (int i = 0; i < hw; i++) {
-                    double g = gb.get(dy.offset() + base + i);
-                    sumG += g;
-                    sumGX += g * (xb.get(x.offset() + base + i) - mean) * inv;
+                    sumG += ga[i];
+                    sumGX += ga[i] * (xa[i] - mean);
                 }
             }
+            sumGX *= inv;
             double gam = gamma == null ? 1 : gamma.buffer().get(gamma.offset() + ch);
             if (dgamma != null) dgamma.buffer().put(dgamma.offset() + ch, (float) sumGX);
             if (dbeta != null) dbeta.buffer().put(dbeta.offset() + ch, (float) sumG);
@@ -85,11 +91,13 @@ final class CpuNorm {
             double k = gam * inv / count;
             for (int b = 0; b < n; b++) {
                 int base = (b * c + ch) * hw;
+                xb.get(x.offset() + base, xa, 0, hw);
+                gb.get(dy.offset() + base, ga, 0, hw);
                 for (int i = 0; i < hw; i++) {
-                    double xh = (xb.get(x.offset() + base + i) - mean) * inv;
-                    double g = gb.get(dy.offset() + base + i);
-                    db.put(dx.offset() + base + i, (float) (k * (count * g - sumG - xh * sumGX)));
+                    double xh = (xa[i] - mean) * inv;
+                    xa[i] = (float) (k * (count * ga[i] - sumG - xh * sumGX));
                 }
+                db.put(dx.offset() + base, xa, 0, hw);
             }
         });
     }

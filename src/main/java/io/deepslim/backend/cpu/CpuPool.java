@@ -17,31 +17,65 @@ final class CpuPool {
         ByteBuffer ab = argmax.byteBuffer();
         int xo = x.offset(), yo = y.offset(), ao = argmax.offset();
         par.forEach(planes, (long) ho * wo * p.kernel() * p.kernel(), pl -> {
-            int xBase = xo + pl * h * w, oBase = pl * ho * wo;
-            for (int oh = 0; oh < ho; oh++) {
-                for (int ow = 0; ow < wo; ow++) {
-                    float best = Float.NEGATIVE_INFINITY;
-                    int bestIdx = -1;
-                    for (int ki = 0; ki < p.kernel(); ki++) {
-                        int ih = oh * p.stride() - p.pad() + ki;
-                        if (ih < 0 || ih >= h) continue;
-                        for (int kj = 0; kj < p.kernel(); kj++) {
-                            int iw = ow * p.stride() - p.pad() + kj;
-                            if (iw < 0 || iw >= w) continue;
-                            float v = xb.get(xBase + ih * w + iw);
-                            // NaN propagates, as in PyTorch
-                            if (v > best || Float.isNaN(v) || bestIdx < 0) {
-                                best = v;
-                                bestIdx = ih * w + iw;
-                                if (Float.isNaN(v)) break;
-                            }
+            float[] in = ArrayKernels.plane(0, h * w), out = ArrayKernels.plane(1, ho * wo);
+            int[] arg = argScratch(ho * wo);
+            xb.get(xo + pl * h * w, in, 0, h * w);
+            if (p.kernel() == 2 && p.stride() == 2 && p.pad() == 0) {
+                maxPool2x2(in, w, out, arg, ho, wo);
+            } else {
+                maxPoolGeneral(in, h, w, p, out, arg, ho, wo);
+            }
+            yb.put(yo + pl * ho * wo, out, 0, ho * wo);
+            for (int i = 0; i < ho * wo; i++) ab.putInt((ao + pl * ho * wo + i) * 4, arg[i]);
+        });
+    }
+
+    private static final ThreadLocal<int[][]> ARG = ThreadLocal.withInitial(() -> new int[1][0]);
+
+    private static int[] argScratch(int n) {
+        int[][] a = ARG.get();
+        if (a[0].length < n) a[0] = new int[n];
+        return a[0];
+    }
+
+    /** The common 2x2/2 window: four candidates, first maximum wins (NaN propagates). */
+    private static void maxPool2x2(float[] in, int w, float[] out, int[] arg, int ho, int wo) {
+        for (int oh = 0; oh < ho; oh++) {
+            int r0 = 2 * oh * w, r1 = r0 + w;
+            for (int ow = 0; ow < wo; ow++) {
+                int i0 = r0 + 2 * ow, best = i0;
+                float bv = in[i0];
+                if (in[i0 + 1] > bv || Float.isNaN(in[i0 + 1]) && !Float.isNaN(bv)) { best = i0 + 1; bv = in[best]; }
+                if (in[r1 + 2 * ow] > bv || Float.isNaN(in[r1 + 2 * ow]) && !Float.isNaN(bv)) { best = r1 + 2 * ow; bv = in[best]; }
+                if (in[r1 + 2 * ow + 1] > bv || Float.isNaN(in[r1 + 2 * ow + 1]) && !Float.isNaN(bv)) { best = r1 + 2 * ow + 1; bv = in[best]; }
+                out[oh * wo + ow] = bv;
+                arg[oh * wo + ow] = best;
+            }
+        }
+    }
+
+    private static void maxPoolGeneral(float[] in, int h, int w, PoolParams p, float[] out, int[] arg, int ho, int wo) {
+        for (int oh = 0; oh < ho; oh++) {
+            for (int ow = 0; ow < wo; ow++) {
+                float best = Float.NEGATIVE_INFINITY;
+                int bestIdx = -1;
+                for (int ki = 0; ki < p.kernel(); ki++) {
+                    int ih = oh * p.stride() - p.pad() + ki;
+                    if (ih < 0 || ih >= h) continue;
+                    for (int kj = 0; kj < p.kernel(); kj++) {
+                        int iw = ow * p.stride() - p.pad() + kj;
+                        if (iw < 0 || iw >= w) continue;
+                        float v = in[ih * w + iw];
+                        if (bestIdx < 0 || v > best || Float.isNaN(v) && !Float.isNaN(best)) {
+                            best = v;
+                            bestIdx = ih * w + iw;
                         }
                     }
-                    yb.put(yo + oBase + oh * wo + ow, best);
-                    ab.putInt((ao + oBase + oh * wo + ow) * 4, bestIdx);
                 }
+                out[oh * wo + ow] = best;
+                arg[oh * wo + ow] = bestIdx;
             }
-        });
+        }
     }
 
     static void maxBackward(Parallel par, Tensor dy, Tensor argmax, Tensor dx) {
