@@ -13,7 +13,7 @@ public record ConvParams(int strideH, int strideW, int padH, int padW, int dilat
     public static ConvParams of(int stride, int pad, int groups) { return new ConvParams(stride, stride, pad, pad, 1, 1, groups); }
 
     /** Output height for input height h and kernel height kh. */
-    public int outH(int h, int kh) { return (h + 2 * padH - dilationH * (kh - 1) - 1) / strideH + 1; }
+    public int outH(int h, int kh) { return Math.floorDiv(h + 2 * padH - dilationH * (kh - 1) - 1, strideH) + 1; }
 
-    public int outW(int w, int kw) { return (w + 2 * padW - dilationW * (kw - 1) - 1) / strideW + 1; }
+    public int outW(int w, int kw) { return Math.floorDiv(w + 2 * padW - dilationW * (kw - 1) - 1, strideW) + 1; }
 }

@@ -9,5 +9,5 @@ public record PoolParams(int kernel, int stride, int pad) {
         }
     }
 
-    public int out(int in) { return (in + 2 * pad - kernel) / stride + 1; }
+    public int out(int in) { return Math.floorDiv(in + 2 * pad - kernel, stride) + 1; }
 }

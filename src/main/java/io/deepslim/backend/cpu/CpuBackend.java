@@ -1,0 +1,296 @@
+package io.deepslim.backend.cpu;
+
+import io.deepslim.backend.Backend;
+import io.deepslim.backend.BinaryOp;
+import io.deepslim.backend.ConvParams;
+import io.deepslim.backend.PoolParams;
+import io.deepslim.backend.ReduceOp;
+import io.deepslim.backend.UnaryOp;
+import io.deepslim.tensor.DType;
+import io.deepslim.tensor.Tensor;
+
+import java.nio.FloatBuffer;
+import java.util.SplittableRandom;
+
+/**
+ * The CPU backend: plain-Java loops over off-heap buffers for elementwise work, OpenBLAS sgemm
+ * (im2col) for matmul and convolution. With {@link #reference()} GEMM is the Java loop too, which
+ * makes the whole backend the obviously-correct spec that faster kernels are tested against.
+ */
+public class CpuBackend implements Backend {
+    final Gemm gemm;
+    final Parallel par;
+    private final CpuConv conv;
+
+    /** OpenBLAS GEMM when available, Java loops on all available cores. */
+    public CpuBackend() { this(Gemm.best(), Runtime.getRuntime().availableProcessors()); }
+
+    public CpuBackend(Gemm gemm, int threads) {
+        this.gemm = gemm;
+        this.par = new Parallel(threads);
+        this.conv = new CpuConv(this);
+    }
+
+    /** A backend whose every primitive is plain Java (no OpenBLAS), single-threaded. */
+    public static CpuBackend reference() { return new CpuBackend(Gemm.reference(), 1); }
+
+    @Override
+    public String name() { return gemm.usesBlas() ? "cpu/openblas" : "cpu/java"; }
+
+    // ------------------------------------------------------------------ memory
+
+    @Override
+    public void copy(Tensor src, Tensor dst) {
+        if (src.isContiguous() && dst.isContiguous() && src.numel() == dst.numel()) {
+            FloatBuffer s = src.buffer(), d = dst.buffer();
+            d.put(dst.offset(), s, src.offset(), (int) src.numel());
+            return;
+        }
+        Strided.map2(src, src.strides(), dst.shape(), dst, (x, y) -> x);
+    }
+
+    @Override
+    public void fill(Tensor dst, float v) {
+        FloatBuffer d = dst.buffer();
+        for (int i = dst.offset(), end = i + (int) dst.numel(); i < end; i++) d.put(i, v);
+    }
+
+    // ------------------------------------------------------------------ elementwise
+
+    @Override
+    public void unary(UnaryOp op, Tensor a, float alpha, Tensor out) {
+        FloatBuffer x = a.buffer(), y = out.buffer();
+        int xo = a.offset(), yo = out.offset(), n = (int) a.numel();
+        par.forEach(blocks(n), ArrayKernels.BLOCK, blk -> {
+            int lo = blk * ArrayKernels.BLOCK, len = Math.min(n - lo, ArrayKernels.BLOCK);
+            float[] buf = ArrayKernels.scratch()[0];
+            x.get(xo + lo, buf, 0, len);
+            ArrayKernels.unary(op, buf, len, alpha);
+            y.put(yo + lo, buf, 0, len);
+        });
+    }
+
+    static int blocks(int n) { return (n + ArrayKernels.BLOCK - 1) / ArrayKernels.BLOCK; }
+
+    static float applyUnary(UnaryOp op, float v, float alpha) {
+        switch (op) {
+            case NEG: return -v;
+            case EXP: return (float) Math.exp(v);
+            case LOG: return (float) Math.log(v);
+            case SQRT: return (float) Math.sqrt(v);
+            case ABS: return Math.abs(v);
+            case RELU: return v > 0f ? v : 0f;
+            case SIGMOID: return (float) (1.0 / (1.0 + Math.exp(-v)));
+            case TANH: return (float) Math.tanh(v);
+            case STEP: return v > 0f ? 1f : 0f;
+            case SIGN: return Math.signum(v);
+            case SCALE: return alpha * v;
+            case ADD_SCALAR: return v + alpha;
+            case POW: return (float) Math.pow(v, alpha);
+            case RECIPROCAL: return 1f / v;
+            case CLAMP_MIN: return Math.max(v, alpha);
+            case SOFTPLUS: return (float) (Math.max(v, 0.0) + Math.log1p(Math.exp(-Math.abs(v))));
+            default: throw new IllegalArgumentException("unary op " + op);
+        }
+    }
+
+    static float applyBinary(BinaryOp op, float a, float b) {
+        switch (op) {
+            case ADD: return a + b;
+            case SUB: return a - b;
+            case MUL: return a * b;
+            case DIV: return a / b;
+            case MAX: return Math.max(a, b);
+            case MIN: return Math.min(a, b);
+            case GT: return a > b ? 1f : 0f;
+            case EQ: return a == b ? 1f : 0f;
+            default: throw new IllegalArgumentException("binary op " + op);
+        }
+    }
+
+    @Override
+    public void binary(BinaryOp op, Tensor a, Tensor b, Tensor out) {
+        int n = (int) out.numel();
+        if (a.isContiguous() && b.isContiguous() && a.numel() == n && (b.numel() == n || b.numel() == 1)) {
+            FloatBuffer x = a.buffer(), y = b.buffer(), z = out.buffer();
+            int xo = a.offset(), yo = b.offset(), zo = out.offset();
+            boolean scalarB = b.numel() == 1 && n != 1;
+            par.forEach(blocks(n), ArrayKernels.BLOCK, blk -> {
+                int lo = blk * ArrayKernels.BLOCK, len = Math.min(n - lo, ArrayKernels.BLOCK);
+                float[][] buf = ArrayKernels.scratch();
+                x.get(xo + lo, buf[0], 0, len);
+                if (scalarB) {
+                    ArrayKernels.binaryScalar(op, buf[0], y.get(yo), len);
+                } else {
+                    y.get(yo + lo, buf[1], 0, len);
+                    ArrayKernels.binary(op, buf[0], buf[1], len);
+                }
+                z.put(zo + lo, buf[0], 0, len);
+            });
+            return;
+        }
+        Strided.map3(op, a, b, out);
+    }
+
+    @Override
+    public void axpy(float alpha, Tensor x, Tensor y) {
+        FloatBuffer xb = x.buffer(), yb = y.buffer();
+        int xo = x.offset(), yo = y.offset(), n = (int) x.numel();
+        for (int i = 0; i < n; i++) yb.put(yo + i, yb.get(yo + i) + alpha * xb.get(xo + i));
+    }
+
+    // ------------------------------------------------------------------ reductions
+
+    @Override
+    public void reduce(ReduceOp op, Tensor a, int dim, Tensor out) {
+        int[] s = a.shape();
+        int outer = 1, inner = 1, len = s[dim];
+        for (int i = 0; i < dim; i++) outer *= s[i];
+        for (int i = dim + 1; i < s.length; i++) inner *= s[i];
+        FloatBuffer x = a.buffer(), y = out.buffer();
+        int xo = a.offset(), yo = out.offset();
+        final int fo = outer, fi = inner;
+        par.forEach(outer, (long) len * inner, o -> {
+            for (int i = 0; i < fi; i++) {
+                int base = xo + o * len * fi + i;
+                double acc = op == ReduceOp.MAX ? Double.NEGATIVE_INFINITY : 0.0;
+                for (int k = 0; k < len; k++) {
+                    float v = x.get(base + k * fi);
+                    if (op == ReduceOp.MAX) acc = Math.max(acc, v);
+                    else acc += v;
+                }
+                if (op == ReduceOp.MEAN) acc /= len;
+                y.put(yo + o * fi + i, (float) acc);
+            }
+        });
+    }
+
+    @Override
+    public void argmaxLastDim(Tensor a, Tensor out) {
+        int n = a.size(-1), m = (int) (a.numel() / Math.max(1, n));
+        FloatBuffer x = a.buffer(), y = out.buffer();
+        for (int r = 0; r < m; r++) {
+            int best = 0;
+            float bv = Float.NEGATIVE_INFINITY;
+            for (int j = 0; j < n; j++) {
+                float v = x.get(a.offset() + r * n + j);
+                if (v > bv) {
+                    bv = v;
+                    best = j;
+                }
+            }
+            y.put(out.offset() + r, best);
+        }
+    }
+
+    // ------------------------------------------------------------------ linear algebra
+
+    @Override
+    public void gemm(boolean ta, boolean tb, float alpha, Tensor a, Tensor b, float beta, Tensor c) {
+        int batch = c.dim() == 3 ? c.size(0) : 1;
+        int m = c.size(-2), n = c.size(-1);
+        int k = ta ? a.size(-2) : a.size(-1);
+        int lda = a.size(-1), ldb = b.size(-1);
+        int aStride = a.dim() == 3 ? m * k : 0, bStride = b.dim() == 3 ? k * n : 0;
+        for (int i = 0; i < batch; i++) {
+            gemm.sgemm(ta, tb, m, n, k, alpha,
+                    a.storage().floatPointer(0), a.buffer(), a.offset() + i * aStride, lda,
+                    b.storage().floatPointer(0), b.buffer(), b.offset() + i * bStride, ldb, beta,
+                    c.storage().floatPointer(0), c.buffer(), c.offset() + i * m * n, n);
+        }
+    }
+
+    // ------------------------------------------------------------------ convolution
+
+    @Override
+    public void conv2dForward(Tensor x, Tensor w, Tensor bias, ConvParams p, Tensor y) { conv.forward(x, w, bias, p, y); }
+
+    @Override
+    public void conv2dBackwardData(Tensor dy, Tensor w, ConvParams p, Tensor dx) { conv.backwardData(dy, w, p, dx); }
+
+    @Override
+    public void conv2dBackwardFilter(Tensor x, Tensor dy, ConvParams p, Tensor dw) { conv.backwardFilter(x, dy, p, dw); }
+
+    // ------------------------------------------------------------------ pooling, normalization
+
+    @Override
+    public void maxPool2dForward(Tensor x, PoolParams p, Tensor y, Tensor argmax) { CpuPool.maxForward(par, x, p, y, argmax); }
+
+    @Override
+    public void maxPool2dBackward(Tensor dy, Tensor argmax, Tensor dx) { CpuPool.maxBackward(par, dy, argmax, dx); }
+
+    @Override
+    public void avgPool2dForward(Tensor x, PoolParams p, Tensor y) { CpuPool.avgForward(par, x, p, y); }
+
+    @Override
+    public void avgPool2dBackward(Tensor dy, PoolParams p, Tensor dx) { CpuPool.avgBackward(par, dy, p, dx); }
+
+    @Override
+    public void adaptiveAvgPool2dForward(Tensor x, Tensor y) { CpuPool.adaptiveForward(par, x, y); }
+
+    @Override
+    public void adaptiveAvgPool2dBackward(Tensor dy, Tensor dx) { CpuPool.adaptiveBackward(par, dy, dx); }
+
+    @Override
+    public void batchNormForward(Tensor x, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar,
+                                 boolean training, float momentum, float eps, Tensor y, Tensor saveMean, Tensor saveInvStd) {
+        CpuNorm.forward(par, x, gamma, beta, runningMean, runningVar, training, momentum, eps, y, saveMean, saveInvStd);
+    }
+
+    @Override
+    public void batchNormBackward(Tensor x, Tensor dy, Tensor gamma, Tensor saveMean, Tensor saveInvStd,
+                                  Tensor dx, Tensor dgamma, Tensor dbeta) {
+        CpuNorm.backward(par, x, dy, gamma, saveMean, saveInvStd, dx, dgamma, dbeta);
+    }
+
+    // ------------------------------------------------------------------ softmax, dropout
+
+    @Override
+    public void softmax(Tensor x, boolean log, Tensor y) {
+        int n = x.size(-1), m = (int) (x.numel() / Math.max(1, n));
+        FloatBuffer xb = x.buffer(), yb = y.buffer();
+        int xo = x.offset(), yo = y.offset();
+        par.forEach(m, n * 4L, r -> {
+            int b = r * n;
+            double max = Double.NEGATIVE_INFINITY;
+            for (int j = 0; j < n; j++) max = Math.max(max, xb.get(xo + b + j));
+            double sum = 0;
+            for (int j = 0; j < n; j++) sum += Math.exp(xb.get(xo + b + j) - max);
+            double logSum = Math.log(sum);
+            for (int j = 0; j < n; j++) {
+                double z = xb.get(xo + b + j) - max;
+                yb.put(yo + b + j, (float) (log ? z - logSum : Math.exp(z) / sum));
+            }
+        });
+    }
+
+    @Override
+    public void softmaxBackward(Tensor y, Tensor dy, boolean log, Tensor dx) {
+        int n = y.size(-1), m = (int) (y.numel() / Math.max(1, n));
+        FloatBuffer yb = y.buffer(), gb = dy.buffer(), db = dx.buffer();
+        int yo = y.offset(), go = dy.offset(), dxo = dx.offset();
+        par.forEach(m, n * 4L, r -> {
+            int b = r * n;
+            double dot = 0;
+            // softmax: dx = y·(g − Σ g·y); log-softmax: dx = g − exp(y)·Σ g
+            for (int j = 0; j < n; j++) dot += log ? gb.get(go + b + j) : gb.get(go + b + j) * yb.get(yo + b + j);
+            for (int j = 0; j < n; j++) {
+                float yv = yb.get(yo + b + j), gv = gb.get(go + b + j);
+                db.put(dxo + b + j, (float) (log ? gv - Math.exp(yv) * dot : yv * (gv - dot)));
+            }
+        });
+    }
+
+    @Override
+    public void dropoutMask(Tensor out, float p, long seed) {
+        SplittableRandom rng = new SplittableRandom(seed);
+        FloatBuffer o = out.buffer();
+        float keep = 1f / (1f - p);
+        for (int i = 0, n = (int) out.numel(); i < n; i++) o.put(out.offset() + i, rng.nextDouble() >= p ? keep : 0f);
+    }
+
+    /** Checks a tensor is F32 (the dtype every primitive here computes in). */
+    static void requireF32(String op, Tensor t) {
+        if (t.dtype() != DType.F32) throw new IllegalArgumentException(op + ": expected F32, got " + t.dtype());
+    }
+}

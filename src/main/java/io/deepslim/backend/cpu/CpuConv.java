@@ -1,0 +1,221 @@
+package io.deepslim.backend.cpu;
+
+import io.deepslim.backend.ConvParams;
+import io.deepslim.tensor.DType;
+import io.deepslim.tensor.Storage;
+import io.deepslim.tensor.Tensor;
+import io.deepslim.tensor.TensorScope;
+
+import java.nio.FloatBuffer;
+
+/**
+ * Convolution as im2col + sgemm. Per sample and group, the unfolded input is built for a band
+ * of output rows at a time (at most {@link #COL_BUDGET} floats), so the workspace stays in cache
+ * and bounded at any image size. 1x1/stride-1/no-padding convolutions skip im2col (the input is
+ * already the GEMM operand). Depthwise convolutions (one input channel per group) use the direct
+ * loops of {@link RefConv}.
+ */
+final class CpuConv {
+    /** Workspace cap in floats (8 MiB). */
+    static final int COL_BUDGET = 1 << 21;
+
+    private final CpuBackend be;
+    private final ThreadLocal<Storage> workspace = new ThreadLocal<>();
+
+    CpuConv(CpuBackend be) { this.be = be; }
+
+    private static boolean isPointwise(RefConv.Geometry g, ConvParams p) {
+        return g.kh == 1 && g.kw == 1 && p.strideH() == 1 && p.strideW() == 1 && p.padH() == 0 && p.padW() == 0;
+    }
+
+    private static boolean isDepthwise(RefConv.Geometry g) { return g.cinG == 1 && g.coutG <= 4 && g.cout > 1; }
+
+    /** Output rows per band so that K × rows × Wo ≤ budget. */
+    private static int bandRows(RefConv.Geometry g) {
+        int k = g.cinG * g.kh * g.kw;
+        return Math.max(1, Math.min(g.ho, COL_BUDGET / Math.max(1, k * g.wo)));
+    }
+
+    private Storage col(long floats) {
+        Storage s = workspace.get();
+        if (s == null || s.isReleased() || s.length() < floats) {
+            if (s != null) s.close();
+            s = TensorScope.unscoped(() -> Storage.uninitialized(DType.F32, floats));
+            workspace.set(s);
+        }
+        return s;
+    }
+
+    void forward(Tensor x, Tensor w, Tensor bias, ConvParams p, Tensor y) {
+        RefConv.Geometry g = new RefConv.Geometry(x.shape(), w.shape(), y.shape(), p);
+        if (isDepthwise(g)) {
+            RefConv.forward(be.par, x, w, bias, p, y);
+            return;
+        }
+        int k = g.cinG * g.kh * g.kw, pix = g.ho * g.wo, rows = bandRows(g);
+        FloatBuffer yb = y.buffer();
+        if (bias != null) {
+            FloatBuffer bb = bias.buffer();
+            for (int n = 0; n < g.n; n++) {
+                for (int co = 0; co < g.cout; co++) {
+                    float v = bb.get(bias.offset() + co);
+                    int base = y.offset() + (n * g.cout + co) * pix;
+                    for (int i = 0; i < pix; i++) yb.put(base + i, v);
+                }
+            }
+        }
+        float beta = bias == null ? 0f : 1f;
+        boolean pointwise = isPointwise(g, p);
+        Storage col = pointwise ? null : col((long) k * rows * g.wo);
+        for (int n = 0; n < g.n; n++) {
+            for (int grp = 0; grp < p.groups(); grp++) {
+                int xOff = x.offset() + (n * g.cin + grp * g.cinG) * g.h * g.w;
+                int wOff = w.offset() + grp * g.coutG * k;
+                int yOff = y.offset() + (n * g.cout + grp * g.coutG) * pix;
+                if (pointwise) {
+                    be.gemm.sgemm(false, false, g.coutG, pix, k, 1f,
+                            w.storage().floatPointer(0), w.buffer(), wOff, k,
+                            x.storage().floatPointer(0), x.buffer(), xOff, pix, beta,
+                            y.storage().floatPointer(0), yb, yOff, pix);
+                    continue;
+                }
+                for (int oh0 = 0; oh0 < g.ho; oh0 += rows) {
+                    int oh1 = Math.min(g.ho, oh0 + rows), pc = (oh1 - oh0) * g.wo;
+                    im2col(x.buffer(), xOff, g, p, oh0, oh1, col.floats());
+                    be.gemm.sgemm(false, false, g.coutG, pc, k, 1f,
+                            w.storage().floatPointer(0), w.buffer(), wOff, k,
+                            col.floatPointer(0), col.floats(), 0, pc, beta,
+                            y.storage().floatPointer(0), yb, yOff + oh0 * g.wo, pix);
+                }
+            }
+        }
+    }
+
+    void backwardData(Tensor dy, Tensor w, ConvParams p, Tensor dx) {
+        RefConv.Geometry g = new RefConv.Geometry(dx.shape(), w.shape(), dy.shape(), p);
+        if (isDepthwise(g)) {
+            RefConv.backwardData(be.par, dy, w, p, dx);
+            return;
+        }
+        int k = g.cinG * g.kh * g.kw, pix = g.ho * g.wo, rows = bandRows(g);
+        boolean pointwise = isPointwise(g, p);
+        if (!pointwise) be.fill(dx, 0f);
+        Storage col = pointwise ? null : col((long) k * rows * g.wo);
+        for (int n = 0; n < g.n; n++) {
+            for (int grp = 0; grp < p.groups(); grp++) {
+                int xOff = dx.offset() + (n * g.cin + grp * g.cinG) * g.h * g.w;
+                int wOff = w.offset() + grp * g.coutG * k;
+                int gOff = dy.offset() + (n * g.cout + grp * g.coutG) * pix;
+                if (pointwise) {
+                    be.gemm.sgemm(true, false, k, pix, g.coutG, 1f,
+                            w.storage().floatPointer(0), w.buffer(), wOff, k,
+                            dy.storage().floatPointer(0), dy.buffer(), gOff, pix, 0f,
+                            dx.storage().floatPointer(0), dx.buffer(), xOff, pix);
+                    continue;
+                }
+                for (int oh0 = 0; oh0 < g.ho; oh0 += rows) {
+                    int oh1 = Math.min(g.ho, oh0 + rows), pc = (oh1 - oh0) * g.wo;
+                    // dcol (K, pc) = W_gᵀ (K, Cout_g) · dy (Cout_g, pc)
+                    be.gemm.sgemm(true, false, k, pc, g.coutG, 1f,
+                            w.storage().floatPointer(0), w.buffer(), wOff, k,
+                            dy.storage().floatPointer(0), dy.buffer(), gOff + oh0 * g.wo, pix, 0f,
+                            col.floatPointer(0), col.floats(), 0, pc);
+                    col2im(col.floats(), g, p, oh0, oh1, dx.buffer(), xOff);
+                }
+            }
+        }
+    }
+
+    void backwardFilter(Tensor x, Tensor dy, ConvParams p, Tensor dw) {
+        RefConv.Geometry g = new RefConv.Geometry(x.shape(), dw.shape(), dy.shape(), p);
+        if (isDepthwise(g)) {
+            RefConv.backwardFilter(be.par, x, dy, p, dw);
+            return;
+        }
+        int k = g.cinG * g.kh * g.kw, pix = g.ho * g.wo, rows = bandRows(g);
+        boolean pointwise = isPointwise(g, p);
+        Storage col = pointwise ? null : col((long) k * rows * g.wo);
+        for (int n = 0; n < g.n; n++) {
+            float beta = n == 0 ? 0f : 1f;
+            for (int grp = 0; grp < p.groups(); grp++) {
+                int xOff = x.offset() + (n * g.cin + grp * g.cinG) * g.h * g.w;
+                int wOff = dw.offset() + grp * g.coutG * k;
+                int gOff = dy.offset() + (n * g.cout + grp * g.coutG) * pix;
+                if (pointwise) {
+                    be.gemm.sgemm(false, true, g.coutG, k, pix, 1f,
+                            dy.storage().floatPointer(0), dy.buffer(), gOff, pix,
+                            x.storage().floatPointer(0), x.buffer(), xOff, pix, beta,
+                            dw.storage().floatPointer(0), dw.buffer(), wOff, k);
+                    continue;
+                }
+                for (int oh0 = 0; oh0 < g.ho; oh0 += rows) {
+                    int oh1 = Math.min(g.ho, oh0 + rows), pc = (oh1 - oh0) * g.wo;
+                    im2col(x.buffer(), xOff, g, p, oh0, oh1, col.floats());
+                    // dW_g (Cout_g, K) += dy (Cout_g, pc) · colᵀ (pc, K)
+                    be.gemm.sgemm(false, true, g.coutG, k, pc, 1f,
+                            dy.storage().floatPointer(0), dy.buffer(), gOff + oh0 * g.wo, pix,
+                            col.floatPointer(0), col.floats(), 0, pc, oh0 == 0 ? beta : 1f,
+                            dw.storage().floatPointer(0), dw.buffer(), wOff, k);
+                }
+            }
+        }
+    }
+
+    /**
+     * Unfolds output rows [oh0, oh1) of one group's input (Cin_g, H, W at xOff) into col
+     * (K, pc) with K = Cin_g·kh·kw rows; zeros where the window falls in the padding.
+     */
+    private void im2col(FloatBuffer x, int xOff, RefConv.Geometry g, ConvParams p, int oh0, int oh1, FloatBuffer col) {
+        int kk = g.kh * g.kw, pc = (oh1 - oh0) * g.wo;
+        be.par.forEach(g.cinG * kk, pc, r -> {
+            int c = r / kk, ki = (r % kk) / g.kw, kj = r % g.kw;
+            int xBase = xOff + c * g.h * g.w, colBase = r * pc;
+            int colOffW = kj * p.dilationW() - p.padW();
+            // valid ow: 0 ≤ ow·sw + colOffW < W
+            int owLo = Math.max(0, ceilDiv(-colOffW, p.strideW()));
+            int owHi = Math.min(g.wo, ceilDiv(g.w - colOffW, p.strideW()));
+            for (int oh = oh0; oh < oh1; oh++) {
+                int ih = oh * p.strideH() - p.padH() + ki * p.dilationH();
+                int dst = colBase + (oh - oh0) * g.wo;
+                if (ih < 0 || ih >= g.h || owLo >= owHi) {
+                    for (int ow = 0; ow < g.wo; ow++) col.put(dst + ow, 0f);
+                    continue;
+                }
+                for (int ow = 0; ow < owLo; ow++) col.put(dst + ow, 0f);
+                int src = xBase + ih * g.w + colOffW;
+                if (p.strideW() == 1) {
+                    col.put(dst + owLo, x, src + owLo, owHi - owLo);
+                } else {
+                    for (int ow = owLo; ow < owHi; ow++) col.put(dst + ow, x.get(src + ow * p.strideW()));
+                }
+                for (int ow = owHi; ow < g.wo; ow++) col.put(dst + ow, 0f);
+            }
+        });
+    }
+
+    /** Adds col (K, pc) for output rows [oh0, oh1) back into dx (Cin_g, H, W at xOff). */
+    private void col2im(FloatBuffer col, RefConv.Geometry g, ConvParams p, int oh0, int oh1, FloatBuffer dx, int xOff) {
+        int kk = g.kh * g.kw, pc = (oh1 - oh0) * g.wo;
+        // parallel over input channels: rows of one channel only write that channel
+        be.par.forEach(g.cinG, (long) kk * pc, c -> {
+            int xBase = xOff + c * g.h * g.w;
+            for (int q = 0; q < kk; q++) {
+                int ki = q / g.kw, kj = q % g.kw, r = c * kk + q;
+                int colOffW = kj * p.dilationW() - p.padW();
+                int owLo = Math.max(0, ceilDiv(-colOffW, p.strideW()));
+                int owHi = Math.min(g.wo, ceilDiv(g.w - colOffW, p.strideW()));
+                for (int oh = oh0; oh < oh1; oh++) {
+                    int ih = oh * p.strideH() - p.padH() + ki * p.dilationH();
+                    if (ih < 0 || ih >= g.h) continue;
+                    int srcRow = r * pc + (oh - oh0) * g.wo, dstRow = xBase + ih * g.w + colOffW;
+                    for (int ow = owLo; ow < owHi; ow++) {
+                        int di = dstRow + ow * p.strideW();
+                        dx.put(di, dx.get(di) + col.get(srcRow + ow));
+                    }
+                }
+            }
+        });
+    }
+
+    private static int ceilDiv(int a, int b) { return -Math.floorDiv(-a, b); }
+}

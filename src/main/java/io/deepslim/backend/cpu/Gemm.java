@@ -1,0 +1,96 @@
+package io.deepslim.backend.cpu;
+
+import org.bytedeco.javacpp.FloatPointer;
+
+import java.nio.FloatBuffer;
+
+/**
+ * Row-major single-precision GEMM: OpenBLAS through the JavaCPP preset when its native library
+ * loads, otherwise the plain-Java loop below (which is also the reference the tests compare with).
+ */
+public final class Gemm {
+    private static final int ROW_MAJOR = 101, NO_TRANS = 111, TRANS = 112;
+
+    private final boolean useBlas;
+
+    private Gemm(boolean useBlas) { this.useBlas = useBlas; }
+
+    /** OpenBLAS if it can be loaded on this machine, Java otherwise. */
+    public static Gemm best() { return new Gemm(BlasLoader.AVAILABLE); }
+
+    /** The plain-Java reference. */
+    public static Gemm reference() { return new Gemm(false); }
+
+    public boolean usesBlas() { return useBlas; }
+
+    /** Human-readable reason when OpenBLAS did not load (null when it did). */
+    public static String blasProblem() { return BlasLoader.PROBLEM; }
+
+    /**
+     * C[M,N] = alpha·op(A)·op(B) + beta·C, all row-major with leading dimensions lda/ldb/ldc,
+     * starting at element offsets aOff/bOff/cOff of the given storages.
+     */
+    public void sgemm(boolean ta, boolean tb, int m, int n, int k, float alpha,
+                      FloatPointer aPtr, FloatBuffer a, int aOff, int lda,
+                      FloatPointer bPtr, FloatBuffer b, int bOff, int ldb, float beta,
+                      FloatPointer cPtr, FloatBuffer c, int cOff, int ldc) {
+        if (m == 0 || n == 0) return;
+        if (useBlas) {
+            org.bytedeco.openblas.global.openblas.cblas_sgemm(ROW_MAJOR, ta ? TRANS : NO_TRANS, tb ? TRANS : NO_TRANS,
+                    m, n, k, alpha, aPtr.position(aOff), lda, bPtr.position(bOff), ldb, beta, cPtr.position(cOff), ldc);
+            return;
+        }
+        javaSgemm(ta, tb, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+    }
+
+    /** Plain loops, i-p-j order so the inner loop walks rows of B and C contiguously when B is not transposed. */
+    static void javaSgemm(boolean ta, boolean tb, int m, int n, int k, float alpha,
+                          FloatBuffer a, int aOff, int lda, FloatBuffer b, int bOff, int ldb, float beta,
+                          FloatBuffer c, int cOff, int ldc) {
+        float[] row = new float[n];
+        for (int i = 0; i < m; i++) {
+            java.util.Arrays.fill(row, 0f);
+            for (int p = 0; p < k; p++) {
+                float av = ta ? a.get(aOff + p * lda + i) : a.get(aOff + i * lda + p);
+                if (av == 0f) continue;
+                if (tb) {
+                    for (int j = 0; j < n; j++) row[j] += av * b.get(bOff + j * ldb + p);
+                } else {
+                    int base = bOff + p * ldb;
+                    for (int j = 0; j < n; j++) row[j] += av * b.get(base + j);
+                }
+            }
+            int cb = cOff + i * ldc;
+            for (int j = 0; j < n; j++) {
+                float prev = beta == 0f ? 0f : beta * c.get(cb + j);
+                c.put(cb + j, prev + alpha * row[j]);
+            }
+        }
+    }
+
+    /** Loads OpenBLAS on first use of this class, never at Gemm class load. */
+    private static final class BlasLoader {
+        static final boolean AVAILABLE;
+        static final String PROBLEM;
+
+        static {
+            boolean ok;
+            String problem = null;
+            try {
+                org.bytedeco.javacpp.Loader.load(org.bytedeco.openblas.global.openblas.class);
+                ok = true;
+            } catch (Throwable t) {
+                ok = false;
+                problem = "OpenBLAS native library did not load (" + t + "); using the plain-Java GEMM";
+                System.err.println("deepslim: " + problem);
+            }
+            AVAILABLE = ok;
+            PROBLEM = problem;
+        }
+    }
+
+    /** Sets OpenBLAS's thread count (no effect on the Java fallback). */
+    public static void setBlasThreads(int threads) {
+        if (BlasLoader.AVAILABLE) org.bytedeco.openblas.global.openblas.blas_set_num_threads(threads);
+    }
+}

@@ -1,0 +1,81 @@
+package io.deepslim.cli;
+
+import io.deepslim.backend.cpu.Gemm;
+import io.deepslim.bench.ConvBench;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/** `deepslim bench`: conv vs sgemm at the paper's layer shapes and whole-model latency. */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = {"Measures conv2d forward at vgg45m's layer shapes next to a bare sgemm of the same GEMM",
+                "shape (same run, so the ratio is meaningful on a noisy machine), then whole-model latency.",
+                "", "Example:  deepslim bench --size 224 --batch 1 --models vgg45m,student10"})
+public final class BenchCommand implements Callable<Integer> {
+    @Option(names = "--size", description = "Input size S (S×S; multiple of 32). Default: ${DEFAULT-VALUE}.", defaultValue = "224")
+    int size;
+
+    @Option(names = "--batch", description = "Batch size. Default: ${DEFAULT-VALUE}.", defaultValue = "1")
+    int batch;
+
+    @Option(names = "--models", split = ",", description = "Models for whole-forward latency. Default: ${DEFAULT-VALUE}.",
+            defaultValue = "vgg45m")
+    List<String> models;
+
+    @Option(names = "--warmup", description = "Untimed runs before timing. Default: ${DEFAULT-VALUE}.", defaultValue = "3")
+    int warmup;
+
+    @Option(names = "--reps", description = "Timed runs (the median is reported). Default: ${DEFAULT-VALUE}.", defaultValue = "7")
+    int reps;
+
+    @Option(names = "--threads", description = "OpenBLAS threads (0 = library default).", defaultValue = "0")
+    int threads;
+
+    @Option(names = "--no-layers", description = "Skip the per-layer table.")
+    boolean noLayers;
+
+    @Option(names = "--out", description = "Also write the table as Markdown to this file.")
+    Path out;
+
+    @Override
+    public Integer call() throws IOException {
+        if (size <= 0 || size % 32 != 0) throw new IllegalArgumentException("--size must be a positive multiple of 32, got " + size);
+        if (batch <= 0 || reps <= 0 || warmup < 0) throw new IllegalArgumentException("--batch and --reps must be > 0");
+        if (threads > 0) Gemm.setBlasThreads(threads);
+        ConvBench bench = new ConvBench(warmup, reps);
+        StringBuilder md = new StringBuilder();
+        md.append(String.format("backend: %s, cores: %d, size %d, batch %d, median of %d%n%n",
+                ConvBench.backendName(), Runtime.getRuntime().availableProcessors(), size, batch, reps));
+        if (!noLayers) {
+            md.append("| layer | conv ms | conv GFLOP/s | sgemm ms | sgemm GFLOP/s | conv/sgemm rate |\n|---|---|---|---|---|---|\n");
+            System.out.print(md);
+            for (ConvBench.Row r : bench.convLayers(size, batch)) {
+                String line = String.format("| %s | %.2f | %.1f | %.2f | %.1f | %.0f%% |%n",
+                        r.what(), r.ms(), r.gflops(), r.sgemmMs(), r.sgemmGflops(), 100 * r.ratio());
+                md.append(line);
+                System.out.print(line);
+            }
+            md.append('\n');
+            System.out.println();
+        }
+        String head = "| model | ms / batch | images/s |\n|---|---|---|\n";
+        md.append(head);
+        System.out.print(head);
+        for (String m : models) {
+            ConvBench.Row r = bench.model(m, size, batch);
+            String line = String.format("| %s | %.1f | %.1f |%n", r.what(), r.ms(), 1000.0 * batch / r.ms());
+            md.append(line);
+            System.out.print(line);
+        }
+        if (out != null) {
+            if (out.getParent() != null) Files.createDirectories(out.getParent());
+            Files.writeString(out, md.toString());
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,72 @@
+package io.deepslim.models;
+
+import io.deepslim.nn.Module;
+import io.deepslim.ops.Ops;
+import io.deepslim.tensor.Tensor;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A plain feed-forward detector: convolutional blocks {@code layer1..layerK} applied in order,
+ * a flatten, then the classifier heads ({@code fc}, {@code fc1}, …). Child names are the
+ * PyTorch attribute names, so state_dict keys match the authors' models.
+ */
+public final class ZooNet extends Module {
+    private final String arch;
+    private final int inputSize, numClasses;
+    private final List<String> features = new ArrayList<>(), heads = new ArrayList<>();
+
+    ZooNet(String arch, int inputSize, int numClasses) {
+        this.arch = arch;
+        this.inputSize = inputSize;
+        this.numClasses = numClasses;
+    }
+
+    void addFeature(String name, Module m) {
+        features.add(name);
+        child(name, m);
+    }
+
+    void addHead(String name, Module m) {
+        heads.add(name);
+        child(name, m);
+    }
+
+    public String arch() { return arch; }
+
+    public int inputSize() { return inputSize; }
+
+    public int numClasses() { return numClasses; }
+
+    /** Names of the convolutional blocks, in order. */
+    public List<String> featureNames() { return List.copyOf(features); }
+
+    /** Names of the classifier heads, in order. */
+    public List<String> headNames() { return List.copyOf(heads); }
+
+    /** The last convolutional feature map (N, C, S/32, S/32) for x (N, 3, S, S). */
+    public Tensor features(Tensor x) {
+        checkInput(x);
+        for (String f : features) x = children().get(f).forward(x);
+        return x;
+    }
+
+    /** Logits (N, classes) from a feature map. */
+    public Tensor classify(Tensor feats) {
+        Tensor x = Ops.flatten(feats, 1);
+        for (String h : heads) x = children().get(h).forward(x);
+        return x;
+    }
+
+    @Override
+    public Tensor forward(Tensor x) { return classify(features(x)); }
+
+    private void checkInput(Tensor x) {
+        int[] s = x.shape();
+        if (s.length != 4 || s[1] != 3 || s[2] != inputSize || s[3] != inputSize) {
+            throw new IllegalArgumentException(arch + ": expects input (N, 3, " + inputSize + ", " + inputSize + "), got "
+                    + io.deepslim.tensor.Shape.str(s));
+        }
+    }
+}

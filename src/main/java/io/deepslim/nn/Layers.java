@@ -1,0 +1,85 @@
+package io.deepslim.nn;
+
+import io.deepslim.ops.Ops;
+import io.deepslim.tensor.Tensor;
+
+/** The parameter-free layers. */
+public final class Layers {
+    private Layers() {}
+
+    /** Rectified linear unit. */
+    public static final class ReLU extends Module {
+        @Override
+        public Tensor forward(Tensor x) { return Ops.relu(x); }
+    }
+
+    /** Max pooling with a square window. */
+    public static final class MaxPool2d extends Module {
+        private final int kernel, stride, padding;
+
+        public MaxPool2d(int kernel) { this(kernel, kernel, 0); }
+
+        public MaxPool2d(int kernel, int stride, int padding) {
+            this.kernel = kernel;
+            this.stride = stride;
+            this.padding = padding;
+        }
+
+        @Override
+        public Tensor forward(Tensor x) { return Ops.maxPool2d(x, kernel, stride, padding); }
+
+        @Override
+        protected String describe() { return "k" + kernel + ", s" + stride; }
+    }
+
+    /** Average pooling with a square window. */
+    public static final class AvgPool2d extends Module {
+        private final int kernel, stride, padding;
+
+        public AvgPool2d(int kernel, int stride, int padding) {
+            this.kernel = kernel;
+            this.stride = stride;
+            this.padding = padding;
+        }
+
+        @Override
+        public Tensor forward(Tensor x) { return Ops.avgPool2d(x, kernel, stride, padding); }
+    }
+
+    /** Adaptive average pooling to a fixed output size. */
+    public static final class AdaptiveAvgPool2d extends Module {
+        private final int oh, ow;
+
+        public AdaptiveAvgPool2d(int oh, int ow) {
+            this.oh = oh;
+            this.ow = ow;
+        }
+
+        @Override
+        public Tensor forward(Tensor x) { return Ops.adaptiveAvgPool2d(x, oh, ow); }
+    }
+
+    /** Inverted dropout; each training forward draws a fresh mask from a seeded sequence. */
+    public static final class Dropout extends Module {
+        private final float p;
+        private long seed;
+
+        public Dropout(float p, long seed) {
+            if (p < 0f || p >= 1f) throw new IllegalArgumentException("Dropout: p must be in [0, 1), got " + p);
+            this.p = p;
+            this.seed = seed;
+        }
+
+        @Override
+        public Tensor forward(Tensor x) { return Ops.dropout(x, p, isTraining(), seed++ * 0x9E3779B97F4A7C15L); }
+
+        @Override
+        protected String describe() { return "p=" + p; }
+    }
+
+    /** Flattens all dimensions from 1 on: (N, C, H, W) → (N, C·H·W). */
+    public static final class Flatten extends Module {
+        @Override
+        public Tensor forward(Tensor x) { return Ops.flatten(x, 1); }
+    }
+}

@@ -1,0 +1,35 @@
+package io.deepslim.nn;
+
+import io.deepslim.ops.Ops;
+import io.deepslim.tensor.Tensor;
+
+import java.util.Random;
+
+/** Fully connected layer, weight (out, in), as torch.nn.Linear. */
+public class Linear extends Module {
+    public final int in, out;
+    private final Tensor weight, bias;
+
+    public Linear(Random rng, int in, int out, boolean bias) {
+        if (in <= 0 || out <= 0) throw new IllegalArgumentException("Linear: invalid in=" + in + " out=" + out);
+        this.in = in;
+        this.out = out;
+        this.weight = param("weight", Init.defaultUniform(rng, in, out, in));
+        this.bias = bias ? param("bias", Init.defaultUniform(rng, in, out)) : null;
+    }
+
+    public Linear(Random rng, int in, int out) { this(rng, in, out, true); }
+
+    public Tensor weight() { return weight; }
+
+    public Tensor bias() { return bias; }
+
+    /** The weight the forward pass uses (compression wrappers substitute masked or decoded ones). */
+    protected Tensor effectiveWeight() { return weight; }
+
+    @Override
+    public Tensor forward(Tensor x) { return Ops.linear(x, effectiveWeight(), bias); }
+
+    @Override
+    protected String describe() { return in + "→" + out; }
+}

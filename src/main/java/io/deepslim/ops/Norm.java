@@ -1,0 +1,67 @@
+package io.deepslim.ops;
+
+import io.deepslim.autograd.Autograd;
+import io.deepslim.backend.UnaryOp;
+import io.deepslim.tensor.Shape;
+import io.deepslim.tensor.Tensor;
+
+/** Batch normalization (per channel of NCHW or NC input). */
+final class Norm {
+    private Norm() {}
+
+    static Tensor batchNorm(Tensor x, Tensor gamma, Tensor beta, Tensor runMean, Tensor runVar,
+                            boolean training, float momentum, float eps) {
+        Check.f32("batch_norm", x, gamma, beta, runMean, runVar);
+        if (x.dim() < 2) throw new IllegalArgumentException("batch_norm: expected (N, C, ...) input, got " + Shape.str(x.shape()));
+        int c = x.size(1);
+        for (Tensor t : new Tensor[]{gamma, beta, runMean, runVar}) {
+            if (t != null && (t.dim() != 1 || t.size(0) != c)) {
+                throw new IllegalArgumentException("batch_norm: per-channel tensor " + Shape.str(t.shape())
+                        + " does not match input " + Shape.str(x.shape()));
+            }
+        }
+        if (!training && (runMean == null || runVar == null)) {
+            throw new IllegalArgumentException("batch_norm: evaluation mode needs running statistics");
+        }
+        if (training && x.numel() / c <= 1) {
+            throw new IllegalArgumentException("batch_norm: training needs more than one value per channel, got " + Shape.str(x.shape()));
+        }
+        Tensor xc = x.contiguousRaw();
+        Tensor y = Check.like(x, x.shape());
+        Tensor saveMean = Check.like(x, c), saveInv = Check.like(x, c);
+        Check.be(x).batchNormForward(xc, gamma, beta, runMean, runVar, training, momentum, eps, y, saveMean, saveInv);
+        if (training) {
+            return Autograd.record(y, "batch_norm", g -> {
+                Tensor dx = Check.like(x, x.shape());
+                Tensor dg = gamma == null ? null : Check.like(x, c), db = beta == null ? null : Check.like(x, c);
+                Check.be(x).batchNormBackward(xc, g.contiguousRaw(), gamma, saveMean, saveInv, dx, dg, db);
+                return new Tensor[]{dx, dg, db, null, null};
+            }, x, gamma, beta, runMean, runVar);
+        }
+        return Autograd.record(y, "batch_norm_eval", g -> {
+            // eval mode is an affine map per channel: y = (x − μ)·inv·γ + β
+            int[] bshape = new int[x.dim()];
+            java.util.Arrays.fill(bshape, 1);
+            bshape[1] = c;
+            Tensor inv = Elementwise.unaryRaw(UnaryOp.POW, Elementwise.addScalar(runVar, eps), -0.5f);
+            Tensor scale = gamma == null ? inv : Elementwise.mul(inv, gamma);
+            Tensor dx = Elementwise.mul(g, Reduce.reshapeRaw(scale, bshape));
+            Tensor dg = null, db = null;
+            if (gamma != null && gamma.requiresGrad()) {
+                Tensor xhat = Elementwise.mul(Elementwise.sub(xc, Reduce.reshapeRaw(runMean, bshape)), Reduce.reshapeRaw(inv, bshape));
+                dg = channelSum(Elementwise.mul(g, xhat));
+            }
+            if (beta != null && beta.requiresGrad()) db = channelSum(g);
+            return new Tensor[]{dx, dg, db, null, null};
+        }, x, gamma, beta, runMean, runVar);
+    }
+
+    /** Sums a (N, C, ...) tensor to (C). */
+    private static Tensor channelSum(Tensor t) {
+        int c = t.size(1);
+        int[] keep = new int[t.dim()];
+        java.util.Arrays.fill(keep, 1);
+        keep[1] = c;
+        return Reduce.reshapeRaw(Reduce.sumTo(t, keep), new int[]{c});
+    }
+}

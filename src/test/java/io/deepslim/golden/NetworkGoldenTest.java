@@ -1,0 +1,94 @@
+package io.deepslim.golden;
+
+import io.deepslim.ops.Ops;
+import io.deepslim.tensor.Tensor;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.function.Executable;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertAll;
+
+/**
+ * The paper-style network of tools/make_fixtures.py ({@code PaperNet}: conv-BN-ReLU-pool ×2, a
+ * depthwise-separable block, two linear layers; batch 2, 3×32×32, cross-entropy) built from Ops
+ * calls, against PyTorch float64 references.
+ * Tolerances: logits, loss and BN buffers |diff| ≤ 1e-5 + 1e-4·|ref|; parameter gradients
+ * ≤ 1e-4 + 1e-4·|ref| (float32 sums over up to 2·32·32 positions per weight).
+ */
+class NetworkGoldenTest {
+    static final double ATOL = 1e-5, RTOL = 1e-4, GRAD_ATOL = 1e-4;
+    static final String[] BN = {"layer1.1", "layer2.1", "layer3.2"};
+
+    /** PaperNet's forward; {@code p} holds parameters and BN buffers under state_dict names. */
+    static Tensor forward(Map<String, Tensor> p, Tensor x, boolean training) {
+        Tensor h = block(p, x, "layer1.0", "layer1.1", training);
+        h = block(p, h, "layer2.0", "layer2.1", training);
+        h = Ops.conv2d(h, p.get("layer3.0.weight"), p.get("layer3.0.bias"), 1, 1, 16);   // depthwise 3x3
+        h = block(p, h, "layer3.1", "layer3.2", training);                                  // pointwise 1x1 (padding 0 below)
+        h = Ops.flatten(h, 1);                                                               // (2, 16·4·4)
+        h = Ops.relu(Ops.linear(h, p.get("fc.0.weight"), p.get("fc.0.bias")));
+        return Ops.linear(h, p.get("fc1.weight"), p.get("fc1.bias"));
+    }
+
+    /** conv (3x3 pad 1, or 1x1 pad 0) → BN → ReLU → maxpool 2. */
+    private static Tensor block(Map<String, Tensor> p, Tensor x, String conv, String bn, boolean training) {
+        Tensor w = p.get(conv + ".weight");
+        int pad = w.shape()[2] / 2;
+        Tensor h = Ops.conv2d(x, w, p.get(conv + ".bias"), 1, pad, 1);
+        h = Ops.batchNorm(h, p.get(bn + ".weight"), p.get(bn + ".bias"), p.get(bn + ".running_mean"),
+                p.get(bn + ".running_var"), training, 0.1f, 1e-5f);
+        return Ops.maxPool2d(Ops.relu(h), 2, 2, 0);
+    }
+
+    /** Parameters from {@code <paramPrefix>.<name>} (tracking gradients) plus BN buffers from {@code <bufferPrefix>}. */
+    static Map<String, Tensor> load(Golden g, String paramPrefix, String bufferPrefix) {
+        Map<String, Tensor> p = new LinkedHashMap<>();
+        for (String n : g.names(paramPrefix)) p.put(n.substring(paramPrefix.length()), g.tensor(n).requiresGrad(true));
+        for (String bn : BN) {
+            for (String b : new String[]{".running_mean", ".running_var"}) p.put(bn + b, g.tensor(bufferPrefix + bn + b));
+        }
+        return p;
+    }
+
+    static List<String> parameterNames(Golden g) {
+        List<String> names = new ArrayList<>();
+        for (String n : g.names("param.")) names.add(n.substring("param.".length()));
+        return names;
+    }
+
+    @Test
+    void trainingModeForwardBackwardAndBuffers() {
+        check("net_train", "init.", true);
+    }
+
+    @Test
+    void evalModeForwardBackward() {
+        check("net_eval", "buffer.", false);
+    }
+
+    private void check(String fixture, String bufferPrefix, boolean training) {
+        Golden g = Golden.load(fixture);
+        Map<String, Tensor> p = load(g, "param.", bufferPrefix);
+        Tensor logits = forward(p, g.tensor("in.x"), training);
+        Tensor loss = Ops.crossEntropy(logits, g.ints("in.y"));
+        loss.backward();
+
+        List<Executable> checks = new ArrayList<>();
+        checks.add(() -> g.assertClose("logits", "out.logits", logits, ATOL, RTOL));
+        checks.add(() -> g.assertClose("loss", "out.loss", loss, ATOL, RTOL));
+        for (String n : parameterNames(g)) {
+            Tensor grad = p.get(n).grad();
+            checks.add(() -> g.assertClose("grad." + n, "grad." + n, grad, GRAD_ATOL, RTOL));
+        }
+        for (String bn : BN) {
+            for (String b : new String[]{".running_mean", ".running_var"}) {
+                checks.add(() -> g.assertClose("buffer." + bn + b, "buffer." + bn + b, p.get(bn + b), ATOL, RTOL));
+            }
+        }
+        assertAll(fixture, checks);
+    }
+}

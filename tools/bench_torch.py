@@ -1,0 +1,57 @@
+"""PyTorch side of the CPU comparison: eval forward latency and a training step, same shapes as
+deepslim's `bench` / JMH ModelBench. Run next to `./deepslim bench` in the same session:
+
+    /usr/bin/python3 tools/bench_torch.py --threads 2
+"""
+import argparse
+import statistics
+import time
+
+import torch
+
+from torch_models import ZooNet
+
+
+def median_ms(fn, warmup, reps):
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(reps):
+        t0 = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - t0) * 1000)
+    return statistics.median(times)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--models", default="vgg45m,student10")
+    ap.add_argument("--size", type=int, default=224)
+    ap.add_argument("--reps", type=int, default=7)
+    args = ap.parse_args()
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(0)
+    print(f"torch {torch.__version__}, threads {torch.get_num_threads()}")
+    print("| model | eval forward ms (batch 1) | train step ms (64 px, batch 32, SGD) |")
+    print("|---|---|---|")
+    for arch in args.models.split(","):
+        net = ZooNet(arch, args.size).eval()
+        x = torch.randn(1, 3, args.size, args.size)
+        with torch.no_grad():
+            fwd = median_ms(lambda: net(x), 3, args.reps)
+        tnet = ZooNet(arch, 64).train()
+        opt = torch.optim.SGD(tnet.parameters(), lr=0.01, momentum=0.9)
+        xb, yb = torch.randn(32, 3, 64, 64), torch.arange(32) % 2
+
+        def step():
+            opt.zero_grad()
+            torch.nn.functional.cross_entropy(tnet(xb), yb).backward()
+            opt.step()
+
+        train = median_ms(step, 2, args.reps)
+        print(f"| {arch} | {fwd:.1f} | {train:.1f} |")
+
+
+if __name__ == "__main__":
+    main()
