@@ -73,6 +73,9 @@ public final class Layers {
         @Override
         public Tensor forward(Tensor x) { return Ops.dropout(x, p, isTraining(), seed++ * 0x9E3779B97F4A7C15L); }
 
+        /** Restarts the mask sequence (the trainer reseeds per step so resumed runs draw the same masks). */
+        public void reseed(long s) { this.seed = s; }
+
         @Override
         protected String describe() { return "p=" + p; }
     }

@@ -58,6 +58,18 @@ public abstract class Module {
 
     public Map<String, Module> children() { return java.util.Collections.unmodifiableMap(children); }
 
+    /** This module and all its descendants, depth first, with dotted names ("" for this one). */
+    public Map<String, Module> namedModules() {
+        Map<String, Module> out = new LinkedHashMap<>();
+        walk("", out);
+        return out;
+    }
+
+    private void walk(String name, Map<String, Module> out) {
+        out.put(name, this);
+        children.forEach((k, m) -> m.walk(name.isEmpty() ? k : name + "." + k, out));
+    }
+
     /** Parameters with dotted names, recursively. */
     public Map<String, Tensor> namedParameters() {
         Map<String, Tensor> out = new LinkedHashMap<>();
