@@ -96,6 +96,7 @@ public final class SynthGenerator {
         AtomicLong done = new AtomicLong();
         long total = cfg.total();
         for (int si = 0; si < splits.length; si++) {
+            if (counts[si] == 0) continue; // no empty split folders: readers treat an empty class folder as an error
             for (FakeFamily f : cfg.families()) {
                 for (int label = 0; label < 2; label++) {
                     Path dir = out.resolve(splits[si].folderName()).resolve(f.id()).resolve(label == 0 ? "0_real" : "1_fake");
