@@ -107,7 +107,8 @@ public final class SynthGenerator {
                         jobs.add(() -> {
                             for (int i = start; i < to; i++) {
                                 write(dir.resolve(String.format("%06d.%s", i, g.extension())), g.encode(g.render(split, f, lab, i)));
-                                if (progress != null) progress.update(done.incrementAndGet(), total);
+                                long d = done.incrementAndGet();
+                                if (progress != null) progress.update(d, total);
                             }
                         });
                     }
