@@ -96,6 +96,7 @@ public final class SynthGenerator {
         AtomicLong done = new AtomicLong();
         long total = cfg.total();
         for (int si = 0; si < splits.length; si++) {
+            if (counts[si] == 0) continue; // no empty split folders: readers treat an empty class folder as an error
             for (FakeFamily f : cfg.families()) {
                 for (int label = 0; label < 2; label++) {
                     Path dir = out.resolve(splits[si].folderName()).resolve(f.id()).resolve(label == 0 ? "0_real" : "1_fake");
@@ -106,7 +107,8 @@ public final class SynthGenerator {
                         jobs.add(() -> {
                             for (int i = start; i < to; i++) {
                                 write(dir.resolve(String.format("%06d.%s", i, g.extension())), g.encode(g.render(split, f, lab, i)));
-                                if (progress != null) progress.update(done.incrementAndGet(), total);
+                                long d = done.incrementAndGet();
+                                if (progress != null) progress.update(d, total);
                             }
                         });
                     }

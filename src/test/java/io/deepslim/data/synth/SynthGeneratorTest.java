@@ -27,7 +27,7 @@ class SynthGeneratorTest {
         assertEquals(cfg.total(), n);
         assertEquals(2 * 5 * 6, n);
         assertEquals(n, last.get(), "progress reaches the total");
-        SynthGenerator.generate(tmp.resolve("b"), cfg.withThreads(3), null);
+        assertEquals(n, SynthGenerator.generate(tmp.resolve("b"), cfg.withThreads(3), null), "count without a progress callback");
 
         Dataset d = Layouts.detect(tmp.resolve("a"), 0);
         assertEquals("forensynths", d.layout());
