@@ -6,5 +6,7 @@ public enum BinaryOp {
     /** 1 where a > b else 0. */
     GT,
     /** 1 where a == b else 0. */
-    EQ
+    EQ,
+    /** a where b > 0 else 0 (ReLU backward: gradient a, input b). */
+    MASK_POSITIVE
 }

@@ -15,9 +15,10 @@ final class Conv {
 
     /** Per-channel bias gradient: sum of g over (N, H, W). */
     static Tensor biasGrad(Tensor g) {
-        Tensor s = Reduce.reduceRaw(io.deepslim.backend.ReduceOp.SUM, g, 0);
+        // innermost first: each pass reads contiguous rows and shrinks the data the next one reads
+        Tensor s = Reduce.reduceRaw(io.deepslim.backend.ReduceOp.SUM, g, 3);
         s = Reduce.reduceRaw(io.deepslim.backend.ReduceOp.SUM, s, 2);
-        s = Reduce.reduceRaw(io.deepslim.backend.ReduceOp.SUM, s, 3);
+        s = Reduce.reduceRaw(io.deepslim.backend.ReduceOp.SUM, s, 0);
         return Reduce.reshapeRaw(s, new int[]{g.size(1)});
     }
 

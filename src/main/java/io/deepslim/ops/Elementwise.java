@@ -106,7 +106,7 @@ final class Elementwise {
 
     static Tensor relu(Tensor a) {
         Tensor out = unaryRaw(UnaryOp.RELU, a, 0f);
-        return Autograd.record(out, "relu", g -> new Tensor[]{mul(g, unaryRaw(UnaryOp.STEP, a, 0f))}, a);
+        return Autograd.record(out, "relu", g -> new Tensor[]{binaryRaw(BinaryOp.MASK_POSITIVE, g, out)}, a);
     }
 
     static Tensor sigmoid(Tensor a) {

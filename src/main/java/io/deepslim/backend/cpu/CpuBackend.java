@@ -51,8 +51,17 @@ public class CpuBackend implements Backend {
 
     @Override
     public void fill(Tensor dst, float v) {
+        if (v == 0f && dst.isContiguous()) {
+            // a private copy of the pointer: the storage's own may be read by other threads
+            org.bytedeco.javacpp.BytePointer p = new org.bytedeco.javacpp.BytePointer(dst.storage().pointer());
+            org.bytedeco.javacpp.Pointer.memset(p.position((long) dst.offset() * 4), 0, dst.numel() * 4);
+            return;
+        }
         FloatBuffer d = dst.buffer();
-        for (int i = dst.offset(), end = i + (int) dst.numel(); i < end; i++) d.put(i, v);
+        int n = (int) dst.numel(), o = dst.offset();
+        float[] buf = ArrayKernels.scratch()[0];
+        java.util.Arrays.fill(buf, v);
+        for (int lo = 0; lo < n; lo += ArrayKernels.BLOCK) d.put(o + lo, buf, 0, Math.min(ArrayKernels.BLOCK, n - lo));
     }
 
     // ------------------------------------------------------------------ elementwise
@@ -104,6 +113,7 @@ public class CpuBackend implements Backend {
             case MIN: return Math.min(a, b);
             case GT: return a > b ? 1f : 0f;
             case EQ: return a == b ? 1f : 0f;
+            case MASK_POSITIVE: return b > 0f ? a : 0f;
             default: throw new IllegalArgumentException("binary op " + op);
         }
     }
@@ -149,20 +159,44 @@ public class CpuBackend implements Backend {
         for (int i = dim + 1; i < s.length; i++) inner *= s[i];
         FloatBuffer x = a.buffer(), y = out.buffer();
         int xo = a.offset(), yo = out.offset();
-        final int fo = outer, fi = inner;
+        final int fi = inner;
         par.forEach(outer, (long) len * inner, o -> {
-            for (int i = 0; i < fi; i++) {
-                int base = xo + o * len * fi + i;
-                double acc = op == ReduceOp.MAX ? Double.NEGATIVE_INFINITY : 0.0;
-                for (int k = 0; k < len; k++) {
-                    float v = x.get(base + k * fi);
-                    if (op == ReduceOp.MAX) acc = Math.max(acc, v);
-                    else acc += v;
-                }
-                if (op == ReduceOp.MEAN) acc /= len;
-                y.put(yo + o * fi + i, (float) acc);
+            // rows of `inner` contiguous values, one per k: accumulate them in double
+            if (fi == 1) {
+                y.put(yo + o, reduceContiguous(op, x, xo + o * len, len));
+                return;
             }
+            double[] acc = new double[fi];
+            if (op == ReduceOp.MAX) java.util.Arrays.fill(acc, Double.NEGATIVE_INFINITY);
+            float[] row = ArrayKernels.plane(0, fi);
+            for (int k = 0; k < len; k++) {
+                x.get(xo + (o * len + k) * fi, row, 0, fi);
+                if (op == ReduceOp.MAX) {
+                    for (int i = 0; i < fi; i++) acc[i] = Math.max(acc[i], row[i]);
+                } else {
+                    for (int i = 0; i < fi; i++) acc[i] += row[i];
+                }
+            }
+            float[] res = ArrayKernels.plane(1, fi);
+            for (int i = 0; i < fi; i++) res[i] = (float) (op == ReduceOp.MEAN ? acc[i] / len : acc[i]);
+            y.put(yo + o * fi, res, 0, fi);
         });
+    }
+
+    /** Reduces {@code len} contiguous values starting at {@code off}. */
+    private static float reduceContiguous(ReduceOp op, FloatBuffer x, int off, int len) {
+        float[] buf = ArrayKernels.scratch()[1];
+        double acc = op == ReduceOp.MAX ? Double.NEGATIVE_INFINITY : 0;
+        for (int lo = 0; lo < len; lo += ArrayKernels.BLOCK) {
+            int n = Math.min(ArrayKernels.BLOCK, len - lo);
+            x.get(off + lo, buf, 0, n);
+            if (op == ReduceOp.MAX) {
+                for (int i = 0; i < n; i++) acc = Math.max(acc, buf[i]);
+            } else {
+                for (int i = 0; i < n; i++) acc += buf[i];
+            }
+        }
+        return (float) (op == ReduceOp.MEAN ? acc / len : acc);
     }
 
     @Override

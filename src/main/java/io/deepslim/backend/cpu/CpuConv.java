@@ -163,57 +163,66 @@ final class CpuConv {
 
     /**
      * Unfolds output rows [oh0, oh1) of one group's input (Cin_g, H, W at xOff) into col
-     * (K, pc) with K = Cin_g·kh·kw rows; zeros where the window falls in the padding.
+     * (K, pc) with K = Cin_g·kh·kw rows; zeros where the window falls in the padding. One job per
+     * input channel: its plane is copied once into a Java array, each of its kh·kw col rows is
+     * assembled there with array copies and written back with one bulk put.
      */
     private void im2col(FloatBuffer x, int xOff, RefConv.Geometry g, ConvParams p, int oh0, int oh1, FloatBuffer col) {
-        int kk = g.kh * g.kw, pc = (oh1 - oh0) * g.wo;
-        be.par.forEach(g.cinG * kk, pc, r -> {
-            int c = r / kk, ki = (r % kk) / g.kw, kj = r % g.kw;
-            int xBase = xOff + c * g.h * g.w, colBase = r * pc;
-            int colOffW = kj * p.dilationW() - p.padW();
-            // valid ow: 0 ≤ ow·sw + colOffW < W
-            int owLo = Math.max(0, ceilDiv(-colOffW, p.strideW()));
-            int owHi = Math.min(g.wo, ceilDiv(g.w - colOffW, p.strideW()));
-            for (int oh = oh0; oh < oh1; oh++) {
-                int ih = oh * p.strideH() - p.padH() + ki * p.dilationH();
-                int dst = colBase + (oh - oh0) * g.wo;
-                if (ih < 0 || ih >= g.h || owLo >= owHi) {
-                    for (int ow = 0; ow < g.wo; ow++) col.put(dst + ow, 0f);
-                    continue;
+        int kk = g.kh * g.kw, pc = (oh1 - oh0) * g.wo, hw = g.h * g.w;
+        be.par.forEach(g.cinG, (long) kk * pc, c -> {
+            float[] in = ArrayKernels.plane(0, hw), row = ArrayKernels.plane(1, pc);
+            x.get(xOff + c * hw, in, 0, hw);
+            for (int q = 0; q < kk; q++) {
+                int ki = q / g.kw, kj = q % g.kw;
+                int colOffW = kj * p.dilationW() - p.padW();
+                // valid ow: 0 ≤ ow·sw + colOffW < W
+                int owLo = Math.max(0, ceilDiv(-colOffW, p.strideW()));
+                int owHi = Math.max(owLo, Math.min(g.wo, ceilDiv(g.w - colOffW, p.strideW())));
+                for (int oh = oh0; oh < oh1; oh++) {
+                    int ih = oh * p.strideH() - p.padH() + ki * p.dilationH();
+                    int dst = (oh - oh0) * g.wo;
+                    if (ih < 0 || ih >= g.h) {
+                        java.util.Arrays.fill(row, dst, dst + g.wo, 0f);
+                        continue;
+                    }
+                    java.util.Arrays.fill(row, dst, dst + owLo, 0f);
+                    int src = ih * g.w + colOffW;
+                    if (p.strideW() == 1) {
+                        System.arraycopy(in, src + owLo, row, dst + owLo, owHi - owLo);
+                    } else {
+                        for (int ow = owLo; ow < owHi; ow++) row[dst + ow] = in[src + ow * p.strideW()];
+                    }
+                    java.util.Arrays.fill(row, dst + owHi, dst + g.wo, 0f);
                 }
-                for (int ow = 0; ow < owLo; ow++) col.put(dst + ow, 0f);
-                int src = xBase + ih * g.w + colOffW;
-                if (p.strideW() == 1) {
-                    col.put(dst + owLo, x, src + owLo, owHi - owLo);
-                } else {
-                    for (int ow = owLo; ow < owHi; ow++) col.put(dst + ow, x.get(src + ow * p.strideW()));
-                }
-                for (int ow = owHi; ow < g.wo; ow++) col.put(dst + ow, 0f);
+                col.put((c * kk + q) * pc, row, 0, pc);
             }
         });
     }
 
-    /** Adds col (K, pc) for output rows [oh0, oh1) back into dx (Cin_g, H, W at xOff). */
+    /** Adds col (K, pc) for output rows [oh0, oh1) back into dx (Cin_g, H, W at xOff), one job per input channel. */
     private void col2im(FloatBuffer col, RefConv.Geometry g, ConvParams p, int oh0, int oh1, FloatBuffer dx, int xOff) {
-        int kk = g.kh * g.kw, pc = (oh1 - oh0) * g.wo;
-        // parallel over input channels: rows of one channel only write that channel
+        int kk = g.kh * g.kw, pc = (oh1 - oh0) * g.wo, hw = g.h * g.w;
         be.par.forEach(g.cinG, (long) kk * pc, c -> {
-            int xBase = xOff + c * g.h * g.w;
+            float[] plane = ArrayKernels.plane(0, hw), row = ArrayKernels.plane(1, pc);
+            dx.get(xOff + c * hw, plane, 0, hw);
             for (int q = 0; q < kk; q++) {
-                int ki = q / g.kw, kj = q % g.kw, r = c * kk + q;
+                int ki = q / g.kw, kj = q % g.kw;
+                col.get((c * kk + q) * pc, row, 0, pc);
                 int colOffW = kj * p.dilationW() - p.padW();
                 int owLo = Math.max(0, ceilDiv(-colOffW, p.strideW()));
                 int owHi = Math.min(g.wo, ceilDiv(g.w - colOffW, p.strideW()));
                 for (int oh = oh0; oh < oh1; oh++) {
                     int ih = oh * p.strideH() - p.padH() + ki * p.dilationH();
                     if (ih < 0 || ih >= g.h) continue;
-                    int srcRow = r * pc + (oh - oh0) * g.wo, dstRow = xBase + ih * g.w + colOffW;
-                    for (int ow = owLo; ow < owHi; ow++) {
-                        int di = dstRow + ow * p.strideW();
-                        dx.put(di, dx.get(di) + col.get(srcRow + ow));
+                    int srcRow = (oh - oh0) * g.wo, dstRow = ih * g.w + colOffW;
+                    if (p.strideW() == 1) {
+                        for (int ow = owLo; ow < owHi; ow++) plane[dstRow + ow] += row[srcRow + ow];
+                    } else {
+                        for (int ow = owLo; ow < owHi; ow++) plane[dstRow + ow * p.strideW()] += row[srcRow + ow];
                     }
                 }
             }
+            dx.put(xOff + c * hw, plane, 0, hw);
         });
     }
 

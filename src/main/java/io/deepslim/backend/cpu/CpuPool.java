@@ -85,12 +85,11 @@ final class CpuPool {
         ByteBuffer ab = argmax.byteBuffer();
         int go = dy.offset(), xo = dx.offset(), ao = argmax.offset();
         par.forEach(planes, (long) hw + ohw, pl -> {
-            int xBase = xo + pl * hw;
-            for (int i = 0; i < hw; i++) xb.put(xBase + i, 0f);
-            for (int i = 0; i < ohw; i++) {
-                int idx = ab.getInt((ao + pl * ohw + i) * 4);
-                xb.put(xBase + idx, xb.get(xBase + idx) + gb.get(go + pl * ohw + i));
-            }
+            float[] plane = ArrayKernels.plane(0, hw), g = ArrayKernels.plane(1, ohw);
+            java.util.Arrays.fill(plane, 0, hw, 0f);
+            gb.get(go + pl * ohw, g, 0, ohw);
+            for (int i = 0; i < ohw; i++) plane[ab.getInt((ao + pl * ohw + i) * 4)] += g[i];
+            xb.put(xo + pl * hw, plane, 0, hw);
         });
     }
 
