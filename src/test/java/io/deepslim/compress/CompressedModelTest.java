@@ -128,6 +128,23 @@ class CompressedModelTest {
     }
 
     @Test
+    void compressionInsideATensorScopeOutlivesIt() {
+        ZooNet net = Zoo.create("student20", 32, 2, 62);
+        Tensor calib = Tensor.uniform(new Random(63), 0f, 1f, 2, 3, 32, 32);
+        try (io.deepslim.tensor.TensorScope s = io.deepslim.tensor.TensorScope.open()) {
+            FilterPruning.prune(net, 0.5, FilterPruning.Norm.L1);
+            LowRank.factorize(net, "fc.1", 4, Variant.CORRECT);
+            Pruning.l1Local(net, 0.5);
+            Quantizer.staticConv(net, List.of(calib), Granularity.PER_CHANNEL, Observer::minMax);
+        }
+        net.eval();
+        try (GradMode g = GradMode.off()) {
+            assertEquals(2 * 2, net.forward(calib).toFloatArray().length);
+        }
+        assertTrue(CompressedModel.bytes(CompressedModel.tensors(net)) > 0);
+    }
+
+    @Test
     void restoreRejectsUnknownRecipesAndStrayTensors() {
         ZooNet net = Zoo.create("student30", 32, 2, 60);
         Map<String, Tensor> t = new java.util.LinkedHashMap<>(CompressedModel.tensors(net));

@@ -147,7 +147,7 @@ public final class FilterPruning {
                 slice(conv.weight(), 0, keep), conv.bias() == null ? null : slice(conv.bias(), 0, keep)));
         if (c.batchNorm() != null) {
             BatchNorm2d old = (BatchNorm2d) ModuleTree.get(model, c.batchNorm());
-            BatchNorm2d bn = new BatchNorm2d(keep.length, old.momentum(), old.eps());
+            BatchNorm2d bn = TensorScope.unscoped(() -> new BatchNorm2d(keep.length, old.momentum(), old.eps()));
             Map<String, Tensor> src = old.stateDict(), dst = bn.stateDict();
             for (String k : dst.keySet()) {
                 Tensor s = src.get(k), d = dst.get(k);
