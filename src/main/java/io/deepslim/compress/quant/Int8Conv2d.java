@@ -2,11 +2,8 @@ package io.deepslim.compress.quant;
 
 import io.deepslim.backend.Backend;
 import io.deepslim.backend.ConvParams;
-import io.deepslim.compress.Compressed;
-import io.deepslim.compress.ModelStats;
 import io.deepslim.compress.Recipes;
 import io.deepslim.nn.Conv2d;
-import io.deepslim.nn.Module;
 import io.deepslim.tensor.DType;
 import io.deepslim.tensor.Shape;
 import io.deepslim.tensor.Tensor;
@@ -20,14 +17,12 @@ import java.util.Map;
  * accumulate in int32 and come back as float with the float bias. Inference only.
  * Buffers: weight (I8, (out, in/groups, k, k)), weight_scale, bias.
  */
-public final class Int8Conv2d extends Module implements Compressed {
+public final class Int8Conv2d extends Int8Layer {
     public final int in, out, kernel;
     public final ConvParams params;
-    private final Int8Weights w;
-    private final Tensor bias;
-    private final QParams input;
 
     public Int8Conv2d(int in, ConvParams params, Int8Weights w, Tensor bias, QParams input) {
+        super(w, bias, input);
         int[] s = w.codes().shape();
         if (s.length != 4 || s[2] != s[3] || s[1] * params.groups() != in) {
             throw new IllegalArgumentException("Int8Conv2d: weight " + Shape.str(s) + " does not fit in=" + in + ", groups=" + params.groups());
@@ -36,17 +31,11 @@ public final class Int8Conv2d extends Module implements Compressed {
         this.out = s[0];
         this.kernel = s[2];
         this.params = params;
-        this.w = w;
-        this.bias = bias == null ? null : bias.detach();
-        this.input = input;
-        buffer("weight", w.codes());
-        buffer("weight_scale", w.scales());
-        if (bias != null) buffer("bias", this.bias);
     }
 
     /** Int8 version of {@code c} with calibrated input parameters ({@code input} null: per batch). */
     public static Int8Conv2d fromFloat(Conv2d c, Granularity g, QParams input) {
-        return new Int8Conv2d(c.in, c.params, Int8Weights.of(c.weight(), g), c.bias() == null ? null : Int8Linear.copy(c.bias()), input);
+        return new Int8Conv2d(c.in, c.params, Int8Weights.of(c.weight(), g), copy(c.bias()), input);
     }
 
     /** Rebuilds a layer from {@link #compressedTensors()} and {@link #recipe()}. */
@@ -88,64 +77,4 @@ public final class Int8Conv2d extends Module implements Compressed {
 
     @Override
     protected String describe() { return in + "→" + out + ", k" + kernel + ", int8 " + (input == null ? "dynamic" : "static"); }
-
-    @Override
-    public Map<String, Tensor> compressedTensors() {
-        Map<String, Tensor> m = new LinkedHashMap<>();
-        m.put("weight", w.codes());
-        m.put("weight_scale", w.scales());
-        if (bias != null) m.put("bias", bias);
-        return m;
-    }
-
-    @Override
-    public long parameterCount() { return w.codes().numel() + (bias == null ? 0 : bias.numel()); }
-
-    @Override
-    public long nonZeroCount() { return ModelStats.nonZero(w.codes()) + ModelStats.nonZero(bias); }
-
-    /** The int8 weight codes and their scales. */
-    public Int8Weights weights() { return w; }
-
-    /** Fixed input quantization, or null when activations are quantized per batch. */
-    public QParams inputQParams() { return input; }
-
-    private void putQuant(Map<String, Object> r) {
-        r.put("method", "int8");
-        r.put("dtype", "I8");
-        r.put("shape", Recipes.list(w.codes().shape()));
-        r.put("granularity", w.scales().numel() == 1 && w.codes().size(0) > 1 ? "per_tensor" : "per_channel");
-        r.put("activation", input == null ? "dynamic" : "static");
-        if (input != null) {
-            r.put("input_scale", (double) input.scale());
-            r.put("input_zero_point", input.zeroPoint());
-        }
-    }
-
-    private static QParams inputOf(Map<String, Object> r) {
-        return "static".equals(r.get("activation"))
-                ? new QParams((float) Recipes.number(r, "input_scale"), Recipes.integer(r, "input_zero_point")) : null;
-    }
-
-    private static Int8Weights weightsOf(Map<String, Tensor> ts, int[] shape) {
-        Tensor q = Recipes.tensor(ts, "weight"), s = Recipes.tensor(ts, "weight_scale");
-        if (q.dtype() != DType.I8 || !java.util.Arrays.equals(q.shape(), shape)) {
-            throw new IllegalArgumentException("int8 layer: weight must be I8 " + Shape.str(shape) + ", got " + q);
-        }
-        if (s.dtype() != DType.F32 || (s.numel() != 1 && s.numel() != shape[0])) {
-            throw new IllegalArgumentException("int8 layer: weight_scale must be F32 with 1 or " + shape[0] + " entries, got " + s);
-        }
-        return new Int8Weights(q, s);
-    }
-
-    /** Quantizes x with the fixed input parameters, or with its own range when there are none. */
-    private QParams quantizeInput(Backend be, Tensor xc, Tensor xq) {
-        QParams qp = input;
-        if (qp == null) {
-            float[] mm = be.minMax(xc);
-            qp = QParams.covering(mm[0], mm[1]);
-        }
-        be.quantize(xc, qp.scale(), qp.zeroPoint(), xq);
-        return qp;
-    }
 }
