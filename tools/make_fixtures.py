@@ -278,6 +278,16 @@ def loss_cases():
             {"s": randn(4, 5) * 2, "t": randn(4, 5) * 2},
             {"op": "kl_div", "T": "2", "reduction": "batchmean",
              "formula": "kl_div(log_softmax(s/T,1), softmax(t/T,1), batchmean)"}, no_grad=("t",), use_gout=False)
+    # full distillation loss of PAPER.md §1.2 (the authors' code), read by io.deepslim.compress.DistillationTest
+    for name, T, w in (("kd_loss_T2_w05", 2.0, 0.5), ("kd_loss_T4_w07", 4.0, 0.7)):
+        seed(name)
+        op_case(name, lambda s, t, target, T=T, w=w:
+                w * T * T * F.kl_div(F.log_softmax(s / T, 1), F.softmax(t / T, 1), reduction="batchmean")
+                + (1 - w) * F.cross_entropy(s, target),
+                {"s": randn(6, 3) * 2, "t": randn(6, 3) * 2, "target": torch.randint(0, 3, (6,))},
+                {"op": "kd_loss", "T": str(T), "w": str(w),
+                 "formula": "w*T^2*kl_div(log_softmax(s/T,1), softmax(t/T,1), batchmean) + (1-w)*cross_entropy(s, target)"},
+                no_grad=("t",), use_gout=False)
     seed("mse_loss")
     op_case("mse_loss", lambda a, b: F.mse_loss(a, b), {"a": randn(3, 4), "b": randn(3, 4)},
             {"op": "mse_loss", "reduction": "mean"}, use_gout=False)

@@ -82,4 +82,27 @@ public interface Backend {
 
     /** Fills out with 1/(1-p) where a seeded uniform draw is ≥ p, else 0 (inverted dropout mask). */
     void dropoutMask(Tensor out, float p, long seed);
+
+    // ------------------------------------------------------------------ int8 (compress.quant)
+
+    /** {min, max} over the elements of contiguous F32 {@code x} (activation ranges for quantization). */
+    float[] minMax(Tensor x);
+
+    /** {@code q = clamp(rint(x / scale) + zeroPoint, −128, 127)}: contiguous F32 x → I8 q of the same shape. */
+    void quantize(Tensor x, float scale, int zeroPoint, Tensor q);
+
+    /**
+     * Int8 matrix product with float output, int32 accumulation:
+     * {@code y[m,n] = xScale · wScale[n] · Σ_k (xq[m,k] − xZero) · wq[n,k] + bias[n]}; xq (M, K) and
+     * wq (N, K) I8 (weights symmetric, zero point 0), wScale F32 of length 1 (per tensor) or N (per
+     * output row), bias F32 (N) or null, y F32 (M, N).
+     */
+    void int8Gemm(Tensor xq, float xScale, int xZero, Tensor wq, Tensor wScale, Tensor bias, Tensor y);
+
+    /**
+     * Int8 convolution with float output: {@link #int8Gemm}'s arithmetic over the patches of xq
+     * (N, Cin, H, W) I8, padding holding {@code xZero} (the code of a real 0); wq (Cout, Cin/g, kh, kw)
+     * I8, wScale length 1 or Cout, bias (Cout) or null, y F32 (N, Cout, Ho, Wo).
+     */
+    void int8Conv2d(Tensor xq, float xScale, int xZero, Tensor wq, Tensor wScale, Tensor bias, ConvParams p, Tensor y);
 }

@@ -22,6 +22,12 @@ public class BatchNorm2d extends Module {
         this.batches = buffer("num_batches_tracked", Tensor.zeros(new int[0]));
     }
 
+    public int channels() { return channels; }
+
+    public float momentum() { return momentum; }
+
+    public float eps() { return eps; }
+
     @Override
     public Tensor forward(Tensor x) {
         if (isTraining()) batches.buffer().put(batches.offset(), batches.item() + 1);

@@ -26,6 +26,31 @@ public class Conv2d extends Module {
         this.bias = bias ? param("bias", Init.defaultUniform(rng, fanIn, out)) : null;
     }
 
+    /**
+     * Wraps existing tensors (weight (out, in/groups, k, k), bias (out) or null) as a convolution;
+     * compression code uses it to build baked, sliced or factorized layers. Marks them trainable, as every new layer's parameters are.
+     */
+    public Conv2d(int in, int out, int kernel, ConvParams params, Tensor weight, Tensor bias) {
+        int g = params.groups();
+        if (in <= 0 || out <= 0 || kernel <= 0 || in % g != 0 || out % g != 0) {
+            throw new IllegalArgumentException("Conv2d: invalid in=" + in + " out=" + out + " kernel=" + kernel + " groups=" + g);
+        }
+        if (!java.util.Arrays.equals(weight.shape(), new int[]{out, in / g, kernel, kernel})) {
+            throw new IllegalArgumentException("Conv2d: weight " + io.deepslim.tensor.Shape.str(weight.shape())
+                    + " does not match in=" + in + " out=" + out + " kernel=" + kernel + " groups=" + g);
+        }
+        if (bias != null && !java.util.Arrays.equals(bias.shape(), new int[]{out})) {
+            throw new IllegalArgumentException("Conv2d: bias " + io.deepslim.tensor.Shape.str(bias.shape()) + " does not match out=" + out);
+        }
+        this.in = in;
+        this.out = out;
+        this.kernel = kernel;
+        this.groups = g;
+        this.params = params;
+        this.weight = param("weight", weight);
+        this.bias = bias == null ? null : param("bias", bias);
+    }
+
     /** A 3x3, stride-1, padding-1 convolution with bias (the paper's default). */
     public Conv2d(Random rng, int in, int out) { this(rng, in, out, 3, 1, 1, 1, true); }
 

@@ -20,6 +20,24 @@ public class Linear extends Module {
 
     public Linear(Random rng, int in, int out) { this(rng, in, out, true); }
 
+    /**
+     * Wraps existing tensors (weight (out, in), bias (out) or null) as a layer; compression code
+     * uses it to build baked, sliced or factorized layers. Marks them trainable, as every new layer's parameters are.
+     */
+    public Linear(Tensor weight, Tensor bias) {
+        if (weight.dim() != 2 || weight.size(0) <= 0 || weight.size(1) <= 0) {
+            throw new IllegalArgumentException("Linear: weight must be (out, in), got " + io.deepslim.tensor.Shape.str(weight.shape()));
+        }
+        if (bias != null && (bias.dim() != 1 || bias.size(0) != weight.size(0))) {
+            throw new IllegalArgumentException("Linear: bias " + io.deepslim.tensor.Shape.str(bias.shape())
+                    + " does not match weight " + io.deepslim.tensor.Shape.str(weight.shape()));
+        }
+        this.in = weight.size(1);
+        this.out = weight.size(0);
+        this.weight = param("weight", weight);
+        this.bias = bias == null ? null : param("bias", bias);
+    }
+
     public Tensor weight() { return weight; }
 
     public Tensor bias() { return bias; }

@@ -50,6 +50,17 @@ public abstract class Module {
         params.put(name, t);
     }
 
+    /**
+     * Re-registers parameter {@code from} under {@code to}, moved to the end of the order (as
+     * PyTorch's pruning does with {@code weight} → {@code weight_orig}); the tensor is unchanged.
+     */
+    protected void renameParam(String from, String to) {
+        Tensor t = params.remove(from);
+        if (t == null) throw new IllegalArgumentException("no parameter " + from);
+        if (params.containsKey(to)) throw new IllegalArgumentException("parameter " + to + " already exists");
+        params.put(to, t);
+    }
+
     /** Replaces a registered child (module swap, e.g. Linear → Int8Linear). */
     public void replaceChild(String name, Module m) {
         if (!children.containsKey(name)) throw new IllegalArgumentException("no child module " + name + " in " + getClass().getSimpleName());

@@ -17,7 +17,8 @@ class GoldenCoverageTest {
     @Test
     void everyFixtureHasATest() throws IOException, URISyntaxException {
         Set<String> tested = new TreeSet<>(Set.of("net_train", "net_eval", "opt_sgd", "opt_adam", "opt_adamw",
-                "safetensors_dtypes"));   // the last one is read by io.deepslim.io.SafeTensorsTest
+                "safetensors_dtypes",     // read by io.deepslim.io.SafeTensorsTest
+                "kd_loss_T2_w05", "kd_loss_T4_w07"));   // read by io.deepslim.compress.DistillationTest
         Stream.of(OpGoldenTest.BINARY, OpGoldenTest.UNARY, OpGoldenTest.LINALG, OpGoldenTest.CONV,
                 OpGoldenTest.CONV_TRANSPOSE, OpGoldenTest.POOL, OpGoldenTest.BATCH_NORM, OpGoldenTest.SHAPE,
                 OpGoldenTest.REDUCE, OpGoldenTest.LOSS).forEach(a -> tested.addAll(Set.of(a)));

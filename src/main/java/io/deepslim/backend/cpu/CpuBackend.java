@@ -323,6 +323,24 @@ public class CpuBackend implements Backend {
         for (int i = 0, n = (int) out.numel(); i < n; i++) o.put(out.offset() + i, rng.nextDouble() >= p ? keep : 0f);
     }
 
+    // ------------------------------------------------------------------ int8
+
+    @Override
+    public float[] minMax(Tensor x) { return CpuQuant.minMax(x); }
+
+    @Override
+    public void quantize(Tensor x, float scale, int zeroPoint, Tensor q) { CpuQuant.quantize(par, x, scale, zeroPoint, q); }
+
+    @Override
+    public void int8Gemm(Tensor xq, float xScale, int xZero, Tensor wq, Tensor wScale, Tensor bias, Tensor y) {
+        CpuQuant.int8Gemm(par, xq, xScale, xZero, wq, wScale, bias, y);
+    }
+
+    @Override
+    public void int8Conv2d(Tensor xq, float xScale, int xZero, Tensor wq, Tensor wScale, Tensor bias, ConvParams p, Tensor y) {
+        CpuQuant.int8Conv2d(par, xq, xScale, xZero, wq, wScale, bias, p, y);
+    }
+
     /** Checks a tensor is F32 (the dtype every primitive here computes in). */
     static void requireF32(String op, Tensor t) {
         if (t.dtype() != DType.F32) throw new IllegalArgumentException(op + ": expected F32, got " + t.dtype());

@@ -1,0 +1,75 @@
+package io.deepslim.compress.prune;
+
+import io.deepslim.compress.SparseCodec;
+import io.deepslim.ops.Ops;
+import io.deepslim.tensor.Tensor;
+import io.deepslim.tensor.TensorScope;
+
+import java.nio.FloatBuffer;
+import java.util.Map;
+
+/** The shared state of a pruned layer: the original weight and its 0/1 mask. */
+final class MaskedWeight {
+    final Tensor orig, mask;
+
+    MaskedWeight(Tensor orig, Tensor mask) {
+        if (orig.numel() != mask.numel()) throw new IllegalArgumentException("mask of " + mask.numel() + " entries for a weight of " + orig.numel());
+        this.orig = orig;
+        this.mask = mask;
+    }
+
+    /** An all-ones mask shaped like {@code w}, outliving any open scope (it becomes a buffer). */
+    static Tensor ones(Tensor w) { return TensorScope.unscoped(() -> Tensor.full(1f, w.shape())); }
+
+    /** A mask tensor from flat values. */
+    static Tensor of(float[] m, int[] shape) { return TensorScope.unscoped(() -> Tensor.of(m, shape)); }
+
+    /** orig ⊙ mask, differentiable with respect to orig. */
+    Tensor effective() { return Ops.mul(orig, mask); }
+
+    /** orig ⊙ mask as a new detached tensor outliving any open scope. */
+    Tensor bakedCopy() {
+        float[] w = values();
+        return TensorScope.unscoped(() -> Tensor.of(w, orig.shape()));
+    }
+
+    /** orig ⊙ mask, flat. */
+    float[] values() {
+        float[] w = orig.contiguousRaw().toFloatArray(), m = maskArray();
+        for (int i = 0; i < w.length; i++) w[i] *= m[i];
+        return w;
+    }
+
+    float[] maskArray() { return mask.contiguousRaw().toFloatArray(); }
+
+    void combine(float[] newMask) {
+        if (newMask.length != mask.numel()) {
+            throw new IllegalArgumentException("new mask has " + newMask.length + " entries, the weight " + mask.numel());
+        }
+        FloatBuffer b = mask.buffer();
+        for (int i = 0; i < newMask.length; i++) {
+            float v = newMask[i];
+            if (v != 0f && v != 1f) throw new IllegalArgumentException("mask entries must be 0 or 1, got " + v + " at " + i);
+            b.put(mask.offset() + i, b.get(mask.offset() + i) * v);
+        }
+    }
+
+    long kept() {
+        long k = 0;
+        for (float m : maskArray()) if (m != 0f) k++;
+        return k;
+    }
+
+    long nonZero() {
+        long k = 0;
+        for (float v : values()) if (v != 0f) k++;
+        return k;
+    }
+
+    /** Sparsity of the mask: pruned entries / all entries. */
+    double sparsity() { return 1.0 - (double) kept() / mask.numel(); }
+
+    Map<String, Tensor> encode() { return SparseCodec.encode("weight", values(), maskArray()); }
+
+    String encoding() { return SparseCodec.choose(mask.numel(), kept()); }
+}

@@ -1,0 +1,99 @@
+package io.deepslim.compress.prune;
+
+import io.deepslim.compress.Recipes;
+import io.deepslim.compress.SparseCodec;
+import io.deepslim.nn.Conv2d;
+import io.deepslim.nn.Module;
+import io.deepslim.tensor.Tensor;
+import io.deepslim.tensor.TensorScope;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** A Conv2d pruned by reparametrization (see {@link Pruned}); state_dict: bias, weight_orig, weight_mask. */
+public final class PrunedConv2d extends Conv2d implements Pruned {
+    private final MaskedWeight mw;
+
+    /** Wraps {@code src}'s tensors (shared, not copied) with {@code mask} (same shape as the weight). */
+    public PrunedConv2d(Conv2d src, Tensor mask) {
+        this(src, mask, src.weight().requiresGrad(), src.bias() != null && src.bias().requiresGrad());
+    }
+
+    private PrunedConv2d(Conv2d src, Tensor mask, boolean weightTrainable, boolean biasTrainable) {
+        super(src.in, src.out, src.kernel, src.params, checkPlain(src).weight(), src.bias());
+        super.weight().requiresGrad(weightTrainable);
+        if (src.bias() != null) src.bias().requiresGrad(biasTrainable);
+        renameParam("weight", "weight_orig");
+        this.mw = new MaskedWeight(super.weight(), mask);
+        buffer("weight_mask", mask);
+    }
+
+    private static Conv2d checkPlain(Conv2d c) {
+        if (c instanceof Pruned) throw new IllegalArgumentException("layer is already pruned; use applyMask to add a round");
+        return c;
+    }
+
+    /** Rebuilds a layer from {@link #compressedTensors()} and {@link #recipe()}. */
+    public static PrunedConv2d decode(Map<String, Tensor> ts, Map<String, Object> recipe) {
+        int in = Recipes.integer(recipe, "in"), out = Recipes.integer(recipe, "out"), k = Recipes.integer(recipe, "kernel");
+        var p = Recipes.convParams(recipe);
+        int[] shape = {out, in / p.groups(), k, k};
+        float[][] wm = SparseCodec.decode("weight", ts, Recipes.string(recipe, "encoding"), out * (in / p.groups()) * k * k);
+        Tensor bias = ts.containsKey("bias") ? Recipes.tensor(ts, "bias").contiguousRaw() : null;
+        Conv2d plain = new Conv2d(in, out, k, p, TensorScope.unscoped(() -> Tensor.of(wm[0], shape)), bias);
+        return new PrunedConv2d(plain, MaskedWeight.of(wm[1], shape));
+    }
+
+    /** The masked weight the forward uses; public here so quantizers and exporters can read it. */
+    @Override
+    public Tensor effectiveWeight() { return mw.effective(); }
+
+    /** The effective (masked) weight, as PyTorch's {@code module.weight} after pruning. */
+    @Override
+    public Tensor weight() { return mw.effective(); }
+
+    @Override
+    public Tensor weightOrig() { return mw.orig; }
+
+    @Override
+    public Tensor mask() { return mw.mask; }
+
+    @Override
+    public void applyMask(float[] newMask) { mw.combine(newMask); }
+
+    @Override
+    public Module baked() {
+        boolean biasTrainable = bias() != null && bias().requiresGrad();
+        Conv2d c = new Conv2d(in, out, kernel, params, mw.bakedCopy(), bias());
+        c.weight().requiresGrad(mw.orig.requiresGrad());
+        if (bias() != null) bias().requiresGrad(biasTrainable);
+        return c;
+    }
+
+    @Override
+    public Map<String, Tensor> compressedTensors() {
+        Map<String, Tensor> m = new LinkedHashMap<>(mw.encode());
+        if (bias() != null) m.put("bias", bias());
+        return m;
+    }
+
+    @Override
+    public Map<String, Object> recipe() {
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("method", "prune");
+        r.put("layer", "conv2d");
+        r.putAll(Recipes.conv(this));
+        r.put("sparsity", mw.sparsity());
+        r.put("encoding", mw.encoding());
+        return r;
+    }
+
+    @Override
+    public long parameterCount() { return mw.orig.numel() + (bias() == null ? 0 : bias().numel()); }
+
+    @Override
+    public long nonZeroCount() { return mw.nonZero() + io.deepslim.compress.ModelStats.nonZero(bias()); }
+
+    @Override
+    protected String describe() { return super.describe() + String.format(", pruned %.1f%%", 100 * mw.sparsity()); }
+}

@@ -1,0 +1,98 @@
+package io.deepslim.compress.prune;
+
+import io.deepslim.compress.Recipes;
+import io.deepslim.compress.SparseCodec;
+import io.deepslim.nn.Linear;
+import io.deepslim.nn.Module;
+import io.deepslim.tensor.Tensor;
+import io.deepslim.tensor.TensorScope;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** A Linear pruned by reparametrization (see {@link Pruned}); state_dict: bias, weight_orig, weight_mask. */
+public final class PrunedLinear extends Linear implements Pruned {
+    private final MaskedWeight mw;
+
+    /** Wraps {@code src}'s tensors (shared, not copied) with {@code mask} (same shape as the weight). */
+    public PrunedLinear(Linear src, Tensor mask) {
+        this(src, mask, src.weight().requiresGrad(), src.bias() != null && src.bias().requiresGrad());
+    }
+
+    private PrunedLinear(Linear src, Tensor mask, boolean weightTrainable, boolean biasTrainable) {
+        super(checkPlain(src).weight(), src.bias());
+        super.weight().requiresGrad(weightTrainable);
+        if (src.bias() != null) src.bias().requiresGrad(biasTrainable);
+        renameParam("weight", "weight_orig");
+        this.mw = new MaskedWeight(super.weight(), mask);
+        buffer("weight_mask", mask);
+    }
+
+    private static Linear checkPlain(Linear l) {
+        if (l instanceof Pruned) throw new IllegalArgumentException("layer is already pruned; use applyMask to add a round");
+        return l;
+    }
+
+    /** Rebuilds a layer from {@link #compressedTensors()} and {@link #recipe()}. */
+    public static PrunedLinear decode(Map<String, Tensor> ts, Map<String, Object> recipe) {
+        int in = Recipes.integer(recipe, "in"), out = Recipes.integer(recipe, "out");
+        float[][] wm = SparseCodec.decode("weight", ts, Recipes.string(recipe, "encoding"), in * out);
+        Tensor bias = ts.containsKey("bias") ? Recipes.tensor(ts, "bias").contiguousRaw() : null;
+        Linear plain = new Linear(TensorScope.unscoped(() -> Tensor.of(wm[0], out, in)), bias);
+        return new PrunedLinear(plain, MaskedWeight.of(wm[1], new int[]{out, in}));
+    }
+
+    /** The masked weight the forward uses; public here so quantizers and exporters can read it. */
+    @Override
+    public Tensor effectiveWeight() { return mw.effective(); }
+
+    /** The effective (masked) weight, as PyTorch's {@code module.weight} after pruning. */
+    @Override
+    public Tensor weight() { return mw.effective(); }
+
+    @Override
+    public Tensor weightOrig() { return mw.orig; }
+
+    @Override
+    public Tensor mask() { return mw.mask; }
+
+    @Override
+    public void applyMask(float[] newMask) { mw.combine(newMask); }
+
+    @Override
+    public Module baked() {
+        boolean biasTrainable = bias() != null && bias().requiresGrad();
+        Linear l = new Linear(mw.bakedCopy(), bias());
+        l.weight().requiresGrad(mw.orig.requiresGrad());
+        if (bias() != null) bias().requiresGrad(biasTrainable);
+        return l;
+    }
+
+    @Override
+    public Map<String, Tensor> compressedTensors() {
+        Map<String, Tensor> m = new LinkedHashMap<>(mw.encode());
+        if (bias() != null) m.put("bias", bias());
+        return m;
+    }
+
+    @Override
+    public Map<String, Object> recipe() {
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("method", "prune");
+        r.put("layer", "linear");
+        r.put("in", in);
+        r.put("out", out);
+        r.put("sparsity", mw.sparsity());
+        r.put("encoding", mw.encoding());
+        return r;
+    }
+
+    @Override
+    public long parameterCount() { return mw.orig.numel() + (bias() == null ? 0 : bias().numel()); }
+
+    @Override
+    public long nonZeroCount() { return mw.nonZero() + io.deepslim.compress.ModelStats.nonZero(bias()); }
+
+    @Override
+    protected String describe() { return super.describe() + String.format(", pruned %.1f%%", 100 * mw.sparsity()); }
+}

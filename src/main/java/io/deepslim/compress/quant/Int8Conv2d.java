@@ -1,0 +1,80 @@
+package io.deepslim.compress.quant;
+
+import io.deepslim.backend.Backend;
+import io.deepslim.backend.ConvParams;
+import io.deepslim.compress.Recipes;
+import io.deepslim.nn.Conv2d;
+import io.deepslim.tensor.DType;
+import io.deepslim.tensor.Shape;
+import io.deepslim.tensor.Tensor;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Conv2d with int8 weights and int8 input: usually static, the input parameters fixed by
+ * calibration ({@link Quantizer#staticConv}), dynamic when they are null. int8 × int8 products
+ * accumulate in int32 and come back as float with the float bias. Inference only.
+ * Buffers: weight (I8, (out, in/groups, k, k)), weight_scale, bias.
+ */
+public final class Int8Conv2d extends Int8Layer {
+    public final int in, out, kernel;
+    public final ConvParams params;
+
+    public Int8Conv2d(int in, ConvParams params, Int8Weights w, Tensor bias, QParams input) {
+        super(w, bias, input);
+        int[] s = w.codes().shape();
+        if (s.length != 4 || s[2] != s[3] || s[1] * params.groups() != in) {
+            throw new IllegalArgumentException("Int8Conv2d: weight " + Shape.str(s) + " does not fit in=" + in + ", groups=" + params.groups());
+        }
+        this.in = in;
+        this.out = s[0];
+        this.kernel = s[2];
+        this.params = params;
+    }
+
+    /** Int8 version of {@code c} with calibrated input parameters ({@code input} null: per batch). */
+    public static Int8Conv2d fromFloat(Conv2d c, Granularity g, QParams input) {
+        return new Int8Conv2d(c.in, c.params, Int8Weights.of(c.weight(), g), copy(c.bias()), input);
+    }
+
+    /** Rebuilds a layer from {@link #compressedTensors()} and {@link #recipe()}. */
+    public static Int8Conv2d decode(Map<String, Tensor> ts, Map<String, Object> recipe) {
+        return new Int8Conv2d(Recipes.integer(recipe, "in"), Recipes.convParams(recipe),
+                weightsOf(ts, Recipes.ints(recipe, "shape")), ts.get("bias"), inputOf(recipe));
+    }
+
+    @Override
+    public Tensor forward(Tensor x) {
+        if (x.dim() != 4 || x.size(1) != in) {
+            throw new IllegalArgumentException("Int8Conv2d: input " + Shape.str(x.shape()) + " does not have " + in + " channels");
+        }
+        int ho = params.outH(x.size(2), kernel), wo = params.outW(x.size(3), kernel);
+        if (ho <= 0 || wo <= 0) throw new IllegalArgumentException("Int8Conv2d: input " + Shape.str(x.shape()) + " gives an empty output");
+        Backend be = x.device().backend();
+        Tensor xc = x.contiguousRaw();
+        Tensor xq = Tensor.empty(x.device(), DType.I8, xc.shape());
+        QParams qp = quantizeInput(be, xc, xq);
+        Tensor y = Tensor.empty(x.device(), DType.F32, x.size(0), out, ho, wo);
+        be.int8Conv2d(xq, qp.scale(), qp.zeroPoint(), w.codes(), w.scales(), bias, params, y);
+        return y;
+    }
+
+    @Override
+    public Map<String, Object> recipe() {
+        Map<String, Object> r = new LinkedHashMap<>();
+        putQuant(r);
+        r.put("layer", "conv2d");
+        r.put("in", in);
+        r.put("out", out);
+        r.put("kernel", kernel);
+        r.put("stride", Recipes.list(new int[]{params.strideH(), params.strideW()}));
+        r.put("padding", Recipes.list(new int[]{params.padH(), params.padW()}));
+        r.put("dilation", Recipes.list(new int[]{params.dilationH(), params.dilationW()}));
+        r.put("groups", params.groups());
+        return r;
+    }
+
+    @Override
+    protected String describe() { return in + "→" + out + ", k" + kernel + ", int8 " + (input == null ? "dynamic" : "static"); }
+}
