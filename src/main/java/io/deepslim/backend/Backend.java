@@ -40,6 +40,12 @@ public interface Backend {
     /** y (N,Cout,Ho,Wo) = conv(x (N,Cin,H,W), w (Cout,Cin/g,kh,kw)) + bias (Cout, nullable). */
     void conv2dForward(Tensor x, Tensor w, Tensor bias, ConvParams p, Tensor y);
 
+    /** conv2dForward followed by ReLU (inference); backends may fuse the two into one pass. */
+    default void conv2dForwardRelu(Tensor x, Tensor w, Tensor bias, ConvParams p, Tensor y) {
+        conv2dForward(x, w, bias, p, y);
+        unary(UnaryOp.RELU, y, 0f, y);
+    }
+
     /** dx = gradient of conv2d with respect to its input. */
     void conv2dBackwardData(Tensor dy, Tensor w, ConvParams p, Tensor dx);
 

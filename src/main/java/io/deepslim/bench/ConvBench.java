@@ -78,17 +78,18 @@ public final class ConvBench {
         return rows;
     }
 
-    /** Whole-model eval forward latency (ms per batch). */
-    public Row model(String arch, int size, int batch) {
-        ZooNet net = Zoo.create(arch, size, 2, 1);
-        net.eval();
+    /** Whole-model eval forward latency (ms per batch); {@code fused} folds BN and ReLU into the convs first. */
+    public Row model(String arch, int size, int batch, boolean fused) {
+        ZooNet plain = Zoo.create(arch, size, 2, 1);
+        plain.eval();
+        ZooNet net = fused ? io.deepslim.infer.InferenceFusion.fuse(plain) : plain;
         Tensor x = Tensor.randn(new Random(2), 1f, batch, 3, size, size);
         double ms = time(() -> {
             try (GradMode g = GradMode.off(); TensorScope s = TensorScope.open()) {
                 net.forward(x);
             }
         });
-        return new Row(arch + " forward @" + size + " batch " + batch, ms, Double.NaN, Double.NaN, Double.NaN);
+        return new Row(arch + (fused ? " fused" : "") + " forward @" + size + " batch " + batch, ms, Double.NaN, Double.NaN, Double.NaN);
     }
 
     /** Describes the backend the measurements ran on. */

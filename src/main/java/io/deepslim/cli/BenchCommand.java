@@ -67,10 +67,12 @@ public final class BenchCommand implements Callable<Integer> {
         md.append(head);
         System.out.print(head);
         for (String m : models) {
-            ConvBench.Row r = bench.model(m, size, batch);
-            String line = String.format("| %s | %.1f | %.1f |%n", r.what(), r.ms(), 1000.0 * batch / r.ms());
-            md.append(line);
-            System.out.print(line);
+            for (boolean fused : new boolean[]{false, true}) {
+                ConvBench.Row r = bench.model(m, size, batch, fused);
+                String line = String.format("| %s | %.1f | %.1f |%n", r.what(), r.ms(), 1000.0 * batch / r.ms());
+                md.append(line);
+                System.out.print(line);
+            }
         }
         if (out != null) {
             if (out.getParent() != null) Files.createDirectories(out.getParent());

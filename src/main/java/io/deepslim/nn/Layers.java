@@ -80,6 +80,12 @@ public final class Layers {
         protected String describe() { return "p=" + p; }
     }
 
+    /** Passes its input through (stands in for layers folded into a neighbour). */
+    public static final class Identity extends Module {
+        @Override
+        public Tensor forward(Tensor x) { return x; }
+    }
+
     /** Flattens all dimensions from 1 on: (N, C, H, W) → (N, C·H·W). */
     public static final class Flatten extends Module {
         @Override

@@ -34,6 +34,7 @@ class CpuConvTest {
             "1, 4, 6, 9, 9, 3, 2, 1, 1, 2",
             "2, 6, 6, 8, 7, 3, 1, 1, 1, 6",   // depthwise
             "1, 4, 8, 6, 6, 3, 1, 1, 1, 4",   // depthwise, multiplier 2
+            "2, 3, 6, 9, 8, 3, 2, 1, 2, 3",   // depthwise, stride 2, dilation 2
             "2, 5, 3, 6, 4, 1, 1, 0, 1, 1",   // pointwise fast path
             "1, 3, 2, 11, 13, 5, 3, 2, 1, 1",
             "1, 2, 3, 9, 9, 3, 1, 2, 2, 1",   // dilation

@@ -25,14 +25,20 @@ public class CpuBackend implements Backend {
     /** OpenBLAS GEMM when available, Java loops on all available cores. */
     public CpuBackend() { this(Gemm.best(), Runtime.getRuntime().availableProcessors()); }
 
-    public CpuBackend(Gemm gemm, int threads) {
+    public CpuBackend(Gemm gemm, int threads) { this(gemm, threads, false); }
+
+    private CpuBackend(Gemm gemm, int threads, boolean directConv) {
         this.gemm = gemm;
         this.par = new Parallel(threads);
         this.conv = new CpuConv(this);
+        this.directConv = directConv;
     }
 
-    /** A backend whose every primitive is plain Java (no OpenBLAS), single-threaded. */
-    public static CpuBackend reference() { return new CpuBackend(Gemm.reference(), 1); }
+    /** When set, every convolution runs the direct loops of {@link RefConv} (the specification). */
+    private final boolean directConv;
+
+    /** The specification: plain-Java GEMM, direct-loop convolution, single-threaded. */
+    public static CpuBackend reference() { return new CpuBackend(Gemm.reference(), 1, true); }
 
     @Override
     public String name() { return gemm.usesBlas() ? "cpu/openblas" : "cpu/java"; }
@@ -237,13 +243,25 @@ public class CpuBackend implements Backend {
     // ------------------------------------------------------------------ convolution
 
     @Override
-    public void conv2dForward(Tensor x, Tensor w, Tensor bias, ConvParams p, Tensor y) { conv.forward(x, w, bias, p, y); }
+    public void conv2dForward(Tensor x, Tensor w, Tensor bias, ConvParams p, Tensor y) {
+        if (directConv) RefConv.forward(par, x, w, bias, p, y);
+        else conv.forward(x, w, bias, p, false, y);
+    }
 
     @Override
-    public void conv2dBackwardData(Tensor dy, Tensor w, ConvParams p, Tensor dx) { conv.backwardData(dy, w, p, dx); }
+    public void conv2dForwardRelu(Tensor x, Tensor w, Tensor bias, ConvParams p, Tensor y) { conv.forward(x, w, bias, p, true, y); }
 
     @Override
-    public void conv2dBackwardFilter(Tensor x, Tensor dy, ConvParams p, Tensor dw) { conv.backwardFilter(x, dy, p, dw); }
+    public void conv2dBackwardData(Tensor dy, Tensor w, ConvParams p, Tensor dx) {
+        if (directConv) RefConv.backwardData(par, dy, w, p, dx);
+        else conv.backwardData(dy, w, p, dx);
+    }
+
+    @Override
+    public void conv2dBackwardFilter(Tensor x, Tensor dy, ConvParams p, Tensor dw) {
+        if (directConv) RefConv.backwardFilter(par, x, dy, p, dw);
+        else conv.backwardFilter(x, dy, p, dw);
+    }
 
     // ------------------------------------------------------------------ pooling, normalization
 

@@ -12,8 +12,8 @@ import java.nio.FloatBuffer;
  * Convolution as im2col + sgemm. Per sample and group, the unfolded input is built for a band
  * of output rows at a time (at most {@link #COL_BUDGET} floats), so the workspace stays in cache
  * and bounded at any image size. 1x1/stride-1/no-padding convolutions skip im2col (the input is
- * already the GEMM operand). Depthwise convolutions (one input channel per group) use the direct
- * loops of {@link RefConv}.
+ * already the GEMM operand). Depthwise convolutions (one input channel per group) use
+ * {@link DepthwiseConv}.
  */
 final class CpuConv {
     /** Workspace cap in floats (8 MiB). */
@@ -28,7 +28,7 @@ final class CpuConv {
         return g.kh == 1 && g.kw == 1 && p.strideH() == 1 && p.strideW() == 1 && p.padH() == 0 && p.padW() == 0;
     }
 
-    private static boolean isDepthwise(RefConv.Geometry g) { return g.cinG == 1 && g.coutG <= 4 && g.cout > 1; }
+    private static boolean isDepthwise(RefConv.Geometry g) { return g.cinG == 1 && g.cout > 1; }
 
     /** Output rows per band so that K × rows × Wo ≤ budget. */
     private static int bandRows(RefConv.Geometry g) {
@@ -46,25 +46,18 @@ final class CpuConv {
         return s;
     }
 
-    void forward(Tensor x, Tensor w, Tensor bias, ConvParams p, Tensor y) {
+    /** y = conv(x, w) + bias, then max(·, 0) when {@code relu}; the epilogue runs on each band while it is in cache. */
+    void forward(Tensor x, Tensor w, Tensor bias, ConvParams p, boolean relu, Tensor y) {
         RefConv.Geometry g = new RefConv.Geometry(x.shape(), w.shape(), y.shape(), p);
         if (isDepthwise(g)) {
-            RefConv.forward(be.par, x, w, bias, p, y);
+            DepthwiseConv.forward(be.par, x, w, bias, p, y);
+            if (relu) be.unary(io.deepslim.backend.UnaryOp.RELU, y, 0f, y);
             return;
         }
         int k = g.cinG * g.kh * g.kw, pix = g.ho * g.wo, rows = bandRows(g);
         FloatBuffer yb = y.buffer();
-        if (bias != null) {
-            FloatBuffer bb = bias.buffer();
-            for (int n = 0; n < g.n; n++) {
-                for (int co = 0; co < g.cout; co++) {
-                    float v = bb.get(bias.offset() + co);
-                    int base = y.offset() + (n * g.cout + co) * pix;
-                    for (int i = 0; i < pix; i++) yb.put(base + i, v);
-                }
-            }
-        }
-        float beta = bias == null ? 0f : 1f;
+        float[] b = bias == null ? null : new float[g.cout];
+        if (b != null) bias.buffer().get(bias.offset(), b, 0, g.cout);
         boolean pointwise = isPointwise(g, p);
         Storage col = pointwise ? null : col((long) k * rows * g.wo);
         for (int n = 0; n < g.n; n++) {
@@ -72,29 +65,46 @@ final class CpuConv {
                 int xOff = x.offset() + (n * g.cin + grp * g.cinG) * g.h * g.w;
                 int wOff = w.offset() + grp * g.coutG * k;
                 int yOff = y.offset() + (n * g.cout + grp * g.coutG) * pix;
-                if (pointwise) {
-                    be.gemm.sgemm(false, false, g.coutG, pix, k, 1f,
-                            w.storage().floatPointer(0), w.buffer(), wOff, k,
-                            x.storage().floatPointer(0), x.buffer(), xOff, pix, beta,
-                            y.storage().floatPointer(0), yb, yOff, pix);
-                    continue;
-                }
                 for (int oh0 = 0; oh0 < g.ho; oh0 += rows) {
                     int oh1 = Math.min(g.ho, oh0 + rows), pc = (oh1 - oh0) * g.wo;
-                    im2col(x.buffer(), xOff, g, p, oh0, oh1, col.floats());
-                    be.gemm.sgemm(false, false, g.coutG, pc, k, 1f,
-                            w.storage().floatPointer(0), w.buffer(), wOff, k,
-                            col.floatPointer(0), col.floats(), 0, pc, beta,
-                            y.storage().floatPointer(0), yb, yOff + oh0 * g.wo, pix);
+                    if (pointwise) {
+                        // the input rows of this band are already the GEMM operand (ldb = H·W)
+                        be.gemm.sgemm(false, false, g.coutG, pc, k, 1f,
+                                w.storage().floatPointer(0), w.buffer(), wOff, k,
+                                x.storage().floatPointer(0), x.buffer(), xOff + oh0 * g.wo, pix, 0f,
+                                y.storage().floatPointer(0), yb, yOff + oh0 * g.wo, pix);
+                    } else {
+                        im2col(x.buffer(), xOff, g, p, oh0, oh1, col.floats());
+                        be.gemm.sgemm(false, false, g.coutG, pc, k, 1f,
+                                w.storage().floatPointer(0), w.buffer(), wOff, k,
+                                col.floatPointer(0), col.floats(), 0, pc, 0f,
+                                y.storage().floatPointer(0), yb, yOff + oh0 * g.wo, pix);
+                    }
+                    if (b != null || relu) epilogue(yb, yOff + oh0 * g.wo, pix, pc, g.coutG, b, grp * g.coutG, relu);
                 }
             }
         }
     }
 
+    /** Adds the bias (and applies ReLU) to a band: Cout_g rows of pc values, row stride pix. */
+    private void epilogue(FloatBuffer y, int off, int pix, int pc, int rowsOut, float[] bias, int biasOff, boolean relu) {
+        be.par.forEach(rowsOut, pc, r -> {
+            float[] row = ArrayKernels.plane(0, pc);
+            y.get(off + r * pix, row, 0, pc);
+            float bv = bias == null ? 0f : bias[biasOff + r];
+            if (relu) {
+                for (int i = 0; i < pc; i++) row[i] = Math.max(row[i] + bv, 0f);
+            } else {
+                for (int i = 0; i < pc; i++) row[i] += bv;
+            }
+            y.put(off + r * pix, row, 0, pc);
+        });
+    }
+
     void backwardData(Tensor dy, Tensor w, ConvParams p, Tensor dx) {
         RefConv.Geometry g = new RefConv.Geometry(dx.shape(), w.shape(), dy.shape(), p);
         if (isDepthwise(g)) {
-            RefConv.backwardData(be.par, dy, w, p, dx);
+            DepthwiseConv.backwardData(be.par, dy, w, p, dx);
             return;
         }
         int k = g.cinG * g.kh * g.kw, pix = g.ho * g.wo, rows = bandRows(g);
@@ -129,7 +139,7 @@ final class CpuConv {
     void backwardFilter(Tensor x, Tensor dy, ConvParams p, Tensor dw) {
         RefConv.Geometry g = new RefConv.Geometry(x.shape(), dw.shape(), dy.shape(), p);
         if (isDepthwise(g)) {
-            RefConv.backwardFilter(be.par, x, dy, p, dw);
+            DepthwiseConv.backwardFilter(be.par, x, dy, p, dw);
             return;
         }
         int k = g.cinG * g.kh * g.kw, pix = g.ho * g.wo, rows = bandRows(g);
