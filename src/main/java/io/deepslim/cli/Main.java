@@ -20,7 +20,13 @@ public final class Main implements Runnable {
 
     /** Runs the CLI and returns its exit code (tests call this instead of main). */
     public static int run(String... args) {
+        return run(null, args);
+    }
+
+    /** Runs the CLI with picocli's error/usage output sent to {@code err} (null: standard error). */
+    public static int run(java.io.PrintWriter err, String... args) {
         CommandLine cl = new CommandLine(new Main());
+        if (err != null) cl.setErr(err);
         cl.setExecutionExceptionHandler((ex, cmd, parse) -> {
             if (ex instanceof IllegalArgumentException || ex instanceof IllegalStateException || ex instanceof java.io.IOException) {
                 cmd.getErr().println("error: " + ex.getMessage());

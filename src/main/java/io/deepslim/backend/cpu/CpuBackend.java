@@ -232,12 +232,18 @@ public class CpuBackend implements Backend {
         int k = ta ? a.size(-2) : a.size(-1);
         int lda = a.size(-1), ldb = b.size(-1);
         int aStride = a.dim() == 3 ? m * k : 0, bStride = b.dim() == 3 ? k * n : 0;
-        for (int i = 0; i < batch; i++) {
-            gemm.sgemm(ta, tb, m, n, k, alpha,
-                    a.storage().floatPointer(0), a.buffer(), a.offset() + i * aStride, lda,
+        // split the rows of C into blocks so large products use every thread (OpenBLAS runs single-threaded)
+        int blocks = (long) m * n * k < 4_000_000L ? 1 : Math.min(m, 4 * par.threads());
+        par.forEach(batch * blocks, (long) m * n * k / blocks, job -> {
+            int i = job / blocks, blk = job % blocks;
+            int r0 = blk * m / blocks, r1 = (blk + 1) * m / blocks;
+            if (r1 == r0) return;
+            int aOff = a.offset() + i * aStride + (ta ? r0 : r0 * lda);
+            gemm.sgemm(ta, tb, r1 - r0, n, k, alpha,
+                    a.storage().floatPointer(0), a.buffer(), aOff, lda,
                     b.storage().floatPointer(0), b.buffer(), b.offset() + i * bStride, ldb, beta,
-                    c.storage().floatPointer(0), c.buffer(), c.offset() + i * m * n, n);
-        }
+                    c.storage().floatPointer(0), c.buffer(), c.offset() + i * m * n + r0 * n, n);
+        });
     }
 
     // ------------------------------------------------------------------ convolution

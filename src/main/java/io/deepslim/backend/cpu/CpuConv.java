@@ -30,10 +30,16 @@ final class CpuConv {
 
     private static boolean isDepthwise(RefConv.Geometry g) { return g.cinG == 1 && g.cout > 1; }
 
-    /** Output rows per band so that K × rows × Wo ≤ budget. */
-    private static int bandRows(RefConv.Geometry g) {
+    /**
+     * Output rows per band: K × rows × Wo ≤ budget, and small enough that there are at least two
+     * jobs per thread when the batch alone cannot keep every thread busy.
+     */
+    private int bandRows(RefConv.Geometry g, int groups) {
         int k = g.cinG * g.kh * g.kw;
-        return Math.max(1, Math.min(g.ho, COL_BUDGET / Math.max(1, k * g.wo)));
+        int rows = Math.max(1, Math.min(g.ho, COL_BUDGET / Math.max(1, k * g.wo)));
+        int perSample = g.n * groups, want = 2 * be.par.threads();
+        if (perSample < want) rows = Math.min(rows, Math.max(1, (g.ho * perSample + want - 1) / want));
+        return rows;
     }
 
     private Storage col(long floats) {
@@ -46,7 +52,11 @@ final class CpuConv {
         return s;
     }
 
-    /** y = conv(x, w) + bias, then max(·, 0) when {@code relu}; the epilogue runs on each band while it is in cache. */
+    /**
+     * y = conv(x, w) + bias, then max(·, 0) when {@code relu}. Jobs are (sample, group, band of
+     * output rows), run in parallel; each job unfolds its band into its thread's workspace, runs
+     * one single-threaded sgemm and applies the epilogue while the band is in cache.
+     */
     void forward(Tensor x, Tensor w, Tensor bias, ConvParams p, boolean relu, Tensor y) {
         RefConv.Geometry g = new RefConv.Geometry(x.shape(), w.shape(), y.shape(), p);
         if (isDepthwise(g)) {
@@ -54,42 +64,35 @@ final class CpuConv {
             if (relu) be.unary(io.deepslim.backend.UnaryOp.RELU, y, 0f, y);
             return;
         }
-        int k = g.cinG * g.kh * g.kw, pix = g.ho * g.wo, rows = bandRows(g);
-        FloatBuffer yb = y.buffer();
+        int k = g.cinG * g.kh * g.kw, pix = g.ho * g.wo, rows = bandRows(g, p.groups());
+        int bands = (g.ho + rows - 1) / rows, groups = p.groups();
         float[] b = bias == null ? null : new float[g.cout];
         if (b != null) bias.buffer().get(bias.offset(), b, 0, g.cout);
         boolean pointwise = isPointwise(g, p);
-        Storage col = pointwise ? null : col((long) k * rows * g.wo);
-        for (int n = 0; n < g.n; n++) {
-            for (int grp = 0; grp < p.groups(); grp++) {
-                int xOff = x.offset() + (n * g.cin + grp * g.cinG) * g.h * g.w;
-                int wOff = w.offset() + grp * g.coutG * k;
-                int yOff = y.offset() + (n * g.cout + grp * g.coutG) * pix;
-                for (int oh0 = 0; oh0 < g.ho; oh0 += rows) {
-                    int oh1 = Math.min(g.ho, oh0 + rows), pc = (oh1 - oh0) * g.wo;
-                    if (pointwise) {
-                        // the input rows of this band are already the GEMM operand (ldb = H·W)
-                        be.gemm.sgemm(false, false, g.coutG, pc, k, 1f,
-                                w.storage().floatPointer(0), w.buffer(), wOff, k,
-                                x.storage().floatPointer(0), x.buffer(), xOff + oh0 * g.wo, pix, 0f,
-                                y.storage().floatPointer(0), yb, yOff + oh0 * g.wo, pix);
-                    } else {
-                        im2col(x.buffer(), xOff, g, p, oh0, oh1, col.floats());
-                        be.gemm.sgemm(false, false, g.coutG, pc, k, 1f,
-                                w.storage().floatPointer(0), w.buffer(), wOff, k,
-                                col.floatPointer(0), col.floats(), 0, pc, 0f,
-                                y.storage().floatPointer(0), yb, yOff + oh0 * g.wo, pix);
-                    }
-                    if (b != null || relu) epilogue(yb, yOff + oh0 * g.wo, pix, pc, g.coutG, b, grp * g.coutG, relu);
-                }
+        be.par.forEach(g.n * groups * bands, (long) g.coutG * rows * g.wo * k, job -> {
+            int n = job / (groups * bands), grp = (job / bands) % groups, band = job % bands;
+            int oh0 = band * rows, oh1 = Math.min(g.ho, oh0 + rows), pc = (oh1 - oh0) * g.wo;
+            int xOff = x.offset() + (n * g.cin + grp * g.cinG) * g.h * g.w;
+            int wOff = w.offset() + grp * g.coutG * k;
+            int yOff = y.offset() + (n * g.cout + grp * g.coutG) * pix + oh0 * g.wo;
+            if (pointwise) {
+                // the input rows of this band are already the GEMM operand (ldb = H·W)
+                be.gemm.sgemm(false, false, g.coutG, pc, k, 1f, w.storage().floatPointer(0), w.buffer(), wOff, k,
+                        x.storage().floatPointer(0), x.buffer(), xOff + oh0 * g.wo, pix, 0f, y.storage().floatPointer(0), y.buffer(), yOff, pix);
+            } else {
+                Storage col = col((long) k * pc);
+                im2col(x.buffer(), xOff, g, p, oh0, oh1, col.floats());
+                be.gemm.sgemm(false, false, g.coutG, pc, k, 1f, w.storage().floatPointer(0), w.buffer(), wOff, k,
+                        col.floatPointer(0), col.floats(), 0, pc, 0f, y.storage().floatPointer(0), y.buffer(), yOff, pix);
             }
-        }
+            if (b != null || relu) epilogue(y.buffer(), yOff, pix, pc, g.coutG, b, grp * g.coutG, relu);
+        });
     }
 
     /** Adds the bias (and applies ReLU) to a band: Cout_g rows of pc values, row stride pix. */
-    private void epilogue(FloatBuffer y, int off, int pix, int pc, int rowsOut, float[] bias, int biasOff, boolean relu) {
-        be.par.forEach(rowsOut, pc, r -> {
-            float[] row = ArrayKernels.plane(0, pc);
+    private static void epilogue(FloatBuffer y, int off, int pix, int pc, int rowsOut, float[] bias, int biasOff, boolean relu) {
+        float[] row = ArrayKernels.plane(0, pc);
+        for (int r = 0; r < rowsOut; r++) {
             y.get(off + r * pix, row, 0, pc);
             float bv = bias == null ? 0f : bias[biasOff + r];
             if (relu) {
@@ -98,76 +101,96 @@ final class CpuConv {
                 for (int i = 0; i < pc; i++) row[i] += bv;
             }
             y.put(off + r * pix, row, 0, pc);
-        });
+        }
     }
 
+    /**
+     * dx = convᵀ(dy, w). Jobs are (sample, group): bands of one sample overlap in dx (the kernel
+     * window spans band edges), so a sample's bands run in order inside its job.
+     */
     void backwardData(Tensor dy, Tensor w, ConvParams p, Tensor dx) {
         RefConv.Geometry g = new RefConv.Geometry(dx.shape(), w.shape(), dy.shape(), p);
         if (isDepthwise(g)) {
             DepthwiseConv.backwardData(be.par, dy, w, p, dx);
             return;
         }
-        int k = g.cinG * g.kh * g.kw, pix = g.ho * g.wo, rows = bandRows(g);
+        int k = g.cinG * g.kh * g.kw, pix = g.ho * g.wo, groups = p.groups();
+        int rows = Math.max(1, Math.min(g.ho, COL_BUDGET / Math.max(1, k * g.wo)));
         boolean pointwise = isPointwise(g, p);
-        if (!pointwise) be.fill(dx, 0f);
-        Storage col = pointwise ? null : col((long) k * rows * g.wo);
-        for (int n = 0; n < g.n; n++) {
-            for (int grp = 0; grp < p.groups(); grp++) {
-                int xOff = dx.offset() + (n * g.cin + grp * g.cinG) * g.h * g.w;
-                int wOff = w.offset() + grp * g.coutG * k;
-                int gOff = dy.offset() + (n * g.cout + grp * g.coutG) * pix;
-                if (pointwise) {
-                    be.gemm.sgemm(true, false, k, pix, g.coutG, 1f,
-                            w.storage().floatPointer(0), w.buffer(), wOff, k,
-                            dy.storage().floatPointer(0), dy.buffer(), gOff, pix, 0f,
-                            dx.storage().floatPointer(0), dx.buffer(), xOff, pix);
-                    continue;
-                }
-                for (int oh0 = 0; oh0 < g.ho; oh0 += rows) {
-                    int oh1 = Math.min(g.ho, oh0 + rows), pc = (oh1 - oh0) * g.wo;
-                    // dcol (K, pc) = W_gᵀ (K, Cout_g) · dy (Cout_g, pc)
-                    be.gemm.sgemm(true, false, k, pc, g.coutG, 1f,
-                            w.storage().floatPointer(0), w.buffer(), wOff, k,
-                            dy.storage().floatPointer(0), dy.buffer(), gOff + oh0 * g.wo, pix, 0f,
-                            col.floatPointer(0), col.floats(), 0, pc);
-                    col2im(col.floats(), g, p, oh0, oh1, dx.buffer(), xOff);
-                }
+        be.par.forEach(g.n * groups, (long) g.coutG * pix * k, job -> {
+            int n = job / groups, grp = job % groups;
+            int xOff = dx.offset() + (n * g.cin + grp * g.cinG) * g.h * g.w;
+            int wOff = w.offset() + grp * g.coutG * k;
+            int gOff = dy.offset() + (n * g.cout + grp * g.coutG) * pix;
+            if (pointwise) {
+                be.gemm.sgemm(true, false, k, pix, g.coutG, 1f, w.storage().floatPointer(0), w.buffer(), wOff, k,
+                        dy.storage().floatPointer(0), dy.buffer(), gOff, pix, 0f, dx.storage().floatPointer(0), dx.buffer(), xOff, pix);
+                return;
             }
-        }
+            zero(dx.buffer(), xOff, g.cinG * g.h * g.w);
+            for (int oh0 = 0; oh0 < g.ho; oh0 += rows) {
+                int oh1 = Math.min(g.ho, oh0 + rows), pc = (oh1 - oh0) * g.wo;
+                Storage col = col((long) k * pc);
+                // dcol (K, pc) = W_gᵀ (K, Cout_g) · dy (Cout_g, pc)
+                be.gemm.sgemm(true, false, k, pc, g.coutG, 1f, w.storage().floatPointer(0), w.buffer(), wOff, k,
+                        dy.storage().floatPointer(0), dy.buffer(), gOff + oh0 * g.wo, pix, 0f, col.floatPointer(0), col.floats(), 0, pc);
+                col2im(col.floats(), g, p, oh0, oh1, dx.buffer(), xOff);
+            }
+        });
     }
 
+    private static void zero(FloatBuffer b, int off, int n) {
+        float[] z = ArrayKernels.scratch()[0];
+        java.util.Arrays.fill(z, 0f);
+        for (int lo = 0; lo < n; lo += z.length) b.put(off + lo, z, 0, Math.min(z.length, n - lo));
+    }
+
+    /**
+     * dw = Σ_samples dy · im2col(x)ᵀ. Samples are split into one contiguous chunk per thread;
+     * each chunk accumulates into its own buffer (the first into dw itself), then the partial
+     * sums are added in chunk order, so the result does not depend on timing.
+     */
     void backwardFilter(Tensor x, Tensor dy, ConvParams p, Tensor dw) {
         RefConv.Geometry g = new RefConv.Geometry(x.shape(), dw.shape(), dy.shape(), p);
         if (isDepthwise(g)) {
             DepthwiseConv.backwardFilter(be.par, x, dy, p, dw);
             return;
         }
-        int k = g.cinG * g.kh * g.kw, pix = g.ho * g.wo, rows = bandRows(g);
+        int k = g.cinG * g.kh * g.kw, pix = g.ho * g.wo, groups = p.groups();
+        int rows = Math.max(1, Math.min(g.ho, COL_BUDGET / Math.max(1, k * g.wo)));
+        int chunks = Math.max(1, Math.min(be.par.threads(), g.n));
         boolean pointwise = isPointwise(g, p);
-        Storage col = pointwise ? null : col((long) k * rows * g.wo);
-        for (int n = 0; n < g.n; n++) {
-            float beta = n == 0 ? 0f : 1f;
-            for (int grp = 0; grp < p.groups(); grp++) {
-                int xOff = x.offset() + (n * g.cin + grp * g.cinG) * g.h * g.w;
-                int wOff = dw.offset() + grp * g.coutG * k;
-                int gOff = dy.offset() + (n * g.cout + grp * g.coutG) * pix;
-                if (pointwise) {
-                    be.gemm.sgemm(false, true, g.coutG, k, pix, 1f,
-                            dy.storage().floatPointer(0), dy.buffer(), gOff, pix,
-                            x.storage().floatPointer(0), x.buffer(), xOff, pix, beta,
-                            dw.storage().floatPointer(0), dw.buffer(), wOff, k);
-                    continue;
-                }
-                for (int oh0 = 0; oh0 < g.ho; oh0 += rows) {
-                    int oh1 = Math.min(g.ho, oh0 + rows), pc = (oh1 - oh0) * g.wo;
-                    im2col(x.buffer(), xOff, g, p, oh0, oh1, col.floats());
-                    // dW_g (Cout_g, K) += dy (Cout_g, pc) · colᵀ (pc, K)
-                    be.gemm.sgemm(false, true, g.coutG, k, pc, 1f,
-                            dy.storage().floatPointer(0), dy.buffer(), gOff + oh0 * g.wo, pix,
-                            col.floatPointer(0), col.floats(), 0, pc, oh0 == 0 ? beta : 1f,
-                            dw.storage().floatPointer(0), dw.buffer(), wOff, k);
+        Tensor[] partial = new Tensor[chunks];
+        partial[0] = dw;
+        for (int c = 1; c < chunks; c++) partial[c] = Tensor.empty(dw.device(), DType.F32, dw.shape());
+        be.par.forEach(chunks, Long.MAX_VALUE / 4, c -> {
+            Tensor acc = partial[c];
+            int n0 = c * g.n / chunks, n1 = (c + 1) * g.n / chunks;
+            for (int n = n0; n < n1; n++) {
+                float beta = n == n0 ? 0f : 1f;
+                for (int grp = 0; grp < groups; grp++) {
+                    int xOff = x.offset() + (n * g.cin + grp * g.cinG) * g.h * g.w;
+                    int wOff = acc.offset() + grp * g.coutG * k;
+                    int gOff = dy.offset() + (n * g.cout + grp * g.coutG) * pix;
+                    if (pointwise) {
+                        be.gemm.sgemm(false, true, g.coutG, k, pix, 1f, dy.storage().floatPointer(0), dy.buffer(), gOff, pix,
+                                x.storage().floatPointer(0), x.buffer(), xOff, pix, beta, acc.storage().floatPointer(0), acc.buffer(), wOff, k);
+                        continue;
+                    }
+                    for (int oh0 = 0; oh0 < g.ho; oh0 += rows) {
+                        int oh1 = Math.min(g.ho, oh0 + rows), pc = (oh1 - oh0) * g.wo;
+                        Storage col = col((long) k * pc);
+                        im2col(x.buffer(), xOff, g, p, oh0, oh1, col.floats());
+                        // dW_g (Cout_g, K) += dy (Cout_g, pc) · colᵀ (pc, K)
+                        be.gemm.sgemm(false, true, g.coutG, k, pc, 1f, dy.storage().floatPointer(0), dy.buffer(), gOff + oh0 * g.wo, pix,
+                                col.floatPointer(0), col.floats(), 0, pc, oh0 == 0 ? beta : 1f, acc.storage().floatPointer(0), acc.buffer(), wOff, k);
+                    }
                 }
             }
+        });
+        for (int c = 1; c < chunks; c++) {
+            be.axpy(1f, partial[c], dw);
+            partial[c].close();
         }
     }
 

@@ -78,6 +78,10 @@ public final class Gemm {
             String problem = null;
             try {
                 org.bytedeco.javacpp.Loader.load(org.bytedeco.openblas.global.openblas.class);
+                // One OpenBLAS thread: the CPU backend runs independent GEMMs on its own threads.
+                // OpenBLAS's threads spin against ours (and against any other load): measured here,
+                // a 64×256×288 sgemm took 6.1 ms with 2 OpenBLAS threads and 0.11 ms with one.
+                org.bytedeco.openblas.global.openblas.blas_set_num_threads(1);
                 ok = true;
             } catch (Throwable t) {
                 ok = false;
