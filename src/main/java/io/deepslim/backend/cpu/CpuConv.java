@@ -69,6 +69,9 @@ final class CpuConv {
         float[] b = bias == null ? null : new float[g.cout];
         if (b != null) bias.buffer().get(bias.offset(), b, 0, g.cout);
         boolean pointwise = isPointwise(g, p);
+        boolean shareRows = !pointwise && g.kh > 1 && p.strideH() == 1 && p.dilationH() == 1;
+        // for row sharing: the weight split by kernel row, W_ki (Cout, Cin_g·kw) for each ki, per group
+        Tensor wRows = shareRows ? splitKernelRows(w, g, groups) : null;
         be.par.forEach(g.n * groups * bands, (long) g.coutG * rows * g.wo * k, job -> {
             int n = job / (groups * bands), grp = (job / bands) % groups, band = job % bands;
             int oh0 = band * rows, oh1 = Math.min(g.ho, oh0 + rows), pc = (oh1 - oh0) * g.wo;
@@ -79,6 +82,17 @@ final class CpuConv {
                 // the input rows of this band are already the GEMM operand (ldb = H·W)
                 be.gemm.sgemm(false, false, g.coutG, pc, k, 1f, w.storage().floatPointer(0), w.buffer(), wOff, k,
                         x.storage().floatPointer(0), x.buffer(), xOff + oh0 * g.wo, pix, 0f, y.storage().floatPointer(0), y.buffer(), yOff, pix);
+            } else if (shareRows) {
+                // unfold only along the width: rowsCol (Cin_g·kw, (band+kh−1)·Wo); kernel row ki is the
+                // same matrix shifted by ki output rows, so kh GEMMs with K = Cin_g·kw read one unfolding
+                int kw = g.cinG * g.kw, span = (oh1 - oh0 + g.kh - 1) * g.wo;
+                Storage col = col((long) kw * span);
+                unfoldRows(x.buffer(), xOff, g, p, oh0, oh1 + g.kh - 1, col.floats());
+                for (int ki = 0; ki < g.kh; ki++) {
+                    be.gemm.sgemm(false, false, g.coutG, pc, kw, 1f, wRows.storage().floatPointer(0), wRows.buffer(),
+                            ((grp * g.kh + ki) * g.coutG) * kw, kw, col.floatPointer(0), col.floats(), ki * g.wo, span,
+                            ki == 0 ? 0f : 1f, y.storage().floatPointer(0), y.buffer(), yOff, pix);
+                }
             } else {
                 Storage col = col((long) k * pc);
                 im2col(x.buffer(), xOff, g, p, oh0, oh1, col.floats());
@@ -86,6 +100,57 @@ final class CpuConv {
                         col.floatPointer(0), col.floats(), 0, pc, 0f, y.storage().floatPointer(0), y.buffer(), yOff, pix);
             }
             if (b != null || relu) epilogue(y.buffer(), yOff, pix, pc, g.coutG, b, grp * g.coutG, relu);
+        });
+    }
+
+    /** w (Cout, Cin_g, kh, kw) → (groups, kh, Cout_g, Cin_g·kw): one row-major matrix per group and kernel row. */
+    private static Tensor splitKernelRows(Tensor w, RefConv.Geometry g, int groups) {
+        float[] src = new float[(int) w.numel()], dst = new float[src.length];
+        w.buffer().get(w.offset(), src, 0, src.length);
+        int kw = g.cinG * g.kw;
+        for (int grp = 0; grp < groups; grp++) {
+            for (int ki = 0; ki < g.kh; ki++) {
+                for (int co = 0; co < g.coutG; co++) {
+                    int d = ((grp * g.kh + ki) * g.coutG + co) * kw;
+                    int sBase = (grp * g.coutG + co) * g.cinG * g.kh * g.kw + ki * g.kw;
+                    for (int c = 0; c < g.cinG; c++) System.arraycopy(src, sBase + c * g.kh * g.kw, dst, d + c * g.kw, g.kw);
+                }
+            }
+        }
+        return Tensor.of(dst, groups, g.kh, g.coutG, kw);
+    }
+
+    /**
+     * The width-only unfolding for stride-1 rows: col (Cin_g·kw, (r1−r0)·Wo) with
+     * col[c·kw + kj, (r−r0)·Wo + ow] = x[c, r − padH, ow·sw − padW + kj·dw] (0 outside the image),
+     * for "virtual" output rows r in [r0, r1) whose kernel row 0 reads input row r − padH.
+     */
+    private void unfoldRows(FloatBuffer x, int xOff, RefConv.Geometry g, ConvParams p, int r0, int r1, FloatBuffer col) {
+        int span = (r1 - r0) * g.wo, hw = g.h * g.w;
+        be.par.forEach(g.cinG, (long) g.kw * span, c -> {
+            float[] in = ArrayKernels.plane(0, hw), row = ArrayKernels.plane(1, span);
+            x.get(xOff + c * hw, in, 0, hw);
+            for (int kj = 0; kj < g.kw; kj++) {
+                int colOffW = kj * p.dilationW() - p.padW();
+                int owLo = Math.max(0, ceilDiv(-colOffW, p.strideW()));
+                int owHi = Math.max(owLo, Math.min(g.wo, ceilDiv(g.w - colOffW, p.strideW())));
+                for (int r = r0; r < r1; r++) {
+                    int ih = r - p.padH(), dst = (r - r0) * g.wo;
+                    if (ih < 0 || ih >= g.h) {
+                        java.util.Arrays.fill(row, dst, dst + g.wo, 0f);
+                        continue;
+                    }
+                    java.util.Arrays.fill(row, dst, dst + owLo, 0f);
+                    int src = ih * g.w + colOffW;
+                    if (p.strideW() == 1) {
+                        System.arraycopy(in, src + owLo, row, dst + owLo, owHi - owLo);
+                    } else {
+                        for (int ow = owLo; ow < owHi; ow++) row[dst + ow] = in[src + ow * p.strideW()];
+                    }
+                    java.util.Arrays.fill(row, dst + owHi, dst + g.wo, 0f);
+                }
+                col.put((c * g.kw + kj) * span, row, 0, span);
+            }
         });
     }
 
