@@ -16,7 +16,8 @@ import java.util.Random;
 
 /**
  * Latency of conv2d forward at the paper's layer shapes next to a bare sgemm of the same GEMM
- * shape (M = Cout, N = H·W, K = Cin·9), measured back to back in one run, plus whole-model
+ * shape (M = Cout, N = H·W, K = Cin·9) run by multi-threaded OpenBLAS, measured back to back in
+ * one run, plus whole-model
  * forward latency. Reports medians of timed repetitions after warm-up.
  */
 public final class ConvBench {
@@ -66,12 +67,15 @@ public final class ConvBench {
             });
             int m = cout, n = hw * hw, k = cin * 9;
             Tensor a = Tensor.randn(rng, 1f, m, k), bm = Tensor.randn(rng, 1f, k, n), c = Tensor.zeros(m, n);
+            // the reference is OpenBLAS at its best: its own threads on every core (deepslim runs it single-threaded)
+            Gemm.setBlasThreads(Runtime.getRuntime().availableProcessors());
             double gemmMs = time(() -> {
                 for (int i = 0; i < batch; i++) {
                     gemm.sgemm(false, false, m, n, k, 1f, a.storage().floatPointer(0), a.buffer(), 0, k,
                             bm.storage().floatPointer(0), bm.buffer(), 0, n, 0f, c.storage().floatPointer(0), c.buffer(), 0, n);
                 }
             });
+            Gemm.setBlasThreads(1);
             rows.add(new Row(String.format("conv %d→%d @%d", cin, cout, hw), convMs, flop / convMs / 1e6, gemmMs, flop / gemmMs / 1e6));
             for (Tensor t : new Tensor[]{x, w, b, a, bm, c}) t.close();
         }

@@ -1,6 +1,5 @@
 package io.deepslim.cli;
 
-import io.deepslim.backend.cpu.Gemm;
 import io.deepslim.bench.ConvBench;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -33,9 +32,6 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--reps", description = "Timed runs (the median is reported). Default: ${DEFAULT-VALUE}.", defaultValue = "7")
     int reps;
 
-    @Option(names = "--threads", description = "OpenBLAS threads (0 = library default).", defaultValue = "0")
-    int threads;
-
     @Option(names = "--no-layers", description = "Skip the per-layer table.")
     boolean noLayers;
 
@@ -46,7 +42,6 @@ public final class BenchCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         if (size <= 0 || size % 32 != 0) throw new IllegalArgumentException("--size must be a positive multiple of 32, got " + size);
         if (batch <= 0 || reps <= 0 || warmup < 0) throw new IllegalArgumentException("--batch and --reps must be > 0");
-        if (threads > 0) Gemm.setBlasThreads(threads);
         ConvBench bench = new ConvBench(warmup, reps);
         StringBuilder md = new StringBuilder();
         md.append(String.format("backend: %s, cores: %d, size %d, batch %d, median of %d%n%n",
