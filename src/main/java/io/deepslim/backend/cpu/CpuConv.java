@@ -131,24 +131,7 @@ final class CpuConv {
             float[] in = ArrayKernels.plane(0, hw), row = ArrayKernels.plane(1, span);
             x.get(xOff + c * hw, in, 0, hw);
             for (int kj = 0; kj < g.kw; kj++) {
-                int colOffW = kj * p.dilationW() - p.padW();
-                int owLo = Math.max(0, ceilDiv(-colOffW, p.strideW()));
-                int owHi = Math.max(owLo, Math.min(g.wo, ceilDiv(g.w - colOffW, p.strideW())));
-                for (int r = r0; r < r1; r++) {
-                    int ih = r - p.padH(), dst = (r - r0) * g.wo;
-                    if (ih < 0 || ih >= g.h) {
-                        java.util.Arrays.fill(row, dst, dst + g.wo, 0f);
-                        continue;
-                    }
-                    java.util.Arrays.fill(row, dst, dst + owLo, 0f);
-                    int src = ih * g.w + colOffW;
-                    if (p.strideW() == 1) {
-                        System.arraycopy(in, src + owLo, row, dst + owLo, owHi - owLo);
-                    } else {
-                        for (int ow = owLo; ow < owHi; ow++) row[dst + ow] = in[src + ow * p.strideW()];
-                    }
-                    java.util.Arrays.fill(row, dst + owHi, dst + g.wo, 0f);
-                }
+                for (int r = r0; r < r1; r++) unfoldRow(in, g, p, r - p.padH(), kj, row, (r - r0) * g.wo);
                 col.put((c * g.kw + kj) * span, row, 0, span);
             }
         });
@@ -272,29 +255,35 @@ final class CpuConv {
             x.get(xOff + c * hw, in, 0, hw);
             for (int q = 0; q < kk; q++) {
                 int ki = q / g.kw, kj = q % g.kw;
-                int colOffW = kj * p.dilationW() - p.padW();
-                // valid ow: 0 ≤ ow·sw + colOffW < W
-                int owLo = Math.max(0, ceilDiv(-colOffW, p.strideW()));
-                int owHi = Math.max(owLo, Math.min(g.wo, ceilDiv(g.w - colOffW, p.strideW())));
                 for (int oh = oh0; oh < oh1; oh++) {
-                    int ih = oh * p.strideH() - p.padH() + ki * p.dilationH();
-                    int dst = (oh - oh0) * g.wo;
-                    if (ih < 0 || ih >= g.h) {
-                        java.util.Arrays.fill(row, dst, dst + g.wo, 0f);
-                        continue;
-                    }
-                    java.util.Arrays.fill(row, dst, dst + owLo, 0f);
-                    int src = ih * g.w + colOffW;
-                    if (p.strideW() == 1) {
-                        System.arraycopy(in, src + owLo, row, dst + owLo, owHi - owLo);
-                    } else {
-                        for (int ow = owLo; ow < owHi; ow++) row[dst + ow] = in[src + ow * p.strideW()];
-                    }
-                    java.util.Arrays.fill(row, dst + owHi, dst + g.wo, 0f);
+                    unfoldRow(in, g, p, oh * p.strideH() - p.padH() + ki * p.dilationH(), kj, row, (oh - oh0) * g.wo);
                 }
                 col.put((c * kk + q) * pc, row, 0, pc);
             }
         });
+    }
+
+    /**
+     * One output row of an unfolding: row[dst + ow] = in[ih, ow·sw − padW + kj·dw] for the Wo
+     * output columns, 0 where the window falls outside the plane (rows outside give all zeros).
+     */
+    private static void unfoldRow(float[] in, RefConv.Geometry g, ConvParams p, int ih, int kj, float[] row, int dst) {
+        if (ih < 0 || ih >= g.h) {
+            java.util.Arrays.fill(row, dst, dst + g.wo, 0f);
+            return;
+        }
+        int colOffW = kj * p.dilationW() - p.padW();
+        // valid ow: 0 ≤ ow·sw + colOffW < W
+        int owLo = Math.min(g.wo, Math.max(0, ceilDiv(-colOffW, p.strideW())));
+        int owHi = Math.max(owLo, Math.min(g.wo, ceilDiv(g.w - colOffW, p.strideW())));
+        java.util.Arrays.fill(row, dst, dst + owLo, 0f);
+        int src = ih * g.w + colOffW;
+        if (p.strideW() == 1) {
+            System.arraycopy(in, src + owLo, row, dst + owLo, owHi - owLo);
+        } else {
+            for (int ow = owLo; ow < owHi; ow++) row[dst + ow] = in[src + ow * p.strideW()];
+        }
+        java.util.Arrays.fill(row, dst + owHi, dst + g.wo, 0f);
     }
 
     /** Adds col (K, pc) for output rows [oh0, oh1) back into dx (Cin_g, H, W at xOff), one job per input channel. */
