@@ -276,14 +276,15 @@ final class CpuConv {
         // valid ow: 0 ≤ ow·sw + colOffW < W
         int owLo = Math.min(g.wo, Math.max(0, ceilDiv(-colOffW, p.strideW())));
         int owHi = Math.max(owLo, Math.min(g.wo, ceilDiv(g.w - colOffW, p.strideW())));
-        java.util.Arrays.fill(row, dst, dst + owLo, 0f);
+        // the padding margins are a column or two: plain loops beat Arrays.fill's call overhead
+        for (int ow = 0; ow < owLo; ow++) row[dst + ow] = 0f;
         int src = ih * g.w + colOffW;
         if (p.strideW() == 1) {
             System.arraycopy(in, src + owLo, row, dst + owLo, owHi - owLo);
         } else {
             for (int ow = owLo; ow < owHi; ow++) row[dst + ow] = in[src + ow * p.strideW()];
         }
-        java.util.Arrays.fill(row, dst + owHi, dst + g.wo, 0f);
+        for (int ow = owHi; ow < g.wo; ow++) row[dst + ow] = 0f;
     }
 
     /** Adds col (K, pc) for output rows [oh0, oh1) back into dx (Cin_g, H, W at xOff), one job per input channel. */
