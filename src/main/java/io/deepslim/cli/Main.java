@@ -7,7 +7,8 @@ import picocli.CommandLine.Command;
 @Command(name = "deepslim", mixinStandardHelpOptions = true, version = "deepslim 0.1.0",
         description = "Train, compress and transfer-learn CNN DeepFake image detectors; run them fast on CPUs.",
         subcommands = {SynthCommand.class, DataCommand.class, TrainCommand.class, EvaluateCommand.class, PredictCommand.class,
-                InfoCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+                InfoCommand.class, PruneCommand.class, DistillCommand.class, QuantizeCommand.class,
+                FactorizeCommand.class, ExperimentCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @Override
     public void run() {
