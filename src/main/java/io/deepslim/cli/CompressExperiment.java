@@ -46,6 +46,9 @@ public final class CompressExperiment implements Callable<Integer> {
     @Option(names = "--rank", defaultValue = "6", paramLabel = "R", description = "Low-rank rank of the first Linear. Default: ${DEFAULT-VALUE}.")
     int rank;
 
+    @Option(names = "--calibration-batches", defaultValue = "4", paramLabel = "N", description = "Calibration batches for static int8. Default: ${DEFAULT-VALUE}.")
+    int calibrationBatches;
+
     @Option(names = "--skip", split = ",", paramLabel = "STEP", description = "Steps to leave out: prune-ft, prune, kd, int8, lowrank.")
     List<String> skip = new ArrayList<>();
 
@@ -80,7 +83,8 @@ public final class CompressExperiment implements Callable<Integer> {
         }
         if (!skip.contains("int8")) {
             rows.add(step("int8-dynamic-linear", "quantize", "--model", baseline, "--mode", "dynamic-linear", "--granularity", "tensor"));
-            rows.add(step("int8-static-all", "quantize", "--model", baseline, "--mode", "static-all", "--granularity", "channel"));
+            rows.add(step("int8-static-all", "quantize", "--model", baseline, "--mode", "static-all", "--granularity", "channel",
+                    "--calibration-batches", calibrationBatches));
         }
         if (!skip.contains("lowrank")) {
             rows.add(step("lowrank" + rank, "factorize", "--model", baseline, "--rank", rank));
