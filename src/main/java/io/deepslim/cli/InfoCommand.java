@@ -3,7 +3,10 @@ package io.deepslim.cli;
 import io.deepslim.io.ModelFile;
 import io.deepslim.io.ModelInfo;
 import io.deepslim.io.SafeTensors;
+import io.deepslim.compress.ModelStats;
+import io.deepslim.tensor.Shape;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 import java.nio.file.Files;
@@ -12,11 +15,15 @@ import java.util.concurrent.Callable;
 
 /** `deepslim info`: what a model file holds. */
 @Command(name = "info", mixinStandardHelpOptions = true,
-        description = {"Shows a model file's metadata and every tensor: shape, dtype, elements, non-zeros, bytes.", "",
+        description = {"Shows a model file's metadata and one row per layer: shape, sparsity, storage dtype,",
+                        "rank (low-rank layers), parameters, non-zeros, stored bytes; then totals. --tensors lists raw tensors.", "",
                 "Example:", "  deepslim info runs/vgg-tconv/model.safetensors"})
 public final class InfoCommand implements Callable<Integer> {
     @Parameters(paramLabel = "FILE", description = "Model file (.safetensors).")
     Path file;
+
+    @Option(names = "--tensors", description = "List the stored tensors instead of the layers.")
+    boolean tensors;
 
     @Override
     public Integer call() throws Exception {
@@ -25,8 +32,30 @@ public final class InfoCommand implements Callable<Integer> {
                 file, Files.size(file), info.arch(), info.inputSize(), info.inputSize(), info.classNames(),
                 java.util.Arrays.toString(info.mean()), java.util.Arrays.toString(info.std()));
         if (!info.provenance().isEmpty()) System.out.println("provenance: " + info.provenance());
-        if (!info.compression().isEmpty()) System.out.println("compression: " + info.compression());
+        if (!info.compression().isEmpty()) {
+            java.util.Map<String, Object> summary = new java.util.LinkedHashMap<>(info.compression());
+            Object layers = summary.remove("layers");
+            System.out.println("compression: " + summary + (layers instanceof java.util.Map<?, ?> l ? " (" + l.size() + " compressed layers)" : ""));
+        }
         System.out.println();
+        if (tensors) {
+            printTensors();
+            return 0;
+        }
+        ModelFile.Loaded m = ModelFile.load(file);
+        ModelStats stats = ModelStats.of(m.model());
+        System.out.println("| layer | type | shape | sparsity | dtype | rank | parameters | non-zero | bytes |");
+        System.out.println("|---|---|---|---|---|---|---|---|---|");
+        for (ModelStats.Row r : stats.rows()) {
+            System.out.printf("| %s | %s | %s | %.1f%% | %s | %s | %,d | %,d | %,d |%n", r.name(), r.type(), Shape.str(r.shape()),
+                    100 * r.sparsity(), r.dtype(), r.rank() < 0 ? "-" : String.valueOf(r.rank()), r.parameters(), r.nonZero(), r.bytes());
+        }
+        System.out.printf("%nparameters: %,d (non-zero %,d, %.1f%%); stored tensor bytes %,d; file bytes %,d%n", stats.parameterCount(),
+                stats.nonZeroCount(), 100.0 * stats.nonZeroCount() / Math.max(1, stats.parameterCount()), stats.bytes(), Files.size(file));
+        return 0;
+    }
+
+    private void printTensors() throws Exception {
         System.out.println("| tensor | shape | dtype | elements | non-zero | bytes |");
         System.out.println("|---|---|---|---|---|---|");
         long total = 0, nonzero = 0, bytes = 0;
@@ -36,14 +65,11 @@ public final class InfoCommand implements Callable<Integer> {
                 long nz = 0;
                 for (float v : st.floats(name)) if (v != 0f) nz++;
                 System.out.printf("| %s | %s | %s | %,d | %,d | %,d |%n", name, java.util.Arrays.toString(e.shape()), e.dtype(), e.numel(), nz, e.byteSize());
-                if (!name.endsWith("num_batches_tracked") && !name.contains("running_")) {
-                    total += e.numel();
-                    nonzero += nz;
-                }
+                total += e.numel();
+                nonzero += nz;
                 bytes += e.byteSize();
             }
         }
-        System.out.printf("%nparameters: %,d (non-zero %,d), tensor bytes %,d%n", total, nonzero, bytes);
-        return 0;
+        System.out.printf("%nstored elements: %,d (non-zero %,d), tensor bytes %,d, file bytes %,d%n", total, nonzero, bytes, Files.size(file));
     }
 }

@@ -6,8 +6,9 @@ import picocli.CommandLine.Command;
 /** Entry point of the {@code deepslim} command line. */
 @Command(name = "deepslim", mixinStandardHelpOptions = true, version = "deepslim 0.1.0",
         description = "Train, compress and transfer-learn CNN DeepFake image detectors; run them fast on CPUs.",
-        subcommands = {DemoCommand.class, SynthCommand.class, DataCommand.class, TrainCommand.class, EvaluateCommand.class, PredictCommand.class,
-                InfoCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {DemoCommand.class, SynthCommand.class, DataCommand.class, TrainCommand.class, EvaluateCommand.class,
+                PredictCommand.class, InfoCommand.class, PruneCommand.class, DistillCommand.class, QuantizeCommand.class,
+                FactorizeCommand.class, ExperimentCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @Override
     public void run() {

@@ -87,7 +87,12 @@ public final class CompressedModel {
                 if (k.startsWith(prefix)) own.put(k.substring(prefix.length()), t);
             });
             Module old = ModuleTree.get(skeleton, e.getKey());
-            Module layer = decodeLayer(own, e.getValue());
+            Module layer;
+            try {
+                layer = decodeLayer(own, e.getValue());
+            } catch (IllegalArgumentException | IllegalStateException | ClassCastException | IndexOutOfBoundsException ex) {
+                throw new IllegalArgumentException("layer '" + e.getKey() + "': " + ex.getMessage(), ex);
+            }
             layer.train(old.isTraining());
             ModuleTree.replace(skeleton, e.getKey(), layer);
             own.keySet().forEach(k -> unused.remove(prefix + k));

@@ -2,6 +2,7 @@ package io.deepslim.io;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.deepslim.compress.CompressedModel;
 import io.deepslim.models.Zoo;
 import io.deepslim.models.ZooNet;
 import io.deepslim.nn.Module;
@@ -31,12 +32,33 @@ public final class ModelFile {
     /** A model read back from a file, with what the file said about it. */
     public record Loaded(ZooNet model, ModelInfo info) {}
 
-    /** Writes {@code model}'s state (atomically) with {@code info} as metadata. */
+    /**
+     * Writes {@code model} (atomically) with {@code info} as metadata. A model with compressed
+     * layers, or any {@code info.compression()} summary, is written in compressed form (see
+     * {@link CompressedFile}); a plain model as its PyTorch state_dict.
+     */
     public static void save(Module model, ModelInfo info, Path file) throws IOException {
+        if (!info.compression().isEmpty() || !CompressedModel.recipes(model).isEmpty() || !zooShaped(model, info)) {
+            CompressedFile.save(model, info, file);
+            return;
+        }
         SafeTensors.Writer w = SafeTensors.writer();
         for (Map.Entry<String, Tensor> e : model.stateDict().entrySet()) addTensor(w, e.getKey(), e.getValue());
         w.metadata(META_KEY, metadataJson(info));
         w.write(file);
+    }
+
+    /** False when a ZooNet's tensors differ in shape from its architecture's (filter pruning shrank it). */
+    private static boolean zooShaped(Module model, ModelInfo info) {
+        if (!(model instanceof ZooNet)) return true;
+        Map<String, Tensor> fresh = io.deepslim.tensor.TensorScope.unscoped(
+                () -> Zoo.create(info.arch(), info.inputSize(), info.numClasses(), 0).stateDict());
+        Map<String, Tensor> own = model.stateDict();
+        if (!own.keySet().equals(fresh.keySet())) return false;
+        for (Map.Entry<String, Tensor> e : own.entrySet()) {
+            if (!java.util.Arrays.equals(e.getValue().shape(), fresh.get(e.getKey()).shape())) return false;
+        }
+        return true;
     }
 
     /** Adds one state tensor; batch counters are int64 as in PyTorch. */
@@ -80,7 +102,11 @@ public final class ModelFile {
         try (SafeTensors st = SafeTensors.open(file)) {
             ModelInfo info = parseInfo(file, st, archHint, sizeHint);
             ZooNet net = Zoo.create(info.arch(), info.inputSize(), info.numClasses(), 0);
-            loadState(file, st, net);
+            if (info.compression().containsKey(CompressedFile.LAYERS)) {
+                CompressedFile.restore(file, st, net, info.compression().get(CompressedFile.LAYERS));
+            } else {
+                loadState(file, st, net);
+            }
             net.eval();
             return new Loaded(net, info);
         }

@@ -51,6 +51,10 @@ public final class Factorized extends Sequential implements Compressed {
         int r = Recipes.integer(recipe, "rank"), last = v == Variant.CORRECT ? 1 : 3;
         Tensor a = Recipes.tensor(ts, "0.weight").contiguousRaw(), b = Recipes.tensor(ts, last + ".weight").contiguousRaw();
         Tensor bias = ts.containsKey(last + ".bias") ? ts.get(last + ".bias").contiguousRaw() : null;
+        if (a.dim() < 2 || b.dim() < 2 || a.size(0) != r || b.size(1) != r) {
+            throw new IllegalArgumentException("low-rank factors " + io.deepslim.tensor.Shape.str(a.shape()) + " and "
+                    + io.deepslim.tensor.Shape.str(b.shape()) + " do not have the recipe's rank " + r);
+        }
         if ("conv2d".equals(recipe.get("layer"))) {
             int in = Recipes.integer(recipe, "in"), out = Recipes.integer(recipe, "out"), k = Recipes.integer(recipe, "kernel");
             ConvParams p = Recipes.convParams(recipe);
