@@ -31,15 +31,27 @@ final class CpuConv {
     private static boolean isDepthwise(RefConv.Geometry g) { return g.cinG == 1 && g.cout > 1; }
 
     /**
-     * Output rows per band: K × rows × Wo ≤ budget, and small enough that there are at least two
-     * jobs per thread when the batch alone cannot keep every thread busy.
+     * Below this output size the width-only unfolding does not pay for re-laying out the weight
+     * (which it needs on every call); the classic im2col is used instead.
+     */
+    static final int SHARE_ROWS_MIN_PIXELS = 4096;
+
+    /** Columns a band should have at least, so that its GEMMs stay efficient. */
+    private static final int MIN_BAND_COLUMNS = 512;
+
+    /**
+     * Output rows per band: K × rows × Wo ≤ budget; small enough that there are two jobs per
+     * thread when the batch alone cannot keep every thread busy, but not below
+     * {@link #MIN_BAND_COLUMNS} columns (small maps split the output channels instead).
      */
     private int bandRows(RefConv.Geometry g, int groups) {
         int k = g.cinG * g.kh * g.kw;
-        int rows = Math.max(1, Math.min(g.ho, COL_BUDGET / Math.max(1, k * g.wo)));
+        int budgetRows = Math.max(1, Math.min(g.ho, COL_BUDGET / Math.max(1, k * g.wo)));
+        int rows = budgetRows;
         int perSample = g.n * groups, want = 2 * be.par.threads();
         if (perSample < want) rows = Math.min(rows, Math.max(1, (g.ho * perSample + want - 1) / want));
-        return rows;
+        int minRows = Math.min(g.ho, (MIN_BAND_COLUMNS + g.wo - 1) / g.wo);
+        return Math.min(budgetRows, Math.max(rows, minRows));
     }
 
     private Storage col(long floats) {
@@ -68,39 +80,91 @@ final class CpuConv {
         int bands = (g.ho + rows - 1) / rows, groups = p.groups();
         float[] b = bias == null ? null : new float[g.cout];
         if (b != null) bias.buffer().get(bias.offset(), b, 0, g.cout);
-        boolean pointwise = isPointwise(g, p);
-        boolean shareRows = !pointwise && g.kh > 1 && p.strideH() == 1 && p.dilationH() == 1;
-        // for row sharing: the weight split by kernel row, W_ki (Cout, Cin_g·kw) for each ki, per group
-        Tensor wRows = shareRows ? splitKernelRows(w, g, groups) : null;
-        be.par.forEach(g.n * groups * bands, (long) g.coutG * rows * g.wo * k, job -> {
-            int n = job / (groups * bands), grp = (job / bands) % groups, band = job % bands;
-            int oh0 = band * rows, oh1 = Math.min(g.ho, oh0 + rows), pc = (oh1 - oh0) * g.wo;
+        Band band = new Band(x, w, y, g, p, b, relu);
+        int jobs = g.n * groups * bands;
+        int mBlocks = jobs >= 2 * be.par.threads() ? 1
+                : Math.max(1, Math.min((2 * be.par.threads() + jobs - 1) / jobs, g.coutG / 16));
+        if (mBlocks == 1) {
+            be.par.forEach(jobs, (long) g.coutG * rows * g.wo * k, job -> {
+                int n = job / (groups * bands), grp = (job / bands) % groups, oh0 = (job % bands) * rows;
+                int oh1 = Math.min(g.ho, oh0 + rows);
+                band.multiply(n, grp, oh0, oh1, 0, g.coutG, band.unfold(n, grp, oh0, oh1));
+            });
+            return;
+        }
+        // few, small jobs (small maps, batch 1): unfold each band once, split its output channels across threads
+        for (int job = 0; job < jobs; job++) {
+            int n = job / (groups * bands), grp = (job / bands) % groups, oh0 = (job % bands) * rows;
+            int oh1 = Math.min(g.ho, oh0 + rows);
+            Storage col = band.unfold(n, grp, oh0, oh1);
+            be.par.forEach(mBlocks, 1L << 40, m -> band.multiply(n, grp, oh0, oh1, m * g.coutG / mBlocks, (m + 1) * g.coutG / mBlocks, col));
+        }
+    }
+
+    /** One forward convolution's operands, and the two halves of a band's work. */
+    private final class Band {
+        final Tensor x, w, y, wRows;
+        final RefConv.Geometry g;
+        final ConvParams p;
+        final float[] bias;
+        final boolean relu, pointwise, shareRows;
+        final int k, pix;
+
+        Band(Tensor x, Tensor w, Tensor y, RefConv.Geometry g, ConvParams p, float[] bias, boolean relu) {
+            this.x = x;
+            this.w = w;
+            this.y = y;
+            this.g = g;
+            this.p = p;
+            this.bias = bias;
+            this.relu = relu;
+            this.k = g.cinG * g.kh * g.kw;
+            this.pix = g.ho * g.wo;
+            this.pointwise = isPointwise(g, p);
+            // stride-1 rows: unfold only along the width; kernel row ki is the same matrix shifted by
+            // ki output rows, so kh GEMMs with K = Cin_g·kw read one unfolding (a third of im2col's traffic)
+            this.shareRows = !pointwise && g.kh > 1 && p.strideH() == 1 && p.dilationH() == 1 && pix >= SHARE_ROWS_MIN_PIXELS;
+            this.wRows = shareRows ? splitKernelRows(w, g, p.groups()) : null;
+        }
+
+        /** The band's GEMM operand in the calling thread's workspace (null for pointwise convs). */
+        Storage unfold(int n, int grp, int oh0, int oh1) {
             int xOff = x.offset() + (n * g.cin + grp * g.cinG) * g.h * g.w;
-            int wOff = w.offset() + grp * g.coutG * k;
-            int yOff = y.offset() + (n * g.cout + grp * g.coutG) * pix + oh0 * g.wo;
+            if (pointwise) return null;
+            if (shareRows) {
+                int kwc = g.cinG * g.kw, span = (oh1 - oh0 + g.kh - 1) * g.wo;
+                Storage col = col((long) kwc * span);
+                unfoldRows(x.buffer(), xOff, g, p, oh0, oh1 + g.kh - 1, col.floats());
+                return col;
+            }
+            Storage col = col((long) k * (oh1 - oh0) * g.wo);
+            im2col(x.buffer(), xOff, g, p, oh0, oh1, col.floats());
+            return col;
+        }
+
+        /** Output channels [m0, m1) of the band: GEMM(s) from the unfolding, then the epilogue. */
+        void multiply(int n, int grp, int oh0, int oh1, int m0, int m1, Storage col) {
+            if (m1 <= m0) return;
+            int pc = (oh1 - oh0) * g.wo, rows = m1 - m0;
+            int yOff = y.offset() + (n * g.cout + grp * g.coutG + m0) * pix + oh0 * g.wo;
             if (pointwise) {
                 // the input rows of this band are already the GEMM operand (ldb = H·W)
-                be.gemm.sgemm(false, false, g.coutG, pc, k, 1f, w.storage().floatPointer(0), w.buffer(), wOff, k,
+                int xOff = x.offset() + (n * g.cin + grp * g.cinG) * g.h * g.w;
+                be.gemm.sgemm(false, false, rows, pc, k, 1f, w.storage().floatPointer(0), w.buffer(), w.offset() + (grp * g.coutG + m0) * k, k,
                         x.storage().floatPointer(0), x.buffer(), xOff + oh0 * g.wo, pix, 0f, y.storage().floatPointer(0), y.buffer(), yOff, pix);
             } else if (shareRows) {
-                // unfold only along the width: rowsCol (Cin_g·kw, (band+kh−1)·Wo); kernel row ki is the
-                // same matrix shifted by ki output rows, so kh GEMMs with K = Cin_g·kw read one unfolding
-                int kw = g.cinG * g.kw, span = (oh1 - oh0 + g.kh - 1) * g.wo;
-                Storage col = col((long) kw * span);
-                unfoldRows(x.buffer(), xOff, g, p, oh0, oh1 + g.kh - 1, col.floats());
+                int kwc = g.cinG * g.kw, span = (oh1 - oh0 + g.kh - 1) * g.wo;
                 for (int ki = 0; ki < g.kh; ki++) {
-                    be.gemm.sgemm(false, false, g.coutG, pc, kw, 1f, wRows.storage().floatPointer(0), wRows.buffer(),
-                            ((grp * g.kh + ki) * g.coutG) * kw, kw, col.floatPointer(0), col.floats(), ki * g.wo, span,
+                    be.gemm.sgemm(false, false, rows, pc, kwc, 1f, wRows.storage().floatPointer(0), wRows.buffer(),
+                            ((grp * g.kh + ki) * g.coutG + m0) * kwc, kwc, col.floatPointer(0), col.floats(), ki * g.wo, span,
                             ki == 0 ? 0f : 1f, y.storage().floatPointer(0), y.buffer(), yOff, pix);
                 }
             } else {
-                Storage col = col((long) k * pc);
-                im2col(x.buffer(), xOff, g, p, oh0, oh1, col.floats());
-                be.gemm.sgemm(false, false, g.coutG, pc, k, 1f, w.storage().floatPointer(0), w.buffer(), wOff, k,
+                be.gemm.sgemm(false, false, rows, pc, k, 1f, w.storage().floatPointer(0), w.buffer(), w.offset() + (grp * g.coutG + m0) * k, k,
                         col.floatPointer(0), col.floats(), 0, pc, 0f, y.storage().floatPointer(0), y.buffer(), yOff, pix);
             }
-            if (b != null || relu) epilogue(y.buffer(), yOff, pix, pc, g.coutG, b, grp * g.coutG, relu);
-        });
+            if (bias != null || relu) epilogue(y.buffer(), yOff, pix, pc, rows, bias, grp * g.coutG + m0, relu);
+        }
     }
 
     /** w (Cout, Cin_g, kh, kw) → (groups, kh, Cout_g, Cin_g·kw): one row-major matrix per group and kernel row. */
@@ -272,7 +336,7 @@ final class CpuConv {
         Tensor[] partial = new Tensor[chunks];
         partial[0] = dw;
         for (int c = 1; c < chunks; c++) partial[c] = Tensor.empty(dw.device(), DType.F32, dw.shape());
-        be.par.forEach(chunks, Long.MAX_VALUE / 4, c -> {
+        be.par.forEach(chunks, 1L << 40, c -> {
             Tensor acc = partial[c];
             int n0 = c * g.n / chunks, n1 = (c + 1) * g.n / chunks;
             for (int n = n0; n < n1; n++) {
