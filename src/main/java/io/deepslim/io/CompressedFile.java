@@ -39,13 +39,13 @@ final class CompressedFile {
     static void save(Module model, ModelInfo info, Path file) throws IOException {
         Map<String, Object> comp = new LinkedHashMap<>(info.compression());
         comp.put(LAYERS, CompressedModel.recipes(model));
-        SafeTensors.Writer w = SafeTensors.writer();
+        SafeTensorsWriter w = SafeTensors.writer();
         for (Map.Entry<String, Tensor> e : CompressedModel.tensors(model).entrySet()) add(w, e.getKey(), e.getValue().contiguousRaw());
         w.metadata(ModelFile.META_KEY, ModelFile.metadataJson(info.withCompression(comp)));
         w.write(file);
     }
 
-    private static void add(SafeTensors.Writer w, String name, Tensor t) {
+    private static void add(SafeTensorsWriter w, String name, Tensor t) {
         switch (t.dtype()) {
             case F32 -> ModelFile.addTensor(w, name, t);
             case I8 -> {

@@ -42,7 +42,7 @@ public final class ModelFile {
             CompressedFile.save(model, info, file);
             return;
         }
-        SafeTensors.Writer w = SafeTensors.writer();
+        SafeTensorsWriter w = SafeTensors.writer();
         for (Map.Entry<String, Tensor> e : model.stateDict().entrySet()) addTensor(w, e.getKey(), e.getValue());
         w.metadata(META_KEY, metadataJson(info));
         w.write(file);
@@ -62,7 +62,7 @@ public final class ModelFile {
     }
 
     /** Adds one state tensor; batch counters are int64 as in PyTorch. */
-    static void addTensor(SafeTensors.Writer w, String name, Tensor t) {
+    static void addTensor(SafeTensorsWriter w, String name, Tensor t) {
         if (name.endsWith("num_batches_tracked")) {
             w.add(name, t.shape(), new long[]{(long) t.item()});
         } else {

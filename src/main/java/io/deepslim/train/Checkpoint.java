@@ -3,6 +3,7 @@ package io.deepslim.train;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.deepslim.io.ModelFormatException;
 import io.deepslim.io.SafeTensors;
+import io.deepslim.io.SafeTensorsWriter;
 import io.deepslim.nn.Module;
 import io.deepslim.optim.Optimizer;
 import io.deepslim.tensor.Tensor;
@@ -24,7 +25,7 @@ final class Checkpoint {
     private Checkpoint() {}
 
     static void save(Path file, Module model, Optimizer opt, Map<String, Object> state) throws IOException {
-        SafeTensors.Writer w = SafeTensors.writer();
+        SafeTensorsWriter w = SafeTensors.writer();
         for (Map.Entry<String, Tensor> e : model.stateDict().entrySet()) w.add("model." + e.getKey(), e.getValue().shape(), e.getValue().toFloatArray());
         List<Tensor> os = opt.state();
         for (int i = 0; i < os.size(); i++) w.add("optim." + i, os.get(i).shape(), os.get(i).toFloatArray());

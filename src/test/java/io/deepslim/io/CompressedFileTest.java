@@ -104,7 +104,7 @@ class CompressedFileTest {
         Path dst = tmp.resolve("bad-" + System.nanoTime() + ".safetensors");
         ObjectMapper json = new ObjectMapper();
         try (SafeTensors st = SafeTensors.open(src)) {
-            SafeTensors.Writer w = SafeTensors.writer();
+            SafeTensorsWriter w = SafeTensors.writer();
             for (String n : st.names()) {
                 if (n.equals(drop)) continue;
                 SafeTensors.Entry e = st.entry(n);
