@@ -39,6 +39,8 @@ class CpuConvTest {
             "1, 3, 2, 11, 13, 5, 3, 2, 1, 1",
             "1, 2, 3, 9, 9, 3, 1, 2, 2, 1",   // dilation
             "1, 64, 4, 64, 64, 3, 1, 1, 1, 1", // K·H·W over the workspace budget: several bands
+            "2, 5, 6, 64, 66, 3, 1, 1, 1, 1",  // width-only unfolding (≥ 4096 outputs), two filter-gradient chunks
+            "3, 4, 6, 66, 64, 3, 1, 2, 1, 2",  // … with padding 2 and groups
             "1, 1, 1, 1, 1, 1, 1, 0, 1, 1"})
     void matchesReference(int n, int cin, int cout, int h, int w, int k, int s, int p, int d, int g) {
         ConvParams cp = new ConvParams(s, s, p, p, d, d, g);

@@ -333,6 +333,10 @@ final class CpuConv {
         int rows = Math.max(1, Math.min(g.ho, COL_BUDGET / Math.max(1, k * g.wo)));
         int chunks = Math.max(1, Math.min(be.par.threads(), g.n));
         boolean pointwise = isPointwise(g, p);
+        if (!pointwise && g.kh > 1 && p.strideH() == 1 && p.dilationH() == 1 && pix >= SHARE_ROWS_MIN_PIXELS) {
+            backwardFilterRows(x, dy, p, dw, g, rows, chunks);
+            return;
+        }
         Tensor[] partial = new Tensor[chunks];
         partial[0] = dw;
         for (int c = 1; c < chunks; c++) partial[c] = Tensor.empty(dw.device(), DType.F32, dw.shape());
@@ -365,6 +369,51 @@ final class CpuConv {
             be.axpy(1f, partial[c], dw);
             partial[c].close();
         }
+    }
+
+    /**
+     * The filter gradient from the width-only unfolding: per band and kernel row ki,
+     * dW_ki (Cout_g, Cin_g·kw) += dy (Cout_g, pc) · colᵀ shifted by ki rows. Chunks accumulate in the
+     * split layout (groups, kh, Cout_g, Cin_g·kw), are summed in chunk order, then laid back out as
+     * (Cout, Cin_g, kh, kw).
+     */
+    private void backwardFilterRows(Tensor x, Tensor dy, ConvParams p, Tensor dw, RefConv.Geometry g, int rows, int chunks) {
+        int pix = g.ho * g.wo, groups = p.groups(), kwc = g.cinG * g.kw;
+        Tensor[] partial = new Tensor[chunks];
+        for (int c = 0; c < chunks; c++) partial[c] = Tensor.empty(dw.device(), DType.F32, groups, g.kh, g.coutG, kwc);
+        be.par.forEach(chunks, 1L << 40, c -> {
+            Tensor acc = partial[c];
+            int n0 = c * g.n / chunks, n1 = (c + 1) * g.n / chunks;
+            for (int n = n0; n < n1; n++) {
+                for (int grp = 0; grp < groups; grp++) {
+                    int xOff = x.offset() + (n * g.cin + grp * g.cinG) * g.h * g.w;
+                    int gOff = dy.offset() + (n * g.cout + grp * g.coutG) * pix;
+                    for (int oh0 = 0; oh0 < g.ho; oh0 += rows) {
+                        int oh1 = Math.min(g.ho, oh0 + rows), pc = (oh1 - oh0) * g.wo, span = (oh1 - oh0 + g.kh - 1) * g.wo;
+                        Storage col = col((long) kwc * span);
+                        unfoldRows(x.buffer(), xOff, g, p, oh0, oh1 + g.kh - 1, col.floats());
+                        float beta = n == n0 && oh0 == 0 ? 0f : 1f;
+                        for (int ki = 0; ki < g.kh; ki++) {
+                            be.gemm.sgemm(false, true, g.coutG, kwc, pc, 1f, dy.storage().floatPointer(0), dy.buffer(), gOff + oh0 * g.wo, pix,
+                                    col.floatPointer(0), col.floats(), ki * g.wo, span, beta, acc.storage().floatPointer(0), acc.buffer(),
+                                    acc.offset() + (grp * g.kh + ki) * g.coutG * kwc, kwc);
+                        }
+                    }
+                }
+            }
+        });
+        for (int c = 1; c < chunks; c++) be.axpy(1f, partial[c], partial[0]);
+        float[] split = partial[0].toFloatArray(), out = new float[split.length];
+        for (int grp = 0; grp < groups; grp++) {
+            for (int ki = 0; ki < g.kh; ki++) {
+                for (int co = 0; co < g.coutG; co++) {
+                    int src = ((grp * g.kh + ki) * g.coutG + co) * kwc, dBase = (grp * g.coutG + co) * g.cinG * g.kh * g.kw + ki * g.kw;
+                    for (int c = 0; c < g.cinG; c++) System.arraycopy(split, src + c * g.kw, out, dBase + c * g.kh * g.kw, g.kw);
+                }
+            }
+        }
+        dw.buffer().put(dw.offset(), out, 0, out.length);
+        for (Tensor t : partial) t.close();
     }
 
     /**
