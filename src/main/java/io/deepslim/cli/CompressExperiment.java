@@ -37,7 +37,7 @@ public final class CompressExperiment implements Callable<Integer> {
     @Option(names = "--levels", defaultValue = "40,30,20,10", split = ",", paramLabel = "PERCENT", description = "Percent of parameters kept. Default: ${DEFAULT-VALUE}.")
     List<Integer> levels;
 
-    @Option(names = "--finetune-epochs", defaultValue = "2", paramLabel = "N", description = "Fine-tuning epochs after pruning and factorizing. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--finetune-epochs", defaultValue = "3", paramLabel = "N", description = "Fine-tuning epochs after pruning and factorizing. Default: ${DEFAULT-VALUE}.")
     int finetuneEpochs;
 
     @Option(names = "--distill-epochs", defaultValue = "3", paramLabel = "N", description = "Distillation epochs per student. Default: ${DEFAULT-VALUE}.")

@@ -79,7 +79,7 @@ public final class FactorizeCommand implements Callable<Integer> {
         ModelInfo info = base.info().withCompression(summary).withProvenance(CompressionJob.provenance(base.info(), model));
         double trainSeconds = 0;
         if (finetuneEpochs > 0) {
-            CompressionJob.Trained t = job.train(net, info, finetuneEpochs, 1e-4f, null);
+            CompressionJob.Trained t = job.train(net, info, finetuneEpochs, 1e-3f, null);
             net = t.model();
             trainSeconds = t.seconds();
         }
