@@ -9,7 +9,7 @@ import java.nio.FloatBuffer;
 import java.util.Map;
 
 /** The shared state of a pruned layer: the original weight and its 0/1 mask. */
-final class MaskedWeight {
+public final class MaskedWeight {
     final Tensor orig, mask;
 
     MaskedWeight(Tensor orig, Tensor mask) {

@@ -11,14 +11,17 @@ import io.deepslim.tensor.Tensor;
  * effective weight stays exactly zero there whatever the optimizer does to {@code weight_orig}.
  */
 public interface Pruned extends Compressed {
+    /** The original weight and its mask, shared by the Conv2d and Linear variants. */
+    MaskedWeight maskedWeight();
+
     /** The trainable parameter (registered as "weight_orig"). */
-    Tensor weightOrig();
+    default Tensor weightOrig() { return maskedWeight().orig; }
 
     /** The 0/1 mask (registered as the buffer "weight_mask"), same shape as the weight. */
-    Tensor mask();
+    default Tensor mask() { return maskedWeight().mask; }
 
     /** Multiplies the mask by {@code newMask} (flat, row-major, 0/1): masks compose over rounds. */
-    void applyMask(float[] newMask);
+    default void applyMask(float[] newMask) { maskedWeight().combine(newMask); }
 
     /** A plain layer whose weight is {@code orig ⊙ mask} (the reparametrization removed). */
     Module baked();

@@ -53,13 +53,7 @@ public final class PrunedConv2d extends Conv2d implements Pruned {
     public Tensor weight() { return mw.effective(); }
 
     @Override
-    public Tensor weightOrig() { return mw.orig; }
-
-    @Override
-    public Tensor mask() { return mw.mask; }
-
-    @Override
-    public void applyMask(float[] newMask) { mw.combine(newMask); }
+    public MaskedWeight maskedWeight() { return mw; }
 
     @Override
     public Module baked() {

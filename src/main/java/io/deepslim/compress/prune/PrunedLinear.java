@@ -51,13 +51,7 @@ public final class PrunedLinear extends Linear implements Pruned {
     public Tensor weight() { return mw.effective(); }
 
     @Override
-    public Tensor weightOrig() { return mw.orig; }
-
-    @Override
-    public Tensor mask() { return mw.mask; }
-
-    @Override
-    public void applyMask(float[] newMask) { mw.combine(newMask); }
+    public MaskedWeight maskedWeight() { return mw; }
 
     @Override
     public Module baked() {
