@@ -62,7 +62,16 @@ public final class ImageDecoder {
             try {
                 reader.setInput(in, true, true);
                 checkSize(name, reader.getWidth(0), reader.getHeight(0));
+                // readers report truncated/corrupt data as warnings and fill the rest with grey
+                java.util.List<String> warnings = new java.util.ArrayList<>();
+                reader.addIIOReadWarningListener((src, msg) -> warnings.add(msg));
                 BufferedImage bi = reader.read(0);
+                for (String w : warnings) {
+                    String l = w.toLowerCase(java.util.Locale.ROOT);
+                    if (l.contains("truncat") || l.contains("premature end") || l.contains("corrupt")) {
+                        throw new BadImageException(name, "truncated or corrupt image data (" + w + ")", null);
+                    }
+                }
                 RgbImage img = RgbImage.from(bi);
                 return applyExif ? ExifOrientation.apply(img, ExifOrientation.read(bytes)) : img;
             } finally {
