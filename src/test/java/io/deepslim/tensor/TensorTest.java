@@ -71,6 +71,23 @@ class TensorTest {
     }
 
     @Test
+    void backendRefusesStridedViewsWhereItNeedsContiguousMemory() {
+        io.deepslim.backend.Backend be = io.deepslim.backend.Device.cpu().backend();
+        Tensor t = Ops.transpose(iota(3, 4), 0, 1);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> be.unary(io.deepslim.backend.UnaryOp.RELU, t, 0f, Tensor.zeros(4, 3)));
+        assertTrue(e.getMessage().startsWith("unary RELU") && e.getMessage().contains("[4, 3]"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> be.gemm(false, false, 1f, t, iota(3, 2), 0f, Tensor.zeros(4, 2)));
+        assertTrue(e.getMessage().startsWith("gemm"), e.getMessage());
+        Tensor x4 = Ops.permute(iota(1, 2, 3, 3), 0, 1, 3, 2);
+        e = assertThrows(IllegalArgumentException.class, () -> be.conv2dForward(x4, iota(2, 2, 1, 1), null,
+                io.deepslim.backend.ConvParams.of(1, 0, 1), Tensor.zeros(1, 2, 3, 3)));
+        assertTrue(e.getMessage().startsWith("conv2d"), e.getMessage());
+        // the differentiable ops accept the same views: they copy where needed
+        assertArrayEquals(Ops.relu(Ops.contiguous(t)).toFloatArray(), Ops.relu(t).toFloatArray());
+    }
+
+    @Test
     void releasedStorageFailsCleanlyInsteadOfCrashing() {
         Tensor t = iota(3);
         Tensor v = Ops.reshape(t, 3, 1);

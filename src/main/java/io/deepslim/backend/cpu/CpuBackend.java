@@ -57,6 +57,7 @@ public class CpuBackend implements Backend {
 
     @Override
     public void fill(Tensor dst, float v) {
+        requireContiguous("fill", dst);
         if (v == 0f && dst.isContiguous()) {
             // a private copy of the pointer: the storage's own may be read by other threads
             org.bytedeco.javacpp.BytePointer p = new org.bytedeco.javacpp.BytePointer(dst.storage().pointer());
@@ -74,6 +75,7 @@ public class CpuBackend implements Backend {
 
     @Override
     public void unary(UnaryOp op, Tensor a, float alpha, Tensor out) {
+        requireContiguous("unary " + op, a, out);
         FloatBuffer x = a.buffer(), y = out.buffer();
         int xo = a.offset(), yo = out.offset(), n = (int) a.numel();
         par.forEach(blocks(n), ArrayKernels.BLOCK, blk -> {
@@ -150,6 +152,7 @@ public class CpuBackend implements Backend {
 
     @Override
     public void axpy(float alpha, Tensor x, Tensor y) {
+        requireContiguous("axpy", x, y);
         FloatBuffer xb = x.buffer(), yb = y.buffer();
         int xo = x.offset(), yo = y.offset(), n = (int) x.numel();
         for (int i = 0; i < n; i++) yb.put(yo + i, yb.get(yo + i) + alpha * xb.get(xo + i));
@@ -159,6 +162,7 @@ public class CpuBackend implements Backend {
 
     @Override
     public void reduce(ReduceOp op, Tensor a, int dim, Tensor out) {
+        requireContiguous("reduce " + op, a, out);
         int[] s = a.shape();
         int outer = 1, inner = 1, len = s[dim];
         for (int i = 0; i < dim; i++) outer *= s[i];
@@ -207,6 +211,7 @@ public class CpuBackend implements Backend {
 
     @Override
     public void argmaxLastDim(Tensor a, Tensor out) {
+        requireContiguous("argmax", a, out);
         int n = a.size(-1), m = (int) (a.numel() / Math.max(1, n));
         FloatBuffer x = a.buffer(), y = out.buffer();
         for (int r = 0; r < m; r++) {
@@ -227,6 +232,7 @@ public class CpuBackend implements Backend {
 
     @Override
     public void gemm(boolean ta, boolean tb, float alpha, Tensor a, Tensor b, float beta, Tensor c) {
+        requireContiguous("gemm", a, b, c);
         int batch = c.dim() == 3 ? c.size(0) : 1;
         int m = c.size(-2), n = c.size(-1);
         int k = ta ? a.size(-2) : a.size(-1);
@@ -250,21 +256,27 @@ public class CpuBackend implements Backend {
 
     @Override
     public void conv2dForward(Tensor x, Tensor w, Tensor bias, ConvParams p, Tensor y) {
+        requireContiguous("conv2d", x, w, bias, y);
         if (directConv) RefConv.forward(par, x, w, bias, p, y);
         else conv.forward(x, w, bias, p, false, y);
     }
 
     @Override
-    public void conv2dForwardRelu(Tensor x, Tensor w, Tensor bias, ConvParams p, Tensor y) { conv.forward(x, w, bias, p, true, y); }
+    public void conv2dForwardRelu(Tensor x, Tensor w, Tensor bias, ConvParams p, Tensor y) {
+        requireContiguous("conv2d_relu", x, w, bias, y);
+        conv.forward(x, w, bias, p, true, y);
+    }
 
     @Override
     public void conv2dBackwardData(Tensor dy, Tensor w, ConvParams p, Tensor dx) {
+        requireContiguous("conv2d_backward_data", dy, w, dx);
         if (directConv) RefConv.backwardData(par, dy, w, p, dx);
         else conv.backwardData(dy, w, p, dx);
     }
 
     @Override
     public void conv2dBackwardFilter(Tensor x, Tensor dy, ConvParams p, Tensor dw) {
+        requireContiguous("conv2d_backward_filter", x, dy, dw);
         if (directConv) RefConv.backwardFilter(par, x, dy, p, dw);
         else conv.backwardFilter(x, dy, p, dw);
     }
@@ -272,13 +284,19 @@ public class CpuBackend implements Backend {
     // ------------------------------------------------------------------ pooling, normalization
 
     @Override
-    public void maxPool2dForward(Tensor x, PoolParams p, Tensor y, Tensor argmax) { CpuPool.maxForward(par, x, p, y, argmax); }
+    public void maxPool2dForward(Tensor x, PoolParams p, Tensor y, Tensor argmax) {
+        requireContiguous("max_pool2d", x, y, argmax);
+        CpuPool.maxForward(par, x, p, y, argmax);
+    }
 
     @Override
     public void maxPool2dBackward(Tensor dy, Tensor argmax, Tensor dx) { CpuPool.maxBackward(par, dy, argmax, dx); }
 
     @Override
-    public void avgPool2dForward(Tensor x, PoolParams p, Tensor y) { CpuPool.avgForward(par, x, p, y); }
+    public void avgPool2dForward(Tensor x, PoolParams p, Tensor y) {
+        requireContiguous("avg_pool2d", x, y);
+        CpuPool.avgForward(par, x, p, y);
+    }
 
     @Override
     public void avgPool2dBackward(Tensor dy, PoolParams p, Tensor dx) { CpuPool.avgBackward(par, dy, p, dx); }
@@ -292,12 +310,14 @@ public class CpuBackend implements Backend {
     @Override
     public void batchNormForward(Tensor x, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar,
                                  boolean training, float momentum, float eps, Tensor y, Tensor saveMean, Tensor saveInvStd) {
+        requireContiguous("batch_norm", x, y);
         CpuNorm.forward(par, x, gamma, beta, runningMean, runningVar, training, momentum, eps, y, saveMean, saveInvStd);
     }
 
     @Override
     public void batchNormBackward(Tensor x, Tensor dy, Tensor gamma, Tensor saveMean, Tensor saveInvStd,
                                   Tensor dx, Tensor dgamma, Tensor dbeta) {
+        requireContiguous("batch_norm_backward", x, dy, dx);
         CpuNorm.backward(par, x, dy, gamma, saveMean, saveInvStd, dx, dgamma, dbeta);
     }
 
@@ -305,6 +325,7 @@ public class CpuBackend implements Backend {
 
     @Override
     public void softmax(Tensor x, boolean log, Tensor y) {
+        requireContiguous("softmax", x, y);
         int n = x.size(-1), m = (int) (x.numel() / Math.max(1, n));
         FloatBuffer xb = x.buffer(), yb = y.buffer();
         int xo = x.offset(), yo = y.offset();
@@ -324,6 +345,7 @@ public class CpuBackend implements Backend {
 
     @Override
     public void softmaxBackward(Tensor y, Tensor dy, boolean log, Tensor dx) {
+        requireContiguous("softmax_backward", y, dy, dx);
         int n = y.size(-1), m = (int) (y.numel() / Math.max(1, n));
         FloatBuffer yb = y.buffer(), gb = dy.buffer(), db = dx.buffer();
         int yo = y.offset(), go = dy.offset(), dxo = dx.offset();
@@ -341,6 +363,7 @@ public class CpuBackend implements Backend {
 
     @Override
     public void dropoutMask(Tensor out, float p, long seed) {
+        requireContiguous("dropout", out);
         SplittableRandom rng = new SplittableRandom(seed);
         FloatBuffer o = out.buffer();
         float keep = 1f / (1f - p);
@@ -363,6 +386,16 @@ public class CpuBackend implements Backend {
     @Override
     public void int8Conv2d(Tensor xq, float xScale, int xZero, Tensor wq, Tensor wScale, Tensor bias, ConvParams p, Tensor y) {
         CpuQuant.int8Conv2d(par, xq, xScale, xZero, wq, wScale, bias, p, y);
+    }
+
+    /** Refuses strided views where a primitive walks memory linearly (a silent wrong result otherwise). */
+    static void requireContiguous(String op, Tensor... ts) {
+        for (Tensor t : ts) {
+            if (t != null && !t.isContiguous()) {
+                throw new IllegalArgumentException(op + ": needs contiguous tensors, got a strided view of shape "
+                        + java.util.Arrays.toString(t.shape()) + " (strides " + java.util.Arrays.toString(t.strides()) + "); call contiguousRaw() first");
+            }
+        }
     }
 
     /** Checks a tensor is F32 (the dtype every primitive here computes in). */
