@@ -14,6 +14,17 @@ public interface Pruned extends Compressed {
     /** The original weight and its mask, shared by the Conv2d and Linear variants. */
     MaskedWeight maskedWeight();
 
+    /** The layer's bias (null if it has none). */
+    Tensor bias();
+
+    /** The sparse encoding of the weight plus the dense bias. */
+    @Override
+    default java.util.Map<String, Tensor> compressedTensors() {
+        java.util.Map<String, Tensor> m = new java.util.LinkedHashMap<>(maskedWeight().encode());
+        if (bias() != null) m.put("bias", bias());
+        return m;
+    }
+
     /** The trainable parameter (registered as "weight_orig"). */
     default Tensor weightOrig() { return maskedWeight().orig; }
 

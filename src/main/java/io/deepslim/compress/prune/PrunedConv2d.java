@@ -65,13 +65,6 @@ public final class PrunedConv2d extends Conv2d implements Pruned {
     }
 
     @Override
-    public Map<String, Tensor> compressedTensors() {
-        Map<String, Tensor> m = new LinkedHashMap<>(mw.encode());
-        if (bias() != null) m.put("bias", bias());
-        return m;
-    }
-
-    @Override
     public Map<String, Object> recipe() {
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("method", "prune");

@@ -63,13 +63,6 @@ public final class PrunedLinear extends Linear implements Pruned {
     }
 
     @Override
-    public Map<String, Tensor> compressedTensors() {
-        Map<String, Tensor> m = new LinkedHashMap<>(mw.encode());
-        if (bias() != null) m.put("bias", bias());
-        return m;
-    }
-
-    @Override
     public Map<String, Object> recipe() {
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("method", "prune");
