@@ -1,7 +1,6 @@
 package io.deepslim.bench;
 
 import io.deepslim.autograd.GradMode;
-import io.deepslim.backend.Device;
 import io.deepslim.backend.cpu.Gemm;
 import io.deepslim.models.Zoo;
 import io.deepslim.models.ZooNet;
@@ -97,5 +96,5 @@ public final class ConvBench {
     }
 
     /** Describes the backend the measurements ran on. */
-    public static String backendName() { return Device.cpu().backend().name(); }
+    public static String backendName() { return io.deepslim.engine.Devices.cpu().backend().name(); }
 }

@@ -9,9 +9,16 @@ import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 
 /**
- * An owned block of off-heap memory. Native code (OpenBLAS, native/ kernels) reads it in place,
- * Java kernels read it through a direct buffer view. Released explicitly by {@link #close()} or,
- * as a safety net, by JavaCPP's deallocator when the storage becomes unreachable.
+ * An owned block of memory, allocated by a {@link io.deepslim.backend.Device}. Today every device
+ * keeps it off-heap on the host: native code (OpenBLAS, native/ kernels) reads it in place, Java
+ * kernels through a direct buffer view. The host views ({@link #floats()}, {@link #bytes()},
+ * {@link #pointer()}) are for backends and file I/O only; other code copies explicitly
+ * ({@code Tensor.toFloatArray}, {@code Tensor.copyFrom}). HostAccessTest enforces that.
+ *
+ * <p>{@link #version()} counts writes made through the public mutators (optimizer steps,
+ * {@code Tensor.copyFrom}, in-place fills), so caches of values derived from the storage (packed
+ * weights) can tell when they are stale. Released explicitly by {@link #close()} or, as a safety
+ * net, by JavaCPP's deallocator when the storage becomes unreachable.
  */
 public final class Storage implements AutoCloseable {
     private final DType dtype;
@@ -19,6 +26,7 @@ public final class Storage implements AutoCloseable {
     private BytePointer pointer;
     private ByteBuffer bytes;
     private FloatBuffer floats;
+    private volatile long version;
 
     private Storage(DType dtype, long length, boolean zero) {
         long nbytes = length * dtype.bytes();
@@ -36,10 +44,10 @@ public final class Storage implements AutoCloseable {
         TensorScope.register(this);
     }
 
-    /** Allocates {@code length} zeroed elements. */
+    /** Allocates {@code length} zeroed host elements (devices call this; other code asks a Device). */
     public static Storage zeros(DType dtype, long length) { return new Storage(dtype, length, true); }
 
-    /** Allocates {@code length} elements whose content is unspecified. */
+    /** Allocates {@code length} host elements whose content is unspecified. */
     public static Storage uninitialized(DType dtype, long length) { return new Storage(dtype, length, false); }
 
     public DType dtype() { return dtype; }
@@ -47,6 +55,15 @@ public final class Storage implements AutoCloseable {
     public long length() { return length; }
 
     public boolean isReleased() { return pointer == null; }
+
+    /** True when the memory is host-addressable (every storage today; device memory later). */
+    public boolean isHost() { return true; }
+
+    /** Write counter: changes whenever the content was written through a public mutator. */
+    public long version() { return version; }
+
+    /** Marks the content as changed (callers that write through raw backend primitives). */
+    public void bumpVersion() { version++; }
 
     /** Direct float view (F32 only). Index i is element i. */
     public FloatBuffer floats() {

@@ -56,6 +56,6 @@ final class Checkpoint {
         if (!st.contains(name) || st.entry(name).numel() != dst.numel()) {
             throw new ModelFormatException(file + ": checkpoint tensor " + name + " is missing or has the wrong size");
         }
-        dst.buffer().put(dst.offset(), st.floats(name));
+        dst.copyFrom(st.floats(name));
     }
 }
