@@ -7,6 +7,9 @@ import org.bytedeco.javacpp.Pointer;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * An owned block of memory, allocated by a {@link io.deepslim.backend.Device}. Today every device
@@ -27,6 +30,8 @@ public final class Storage implements AutoCloseable {
     private ByteBuffer bytes;
     private FloatBuffer floats;
     private volatile long version;
+    private Map<String, Object> packs;      // packed forms of this content, by kind; guarded by this
+    private long packsBuilt;
 
     private Storage(DType dtype, long length, boolean zero) {
         long nbytes = length * dtype.bytes();
@@ -62,8 +67,48 @@ public final class Storage implements AutoCloseable {
     /** Write counter: changes whenever the content was written through a public mutator. */
     public long version() { return version; }
 
-    /** Marks the content as changed (callers that write through raw backend primitives). */
-    public void bumpVersion() { version++; }
+    /** Marks the content as changed (callers that write through raw backend primitives); drops the packed forms. */
+    public synchronized void bumpVersion() {
+        version++;
+        dropPacks();
+    }
+
+    /**
+     * The packing contract: a backend-specific form of this content (a re-laid-out weight, int8
+     * codes with row sums, a sparse format), built by {@code pack} on first use and reused until
+     * the content changes ({@link #bumpVersion()}) or the storage is closed, which also closes
+     * packed values that are {@link AutoCloseable}. {@code kind} must name the backend, the layout
+     * and everything else the packed form depends on (shape, offset, groups).
+     */
+    @SuppressWarnings("unchecked")
+    public synchronized <T> T packed(String kind, Supplier<T> pack) {
+        check();
+        if (packs == null) packs = new HashMap<>();
+        Object v = packs.get(kind);
+        if (v == null) {
+            v = pack.get();
+            packs.put(kind, v);
+            packsBuilt++;
+        }
+        return (T) v;
+    }
+
+    /** How many packed forms were built for this storage so far (for tests and diagnostics). */
+    public synchronized long packsBuilt() { return packsBuilt; }
+
+    private void dropPacks() {
+        if (packs == null) return;
+        for (Object v : packs.values()) {
+            if (v instanceof AutoCloseable c) {
+                try {
+                    c.close();
+                } catch (Exception e) {
+                    throw new IllegalStateException("closing a packed weight failed", e);
+                }
+            }
+        }
+        packs = null;
+    }
 
     /** Direct float view (F32 only). Index i is element i. */
     public FloatBuffer floats() {
@@ -96,6 +141,9 @@ public final class Storage implements AutoCloseable {
 
     @Override
     public void close() {
+        synchronized (this) {
+            dropPacks();
+        }
         if (pointer != null) {
             BytePointer p = pointer;
             pointer = null;

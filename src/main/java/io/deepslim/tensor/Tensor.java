@@ -163,6 +163,14 @@ public final class Tensor implements AutoCloseable {
     public long version() { return storage.version(); }
 
     /**
+     * This tensor's packed form of {@code kind} (see {@link Storage#packed}): built once by
+     * {@code pack}, reused until the content changes. The key adds the view's offset and shape.
+     */
+    public <T> T packed(String kind, java.util.function.Function<Tensor, T> pack) {
+        return storage.packed(kind + "@" + offset + Shape.str(shape), () -> pack.apply(this));
+    }
+
+    /**
      * Direct float buffer of the host storage (index with {@link #offset()} and strides). For
      * backends and file I/O only (HostAccessTest); other code uses {@link #toFloatArray()} / {@link #copyFrom}.
      */

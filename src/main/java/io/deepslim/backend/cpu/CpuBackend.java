@@ -381,12 +381,12 @@ public class CpuBackend extends DelegatingBackend {
 
     @Override
     public void int8Gemm(Tensor xq, float xScale, int xZero, Tensor wq, Tensor wScale, Tensor bias, Tensor y) {
-        CpuQuant.int8Gemm(par, xq, xScale, xZero, wq, wScale, bias, y);
+        CpuQuant.int8Gemm(par, true, xq, xScale, xZero, wq, wScale, bias, y);
     }
 
     @Override
     public void int8Conv2d(Tensor xq, float xScale, int xZero, Tensor wq, Tensor wScale, Tensor bias, ConvParams p, Tensor y) {
-        CpuQuant.int8Conv2d(par, xq, xScale, xZero, wq, wScale, bias, p, y);
+        CpuQuant.int8Conv2d(par, true, xq, xScale, xZero, wq, wScale, bias, p, y);
     }
 
     /** Refuses strided views where a primitive walks memory linearly (a silent wrong result otherwise). */

@@ -302,12 +302,12 @@ public final class RefBackend implements Backend {
 
     @Override
     public void int8Gemm(Tensor xq, float xScale, int xZero, Tensor wq, Tensor wScale, Tensor bias, Tensor y) {
-        CpuQuant.int8Gemm(one, xq, xScale, xZero, wq, wScale, bias, y);
+        CpuQuant.int8Gemm(one, false, xq, xScale, xZero, wq, wScale, bias, y);
     }
 
     @Override
     public void int8Conv2d(Tensor xq, float xScale, int xZero, Tensor wq, Tensor wScale, Tensor bias, ConvParams p, Tensor y) {
-        CpuQuant.int8Conv2d(one, xq, xScale, xZero, wq, wScale, bias, p, y);
+        CpuQuant.int8Conv2d(one, false, xq, xScale, xZero, wq, wScale, bias, p, y);
     }
 
     // ------------------------------------------------------------------ optimizer steps
