@@ -291,8 +291,8 @@ public final class Tensor implements AutoCloseable {
      */
     public void moveTo(Device target) {
         if (target == device) return;
-        Tensor c = copyTo(target);
         if (!isContiguous()) throw new IllegalStateException("moveTo: only contiguous tensors (parameters, buffers) move in place");
+        Tensor c = TensorScope.unscoped(() -> copyTo(target));
         this.storage = c.storage;
         this.offset = 0;
         this.device = target;
