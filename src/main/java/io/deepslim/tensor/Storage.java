@@ -27,8 +27,10 @@ public final class Storage implements AutoCloseable {
     private final DType dtype;
     private final long length;
     private BytePointer pointer;
-    private ByteBuffer bytes;
+    private ByteBuffer bytes;             // host views; null for device memory
     private FloatBuffer floats;
+    private final boolean host;
+    private final Runnable free;          // releases device memory (null: JavaCPP deallocates host memory)
     private volatile long version;
     private Map<String, Object> packs;      // packed forms of this content, by kind; guarded by this
     private long packsBuilt;
@@ -46,7 +48,26 @@ public final class Storage implements AutoCloseable {
         if (zero) Pointer.memset(pointer, 0, Math.max(1, nbytes));
         this.bytes = pointer.capacity(Math.max(1, nbytes)).asByteBuffer().order(ByteOrder.nativeOrder());
         this.floats = dtype == DType.F32 ? bytes.asFloatBuffer() : null;
+        this.host = true;
+        this.free = null;
         TensorScope.register(this);
+    }
+
+    private Storage(DType dtype, long length, BytePointer deviceMemory, Runnable free) {
+        this.dtype = dtype;
+        this.length = length;
+        this.pointer = deviceMemory;
+        this.host = false;
+        this.free = free;
+        TensorScope.register(this);
+    }
+
+    /**
+     * Wraps memory a non-host device allocated (e.g. a CUDA device pointer's address in
+     * {@code deviceMemory}); {@code free} releases it on {@link #close()}. Host views refuse such storage.
+     */
+    public static Storage wrapDevice(DType dtype, long length, BytePointer deviceMemory, Runnable free) {
+        return new Storage(dtype, length, deviceMemory, free);
     }
 
     /** Allocates {@code length} zeroed host elements (devices call this; other code asks a Device). */
@@ -62,7 +83,7 @@ public final class Storage implements AutoCloseable {
     public boolean isReleased() { return pointer == null; }
 
     /** True when the memory is host-addressable (every storage today; device memory later). */
-    public boolean isHost() { return true; }
+    public boolean isHost() { return host; }
 
     /** Write counter: changes whenever the content was written through a public mutator. */
     public long version() { return version; }
@@ -110,22 +131,22 @@ public final class Storage implements AutoCloseable {
         packs = null;
     }
 
-    /** Direct float view (F32 only). Index i is element i. */
+    /** Direct float view of host memory (F32 only). Index i is element i. */
     public FloatBuffer floats() {
-        check();
+        checkHost();
         if (floats == null) throw new IllegalStateException("storage holds " + dtype + ", not F32");
         return floats;
     }
 
-    /** Direct byte view, native byte order. */
+    /** Direct byte view of host memory, native byte order. */
     public ByteBuffer bytes() {
-        check();
+        checkHost();
         return bytes;
     }
 
-    /** The native address of element {@code offset}, as a FloatPointer for BLAS calls. */
+    /** The native address of element {@code offset}, as a FloatPointer for BLAS calls (host memory). */
     public FloatPointer floatPointer(long offset) {
-        check();
+        checkHost();
         return new FloatPointer(pointer).position(offset);
     }
 
@@ -139,6 +160,11 @@ public final class Storage implements AutoCloseable {
         if (pointer == null) throw new IllegalStateException("tensor storage was already released");
     }
 
+    private void checkHost() {
+        check();
+        if (!host) throw new IllegalStateException("storage is device memory: copy it to the host (Tensor.toFloatArray/toHost) first");
+    }
+
     @Override
     public void close() {
         synchronized (this) {
@@ -149,7 +175,8 @@ public final class Storage implements AutoCloseable {
             pointer = null;
             bytes = null;
             floats = null;
-            p.deallocate();
+            if (free != null) free.run();
+            else p.deallocate();
         }
     }
 }
