@@ -115,13 +115,14 @@ public final class ImageCache implements ImageSource, AutoCloseable {
                 List<Future<byte[]>> fs = new ArrayList<>();
                 for (int i = from; i < to; i++) {
                     Sample s = samples.get(i);
-                    fs.add(pool.submit(() -> toBytes(Resize.resize(decoder.decode(s.path()), size, size))));
+                    fs.add(pool.submit(() -> toBytes(Resize.resize(decoder.decode(s.path(), size), size, size))));
                 }
                 for (int i = from; i < to; i++) {
                     try {
                         out.write(ByteBuffer.wrap(fs.get(i - from).get()));
                         kept.add(i);
                     } catch (ExecutionException e) {
+                        if (e.getCause() instanceof Error) throw DataLoader.workerFailed(samples.get(i).path().toString(), e.getCause());
                         String where = samples.get(i).path().toString(), why = String.valueOf(e.getCause().getMessage());
                         if (strict) throw new IllegalStateException("strict mode: bad image " + why, e.getCause());
                         skips.skip(where, why);
