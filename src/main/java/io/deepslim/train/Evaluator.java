@@ -15,7 +15,10 @@ import java.util.function.IntConsumer;
 public final class Evaluator {
     private Evaluator() {}
 
-    /** Predicts every image of epoch 0 of {@code loader}; {@code progress} receives image counts. */
+    /**
+     * Predicts every image of epoch 0 of {@code loader}; {@code progress} receives image counts.
+     * IllegalStateException when no image could be used (all skipped as unreadable): there is nothing to measure.
+     */
     public static Predictions predict(Module model, DataLoader loader, IntConsumer progress) {
         boolean wasTraining = model.isTraining();
         model.eval();
@@ -43,6 +46,11 @@ public final class Evaluator {
             }
         } finally {
             model.train(wasTraining);
+        }
+        if (k == 0) {
+            String example = loader.skips().entries().entrySet().stream().findFirst()
+                    .map(e -> "; e.g. " + e.getKey() + ": " + e.getValue()).orElse("");
+            throw new IllegalStateException("no usable images: none of the " + n + " images could be decoded" + example);
         }
         // bad files were skipped: keep only what was predicted
         return new Predictions(java.util.Arrays.copyOf(scores, k), java.util.Arrays.copyOf(labels, k),
