@@ -247,6 +247,7 @@ public final class Trainer {
         } finally {
             if (pb != null) pb.close();
         }
+        if (seen == 0) throw Evaluator.noUsableImages("training ", train);
         double secs = (System.nanoTime() - t0) / 1e9;
         return new double[]{seen == 0 ? Double.NaN : lossSum / seen, stepLoss == null && seen > 0 ? (double) correct / seen : Double.NaN, seen / secs};
     }
