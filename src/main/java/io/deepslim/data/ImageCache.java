@@ -35,7 +35,8 @@ import java.util.concurrent.Future;
  * leaves a cache that looks valid. Bad files are left out and listed in the sidecar.
  */
 public final class ImageCache implements ImageSource, AutoCloseable {
-    static final String FORMAT = "deepslim-image-cache-v1";
+    // v2: images above the decode budget are stored from a subsampled decode (v1 decoded them in full)
+    static final String FORMAT = "deepslim-image-cache-v2";
     private static final long CHUNK_BYTES = 1L << 30; // one mapping ≤ 1 GiB (a MappedByteBuffer is int-indexed)
     private static final ObjectMapper JSON = new ObjectMapper();
 
