@@ -43,7 +43,7 @@ public final class InfoCommand implements Callable<Integer> {
             return 0;
         }
         ModelFile.Loaded m = ModelFile.load(file);
-        ModelStats stats = ModelStats.of(m.model());
+        ModelStats stats = ModelStats.of(m.network());
         System.out.println("| layer | type | shape | sparsity | dtype | rank | parameters | non-zero | bytes |");
         System.out.println("|---|---|---|---|---|---|---|---|---|");
         for (ModelStats.Row r : stats.rows()) {
