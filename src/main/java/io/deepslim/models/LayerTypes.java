@@ -218,12 +218,13 @@ public final class LayerTypes {
                     ZooNet net = new ZooNet(a.string("arch", List.of()), a.integer("input_size", 32, 4096), a.integer("num_classes", 2, 10_000));
                     if (net.inputSize() % 32 != 0) throw a.fail("'input_size' must be a multiple of 32, got " + net.inputSize());
                     List<String> f = a.strings("features", 1000), h = a.strings("heads", 1000);
-                    for (Map.Entry<String, Module> e : kids.entrySet()) {
-                        if (f.contains(e.getKey())) net.addFeature(e.getKey(), e.getValue());
-                        else if (h.contains(e.getKey())) net.addHead(e.getKey(), e.getValue());
-                        else throw a.fail("child '" + e.getKey() + "' is in neither 'features' nor 'heads'");
+                    java.util.Set<String> named = new java.util.HashSet<>(f);
+                    named.addAll(h);
+                    if (named.size() != f.size() + h.size() || !named.equals(kids.keySet())) {
+                        throw a.fail("'features' " + f + " and 'heads' " + h + " must name each child " + kids.keySet() + " once");
                     }
-                    if (!net.featureNames().equals(f) || !net.headNames().equals(h)) throw a.fail("'features'/'heads' must list the children in order");
+                    for (String n : f) net.addFeature(n, kids.get(n));
+                    for (String n : h) net.addHead(n, kids.get(n));
                     return net;
                 }, LayerTypes::none,
                 (a, in, kids) -> {
