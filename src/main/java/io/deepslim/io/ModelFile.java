@@ -31,7 +31,10 @@ public final class ModelFile {
     public static final String META_KEY = "deepslim";
     /** Version written: 2 (module tree). Version 1 (architecture name + compression.layers recipes) still loads. */
     public static final int FORMAT_VERSION = 2;
-    private static final ObjectMapper JSON = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+    /** Reads NaN/Infinity as numbers so that the field check, not the parser, names them; refuses anything after the document. */
+    private static final ObjectMapper JSON = com.fasterxml.jackson.databind.json.JsonMapper.builder()
+            .enable(com.fasterxml.jackson.core.json.JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS).build();
     private static final Set<String> FIELDS = Set.of("format_version", "arch", "input_size", "class_names", "mean", "std", "provenance", "compression", "modules");
     /** Bounds on the normalization: images are in [0, 1], so a mean outside [-10, 10] or std outside [1e-4, 100] is a corrupt file. */
     static final double MAX_ABS_MEAN = 10, MIN_STD = 1e-4, MAX_STD = 100;
