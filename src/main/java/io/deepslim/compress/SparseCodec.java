@@ -63,7 +63,7 @@ public final class SparseCodec {
         // sizes are checked against the stored tensors before the dense arrays are allocated
         if (encoding.equals(BITMASK)) {
             Tensor bits = Recipes.tensor(ts, prefix + "." + BITMASK);
-            if (bits.dtype() != DType.I8 || bits.numel() != (n + 7) / 8) {
+            if (bits.dtype() != DType.I8 || bits.dim() != 1 || bits.numel() != (n + 7) / 8) {
                 throw new IllegalArgumentException(prefix + ".bitmask: expected " + (n + 7) / 8 + " I8 bytes, got " + bits);
             }
         } else if (encoding.equals(INDICES) && n > Math.max(1 << 24, MAX_INDEX_RATIO * vt.numel())) {
@@ -84,7 +84,7 @@ public final class SparseCodec {
             }
         } else if (encoding.equals(INDICES)) {
             Tensor idx = Recipes.tensor(ts, prefix + "." + INDICES);
-            if (idx.dtype() != DType.I32 || idx.numel() != values.length) {
+            if (idx.dtype() != DType.I32 || idx.dim() != 1 || idx.numel() != values.length) {
                 throw new IllegalArgumentException(prefix + ".indices: expected " + values.length + " I32 indices, got " + idx);
             }
             ByteBuffer b = idx.byteBuffer();
