@@ -44,6 +44,14 @@ final class LegacyFormat {
             }
             Map<String, Object> args = new LinkedHashMap<>();
             r.forEach((k, v) -> args.put(String.valueOf(k), v));
+            // version 1 listed no tensors; the zoo layer says whether a bias must be among them
+            boolean bias = Boolean.TRUE.equals(parent.children().get(parts[parts.length - 1]).args().get("bias"));
+            List<String> stored = new ArrayList<>();
+            for (String name : st.names()) if (name.startsWith(path + ".")) stored.add(name.substring(path.length() + 1));
+            if (bias && stored.stream().noneMatch(n -> n.endsWith("bias"))) {
+                throw new ModelFormatException(file + ": compressed layer '" + path + "' lacks its bias tensor (the " + info.arch() + " layer has one)");
+            }
+            if (!stored.isEmpty()) args.put(NetworkFile.TENSORS, stored);
             parent.children().put(parts[parts.length - 1], new ModuleSpec(method + "/" + layer, args, null));
         }
         return tree;
@@ -95,7 +103,7 @@ final class LegacyFormat {
             for (int i = 0; i < classes; i++) names.add("class" + i);
         }
         ModelInfo info = new ModelInfo(arch, size, names, base.mean(), base.std(), new LinkedHashMap<>(Map.of("imported_from", file.getFileName().toString())), new LinkedHashMap<>());
-        return new ModelFile.Parsed(info, zoo(file, arch, size, classes));
+        return new ModelFile.Parsed(info, zoo(file, arch, size, classes), true);
     }
 
     /** S from the first head Linear (in = C·(S/32)²) given the architecture's last channel count. */

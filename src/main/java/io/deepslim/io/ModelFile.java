@@ -93,7 +93,7 @@ public final class ModelFile {
     public static Loaded load(Path file, String archHint, int sizeHint) throws IOException {
         try (SafeTensors st = SafeTensors.open(file)) {
             Parsed p = parse(file, st, archHint, sizeHint);
-            Module net = NetworkFile.build(file, st, p.tree(), p.info().inputSize(), p.info().numClasses());
+            Module net = NetworkFile.build(file, st, p.tree(), p.info().inputSize(), p.info().numClasses(), p.legacy());
             return new Loaded(net, p.info());
         }
     }
@@ -102,7 +102,7 @@ public final class ModelFile {
     public static Loaded load(Path file) throws IOException { return load(file, null, 0); }
 
     /** The metadata and the module tree to build (a zoo tree for version-1 files and PyTorch imports). */
-    record Parsed(ModelInfo info, ModuleSpec tree) {}
+    record Parsed(ModelInfo info, ModuleSpec tree, boolean legacy) {}
 
     private static Parsed parse(Path file, SafeTensors st, String archHint, int sizeHint) throws ModelFormatException {
         String json = st.metadata().get(META_KEY);
@@ -116,7 +116,9 @@ public final class ModelFile {
         try {
             m = JSON.readTree(json);
         } catch (JsonProcessingException e) {
-            throw new ModelFormatException(file + ": deepslim metadata is not one valid JSON document (" + e.getOriginalMessage() + ")");
+            long at = e.getLocation() == null ? -1 : e.getLocation().getCharOffset();
+            String near = at < 0 ? "" : ", near '" + json.substring((int) Math.max(0, Math.min(json.length(), at - 20)), (int) Math.min(json.length(), at + 20)) + "'";
+            throw new ModelFormatException(file + ": deepslim metadata is not one valid JSON document (" + e.getOriginalMessage() + near + ")");
         }
         if (m == null || !m.isObject()) throw new ModelFormatException(file + ": deepslim metadata must be a JSON object");
         for (var it = m.fieldNames(); it.hasNext(); ) {
@@ -135,7 +137,7 @@ public final class ModelFile {
         ModelInfo info = new ModelInfo(arch, size, classes, mean, std, object(file, m, "provenance"), object(file, m, "compression"));
         if (v.asInt() == 1) {
             if (m.has("modules")) throw new ModelFormatException(file + ": metadata field 'modules' is not part of format version 1");
-            return new Parsed(info, LegacyFormat.versionOne(file, st, info));
+            return new Parsed(info, LegacyFormat.versionOne(file, st, info), true);
         }
         if (!m.has("modules")) throw new ModelFormatException(file + ": metadata field 'modules' (the module tree) is missing");
         if (info.compression().containsKey(LegacyFormat.LAYERS)) {
@@ -150,7 +152,7 @@ public final class ModelFile {
         if (tree.type().equals("zoonet") && !arch.equals(tree.args().get("arch"))) {
             throw new ModelFormatException(file + ": metadata field 'arch' is '" + arch + "' but the module tree holds a zoo network '" + brief(tree.args().get("arch")) + "'");
         }
-        return new Parsed(info, tree);
+        return new Parsed(info, tree, false);
     }
 
     private static String text(Path file, JsonNode m, String key) throws ModelFormatException {
@@ -209,6 +211,7 @@ public final class ModelFile {
 
     static String brief(Object n) {
         if (n == null) return "missing";
+        if (n instanceof JsonNode j && j.isNull()) return "a null value";
         String s = String.valueOf(n);
         return s.length() > 80 ? s.substring(0, 77) + "…" : s;
     }

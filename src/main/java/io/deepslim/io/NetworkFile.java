@@ -79,13 +79,14 @@ final class NetworkFile {
 
     /**
      * Builds the network {@code root} describes from {@code st}'s tensors, for input (3, S, S) and
-     * {@code numClasses} outputs. Every failure is a ModelFormatException naming the file and field.
+     * {@code numClasses} outputs; {@code legacy} (version-1 trees) lets codec nodes omit their
+     * tensor list. Every failure is a ModelFormatException naming the file and field.
      */
-    static Module build(Path file, SafeTensors st, ModuleSpec root, int inputSize, int numClasses) throws ModelFormatException {
+    static Module build(Path file, SafeTensors st, ModuleSpec root, int inputSize, int numClasses, boolean legacy) throws ModelFormatException {
         Expected want = new Expected(new LinkedHashMap<>(), new LinkedHashMap<>());
         Module net;
         try {
-            expect(root, "", want);
+            expect(root, "", want, legacy);
             checkTensors(st, want);
             int[] out = shape(root, "", new int[]{3, inputSize, inputSize});
             if (!Arrays.equals(out, new int[]{numClasses})) {
@@ -105,7 +106,7 @@ final class NetworkFile {
     private static String at(String path) { return path.isEmpty() ? "<root>" : path; }
 
     /** Step 1: checks each node's args and collects the tensors the tree implies. */
-    private static void expect(ModuleSpec s, String path, Expected out) {
+    private static void expect(ModuleSpec s, String path, Expected out, boolean legacy) {
         if (s.type().contains("/")) {
             if (!s.children().isEmpty()) throw new IllegalArgumentException("module '" + at(path) + "' (" + s.type() + "): a compressed layer has no children");
             LayerCodecs.LayerCodec c = LayerCodecs.byKey(s.type());
@@ -113,6 +114,9 @@ final class NetworkFile {
             Map<String, Object> recipe = new LinkedHashMap<>(s.args());
             Object names = recipe.remove(TENSORS);
             Set<String> listed = null;
+            if (names == null && !legacy) {
+                throw new IllegalArgumentException("module '" + at(path) + "' (" + s.type() + "): 'tensors' (the list of the layer's tensor names) is missing");
+            }
             if (names != null) {
                 if (!(names instanceof List<?> l) || l.isEmpty() || l.size() > 16 || !l.stream().allMatch(o -> o instanceof String)) {
                     throw new IllegalArgumentException("module '" + at(path) + "' (" + s.type() + "): 'tensors' must be a list of tensor names, got " + names);
@@ -127,7 +131,7 @@ final class NetworkFile {
         LayerTypes.LayerType<?> t = LayerTypes.byName(s.type());
         if (t == null) throw new IllegalArgumentException("module '" + at(path) + "': unknown layer type '" + s.type() + "' (types: " + LayerTypes.names() + ")");
         t.state().of(s.argsAt(at(path))).forEach((k, shape) -> out.dense().put(join(path, k), shape));
-        s.children().forEach((k, c) -> expect(c, join(path, k), out));
+        s.children().forEach((k, c) -> expect(c, join(path, k), out, legacy));
     }
 
     /** Step 2: the file holds exactly the expected tensors, with the expected shapes and dtypes. */

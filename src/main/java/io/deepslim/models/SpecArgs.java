@@ -107,7 +107,7 @@ public final class SpecArgs {
 
     /** A value for an error message: JSON-like, cut at 80 characters, "missing" for null. */
     public static String describe(Object v) {
-        if (v == null) return "missing";
+        if (v == null) return "no value (missing or null)";
         String s = v instanceof String ? "\"" + v + "\"" : String.valueOf(v);
         return s.length() > 80 ? s.substring(0, 77) + "…" : s;
     }

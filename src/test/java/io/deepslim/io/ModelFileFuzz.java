@@ -156,9 +156,10 @@ public final class ModelFileFuzz {
             }
             case 2 -> {
                 String extra = rng.nextBoolean() ? t.substring(0, t.lastIndexOf('.') + 1) + "extra" : "zz.weight";
-                long[] shape = rng.nextBoolean() ? new long[]{2147483647L, 0} : f.tensors.get(t).shape();
-                f.tensors.put(extra, new FileEdits.Stored(shape[0] == 2147483647L ? SafeTensors.Dtype.F32 : f.tensors.get(t).dtype(), shape,
-                        shape[0] == 2147483647L ? new byte[0] : f.tensors.get(t).bytes()));
+                boolean huge = rng.nextBoolean();
+                long[] shape = huge ? new long[]{2147483647L, 0} : f.tensors.get(t).shape();
+                f.tensors.put(extra, new FileEdits.Stored(huge ? SafeTensors.Dtype.F32 : f.tensors.get(t).dtype(), shape,
+                        huge ? new byte[0] : f.tensors.get(t).bytes()));
                 return new Mutant("tensor-extra", extra + java.util.Arrays.toString(shape), f, true, false, null);
             }
             case 3 -> {

@@ -112,9 +112,17 @@ class ModelFileRobustnessTest {
         refused(dropped, "missing", "layer2.1.bias");
         refused(int8.copy().relabel("layer2.0.weight_scale", SafeTensors.Dtype.I32), "layer2.0.weight_scale", "F32");
         refused(int8.copy().relabel("layer2.0.weight", SafeTensors.Dtype.U8), "layer2.0", "I8");
-        // version 1 had no list of a layer's tensors: a renamed one is still refused as unused
+        // version 1 had no list of a layer's tensors: a renamed one is refused as unused, a dropped bias from the zoo layer
         FileEdits v1 = FileEdits.read(FormatV1Test.v1("compressed.safetensors"));
-        refused(v1.rename("layer2.1.bias", "layer2.1.biaz"), "layer2.1", "biaz");
+        refused(v1.copy().rename("layer2.1.bias", "layer2.1.xbias"), "layer2.1", "xbias");
+        FileEdits v1dropped = v1.copy();
+        v1dropped.tensors.remove("fc.1.1.bias");
+        refused(v1dropped, "fc.1", "bias");
+        // version 2 lists each compressed layer's tensors; the list is required
+        refused(pruned.copy().meta(m -> {
+            FileEdits.args(m, "layer2.1").remove("tensors");
+            return m;
+        }), "layer2.1", "'tensors'");
     }
 
     @Test
