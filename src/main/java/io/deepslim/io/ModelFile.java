@@ -127,7 +127,7 @@ public final class ModelFile {
         }
         JsonNode v = m.get("format_version");
         if (v == null || !v.isInt() || (v.asInt() != 1 && v.asInt() != 2)) {
-            throw new ModelFormatException(file + ": metadata field 'format_version' must be 1 or 2, got " + v);
+            throw new ModelFormatException(file + ": metadata field 'format_version' must be 1 or 2, got " + brief(v));
         }
         String arch = text(file, m, "arch");
         if (archHint != null && !archHint.equals(arch)) throw new ModelFormatException(file + ": holds a " + arch + " model, not " + archHint);
