@@ -1,6 +1,6 @@
 package io.deepslim.cli;
 
-import io.deepslim.train.DataSpec;
+import io.deepslim.workflow.DataConfig;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
@@ -30,7 +30,7 @@ public final class DataOptions {
     @Option(names = "--strict", description = "Fail on the first unreadable image instead of skipping it.")
     boolean strict;
 
-    DataSpec spec(long seed) {
-        return new DataSpec(data, layout, generators, seed, workers, cache, strict);
+    DataConfig config() {
+        return new DataConfig(data, layout, generators, workers, cache, strict);
     }
 }

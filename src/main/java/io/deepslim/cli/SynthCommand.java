@@ -3,8 +3,7 @@ package io.deepslim.cli;
 import io.deepslim.data.synth.FakeFamily;
 import io.deepslim.data.synth.SynthConfig;
 import io.deepslim.data.synth.SynthGenerator;
-import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
+import io.deepslim.workflow.JobListener;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -66,8 +65,7 @@ public final class SynthCommand implements Callable<Integer> {
     @Option(names = "--threads", paramLabel = "T", description = "Worker threads. Default: one per processor.")
     int threads = Runtime.getRuntime().availableProcessors();
 
-    @Option(names = "--no-progress", description = "Do not draw a progress bar (for logs and CI).")
-    boolean noProgress;
+    @picocli.CommandLine.Mixin ProgressOptions progress;
 
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -82,18 +80,25 @@ public final class SynthCommand implements Callable<Integer> {
         w.flush();
         long t0 = System.nanoTime();
         long n;
-        if (noProgress) {
-            n = SynthGenerator.generate(out, cfg, null);
-        } else {
-            try (ProgressBar pb = new ProgressBarBuilder().setTaskName("synth").setInitialMax(cfg.total()).setUnit(" img", 1).build()) {
-                n = SynthGenerator.generate(out, cfg, (done, total) -> {
-                    synchronized (pb) { if (done > pb.getCurrent()) pb.stepTo(done); }
-                });
-            }
-        }
+        n = generate(out, cfg, progress.listener());
         double s = (System.nanoTime() - t0) / 1e9;
         w.printf("done: %d images in %.1f s (%.0f images/s)%n", n, s, n / Math.max(s, 1e-9));
         return 0;
+    }
+
+    /** Writes the dataset, reporting the images written (from several generator threads) as one progress task. */
+    static long generate(Path out, SynthConfig cfg, JobListener listener) throws java.io.IOException {
+        try (JobListener.Progress pb = listener.progress("synth", cfg.total(), "img")) {
+            long[] reported = {0};
+            return SynthGenerator.generate(out, cfg, (done, total) -> {
+                synchronized (reported) {
+                    if (done > reported[0]) {
+                        pb.step(done - reported[0]);
+                        reported[0] = done;
+                    }
+                }
+            });
+        }
     }
 
     /** "0.7" for all, or "tconv=0.5,vae8=1" per family (unlisted families stay at 1). */

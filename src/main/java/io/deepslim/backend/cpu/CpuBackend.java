@@ -27,6 +27,9 @@ public class CpuBackend implements Backend {
 
     public CpuBackend(Gemm gemm, int threads) { this(gemm, threads, false); }
 
+    /** A backend with the thread settings of {@code ctx} (its own pool of {@code ctx.threads()}, OpenBLAS at {@code ctx.blasThreads()}). */
+    public CpuBackend(CpuContext ctx) { this(Gemm.best(ctx.blasThreads()), ctx.threads(), false); }
+
     private CpuBackend(Gemm gemm, int threads, boolean directConv) {
         this.gemm = gemm;
         this.par = new Parallel(threads);
