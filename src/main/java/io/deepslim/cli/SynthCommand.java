@@ -71,6 +71,10 @@ public final class SynthCommand implements Callable<Integer> {
     picocli.CommandLine.Model.CommandSpec spec;
 
     @Override public Integer call() throws Exception {
+        if (size < 8) throw new IllegalArgumentException("--size must be at least 8 pixels, got " + size);
+        if (train < 0 || val < 0 || test < 0) throw new IllegalArgumentException("--train, --val and --test must be ≥ 0, got " + train + ", " + val + ", " + test);
+        if (jpeg < 0 || jpeg > 100) throw new IllegalArgumentException("--jpeg must be 0 (PNG) or a quality in 1..100, got " + jpeg);
+        if (threads <= 0) throw new IllegalArgumentException("--threads must be > 0, got " + threads);
         List<FakeFamily> fams = new ArrayList<>();
         for (String f : families) fams.add(FakeFamily.of(f));
         SynthConfig cfg = new SynthConfig(size, train, val, test, fams, parseStrengths(strength, fams), jpeg, seed, threads);
@@ -105,15 +109,26 @@ public final class SynthCommand implements Callable<Integer> {
     static Map<FakeFamily, Double> parseStrengths(String text, List<FakeFamily> fams) {
         Map<FakeFamily, Double> m = new EnumMap<>(FakeFamily.class);
         if (!text.contains("=")) {
-            double v = Double.parseDouble(text.trim());
+            double v = strength(text);
             for (FakeFamily f : fams) m.put(f, v);
             return m;
         }
         for (String part : text.split(",")) {
             String[] kv = part.split("=", 2);
             if (kv.length != 2) throw new IllegalArgumentException("--strength: expected family=value, got '" + part + "'");
-            m.put(FakeFamily.of(kv[0]), Double.parseDouble(kv[1].trim()));
+            m.put(FakeFamily.of(kv[0]), strength(kv[1]));
         }
         return m;
+    }
+
+    private static double strength(String text) {
+        double v;
+        try {
+            v = Double.parseDouble(text.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("--strength: '" + text.trim() + "' is not a number");
+        }
+        if (!(v >= 0 && v <= 1)) throw new IllegalArgumentException("--strength must be in [0, 1], got " + text.trim());
+        return v;
     }
 }

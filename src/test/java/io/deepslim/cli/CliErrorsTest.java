@@ -71,7 +71,15 @@ class CliErrorsTest {
         fails("--epochs must be > 0", "train", "--data", data.toString(), "--epochs", "0", "--out", tmp.resolve("t").toString());
         fails("--lr must be", "prune", "--model", model.toString(), "--data", data.toString(), "--lr", "NaN", "--out", tmp.resolve("p.safetensors").toString());
         fails("--batch must be > 0", "evaluate", "--model", model.toString(), "--data", data.toString(), "--batch", "0");
-        assertFalse(Files.exists(tmp.resolve("t")), "nothing written for bad input");
+        fails("--jpeg must be 0 (PNG) or a quality in 1..100, got 101", "synth", "--out", tmp.resolve("s").toString(), "--jpeg", "101");
+        fails("--strength must be in [0, 1], got NaN", "synth", "--out", tmp.resolve("s").toString(), "--strength", "NaN");
+        fails("--threads must be > 0", "synth", "--out", tmp.resolve("s").toString(), "--threads", "0");
+        fails("--warmup must be ≥ 0, got -1", "bench", "--warmup", "-1");
+        fails("--rank must be > 0, got 0", "factorize", "--model", model.toString(), "--data", data.toString(), "--rank", "0",
+                "--out", tmp.resolve("f.safetensors").toString());
+        fails("--calibration-batches must be > 0", "quantize", "--model", model.toString(), "--data", data.toString(), "--calibration-batches", "0",
+                "--out", tmp.resolve("q.safetensors").toString());
+        assertFalse(Files.exists(tmp.resolve("t")) || Files.exists(tmp.resolve("s")), "nothing written for bad input");
     }
 
     @Test
