@@ -34,14 +34,10 @@ public final class DistillCommand implements Callable<Integer> {
     @Option(names = "--epochs", defaultValue = "3", paramLabel = "N", description = "Training epochs. Default: ${DEFAULT-VALUE}.")
     int epochs;
 
-    @Mixin CompressOutput output;
-    @Mixin DataOptions data;
-    @Mixin TrainOptions train;
-    @Mixin ProgressOptions progress;
+    @Mixin CompressOptions common;
 
     @Override
     public Integer call() throws Exception {
-        return CompressOutput.print(new DistillJob(teacher, student, temperature, alpha, epochs, output.out, data.config(), train.config())
-                .run(progress.listener()));
+        return common.run(new DistillJob(teacher, student, temperature, alpha, epochs, common.out, common.data(), common.tune()));
     }
 }

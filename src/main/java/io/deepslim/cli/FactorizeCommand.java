@@ -35,14 +35,10 @@ public final class FactorizeCommand implements Callable<Integer> {
     @Option(names = "--finetune-epochs", defaultValue = "0", paramLabel = "N", description = "Fine-tune the whole model for N epochs afterwards. Default: ${DEFAULT-VALUE}.")
     int finetuneEpochs;
 
-    @Mixin CompressOutput output;
-    @Mixin DataOptions data;
-    @Mixin TrainOptions train;
-    @Mixin ProgressOptions progress;
+    @Mixin CompressOptions common;
 
     @Override
     public Integer call() throws Exception {
-        return CompressOutput.print(new FactorizeJob(model, layer, rank, energy, variant, finetuneEpochs, output.out, data.config(), train.config())
-                .run(progress.listener()));
+        return common.run(new FactorizeJob(model, layer, rank, energy, variant, finetuneEpochs, common.out, common.data(), common.tune()));
     }
 }

@@ -37,16 +37,13 @@ public final class PruneCommand implements Callable<Integer> {
     @Option(names = "--finetune-epochs", defaultValue = "0", paramLabel = "N", description = "Fine-tune for N epochs after pruning (masks held). Default: ${DEFAULT-VALUE}.")
     int finetuneEpochs;
 
-    @Mixin CompressOutput output;
-    @Mixin DataOptions data;
-    @Mixin TrainOptions train;
-    @Mixin ProgressOptions progress;
+    @Mixin CompressOptions common;
 
     @Override
     public Integer call() throws Exception {
         if (keep != null && amount != null) throw new IllegalArgumentException("give --keep or --amount, not both");
         if (keep != null && (keep <= 0 || keep >= 100)) throw new IllegalArgumentException("--keep must be a percent in (0, 100), got " + keep);
         double a = amount != null ? amount : 1 - (keep == null ? 10 : keep) / 100.0;
-        return CompressOutput.print(new PruneJob(model, method, a, norm, finetuneEpochs, output.out, data.config(), train.config()).run(progress.listener()));
+        return common.run(new PruneJob(model, method, a, norm, finetuneEpochs, common.out, common.data(), common.tune()));
     }
 }

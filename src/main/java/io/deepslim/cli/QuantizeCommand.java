@@ -32,14 +32,10 @@ public final class QuantizeCommand implements Callable<Integer> {
     @Option(names = "--observer", defaultValue = "minmax", description = "Calibration range: minmax or p999 (99.9th percentile of |x|). Default: ${DEFAULT-VALUE}.")
     String observer;
 
-    @Mixin CompressOutput output;
-    @Mixin DataOptions data;
-    @Mixin TrainOptions train;
-    @Mixin ProgressOptions progress;
+    @Mixin CompressOptions common;
 
     @Override
     public Integer call() throws Exception {
-        return CompressOutput.print(new QuantizeJob(model, mode, granularity, calibrationBatches, observer, output.out, data.config(), train.config())
-                .run(progress.listener()));
+        return common.run(new QuantizeJob(model, mode, granularity, calibrationBatches, observer, common.out, common.data(), common.tune()));
     }
 }

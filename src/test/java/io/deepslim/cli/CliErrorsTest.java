@@ -11,8 +11,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -36,25 +34,11 @@ class CliErrorsTest {
         ModelFile.save(Zoo.create("student10", 32, 2, 5), ModelInfo.of("student10", 32), model);
     }
 
-    record Run(int code, String out, String err) {}
-
     /** Runs the CLI with both System streams captured (picocli's warnings and the listeners write to System.err). */
-    static synchronized Run cli(String... args) {
-        PrintStream o = System.out, e = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(out, true));
-            System.setErr(new PrintStream(err, true));
-            int code = Main.run(args);
-            return new Run(code, out.toString(), err.toString());
-        } finally {
-            System.setOut(o);
-            System.setErr(e);
-        }
-    }
+    static CompressCliTest.Run cli(String... args) { return CompressCliTest.cli(args); }
 
     static void fails(String mustContain, String... args) {
-        Run r = cli(args);
+        CompressCliTest.Run r = cli(args);
         assertEquals(2, r.code(), r.err() + r.out());
         assertTrue(r.err().contains("error: ") && r.err().contains(mustContain), "expected '" + mustContain + "' in: " + r.err());
         assertFalse(r.err().contains("\tat "), "no stack trace: " + r.err());
@@ -100,7 +84,7 @@ class CliErrorsTest {
 
     @Test
     void parseErrorsPrintTheErrorAndOneHint() {
-        Run r = cli("train", "--epochs", "three");
+        CompressCliTest.Run r = cli("train", "--epochs", "three");
         assertEquals(2, r.code());
         List<String> lines = r.err().lines().toList();
         assertTrue(lines.get(0).startsWith("error: ") && lines.get(0).contains("three"), r.err());
@@ -121,7 +105,7 @@ class CliErrorsTest {
     void helpPrintsNoPicocliWarnings() {
         for (String[] args : new String[][]{{"prune", "--help"}, {"quantize", "--help"}, {"experiment", "compress", "--help"}, {"distill", "--help"},
                 {"factorize", "--help"}, {"train", "--help"}, {"evaluate", "--help"}, {"demo", "--help"}, {"synth", "--help"}}) {
-            Run r = cli(args);
+            CompressCliTest.Run r = cli(args);
             assertEquals(0, r.code(), String.join(" ", args));
             assertFalse(r.err().contains("[picocli WARN]"), String.join(" ", args) + ": " + r.err());
             assertTrue(r.out().contains("Usage:"), r.out());
@@ -135,7 +119,7 @@ class CliErrorsTest {
         assertInstanceOf(PlainProgressListener.class, ConsoleListener.choose(true, true), "--no-progress: plain lines");
         assertInstanceOf(ConsoleListener.class, ConsoleListener.choose(false, true), "a terminal: the bar");
         // under surefire System.console() is null, as with `deepslim ... > log`: no bar redraws even without --no-progress
-        Run r = cli("evaluate", "--model", model.toString(), "--data", data.toString());
+        CompressCliTest.Run r = cli("evaluate", "--model", model.toString(), "--data", data.toString());
         assertEquals(0, r.code(), r.err());
         assertTrue(r.err().contains("evaluate: 100% (6/6 img)"), r.err());
         assertFalse(r.err().contains("\r") || r.err().contains("\u001b"), "escape sequences in redirected output: " + r.err());
