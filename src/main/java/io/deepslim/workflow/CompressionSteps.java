@@ -80,7 +80,7 @@ public final class CompressionSteps {
         Trainer trainer = new Trainer(cfg, dir, fp).withListener(listener);
         if (loss != null) trainer.withLoss(loss);
         TransformConfig tf = TransformConfig.eval(info.inputSize()).withNormalization(info.mean(), info.std());
-        SkipLog skips = SkipLog.logging();
+        SkipLog skips = new SkipLog(listener::log);
         Trainer.Result r;
         try (DataLoader train = spec.loader(trainSamples(), tf.withFlip(0.5), LoaderConfig.training(tune.batch(), tune.seed()), skips);
              DataLoader val = spec.loader(spec.trainVal().get(1), tf, LoaderConfig.evaluation(tune.batch()), skips)) {
@@ -102,7 +102,7 @@ public final class CompressionSteps {
         Collections.shuffle(s, new Random(tune.seed()));
         TransformConfig tf = TransformConfig.eval(info.inputSize()).withNormalization(info.mean(), info.std());
         List<Tensor> batchesOut = new ArrayList<>();
-        try (DataLoader l = spec.loader(s.subList(0, batches * tune.batch()), tf, LoaderConfig.evaluation(tune.batch()), SkipLog.logging())) {
+        try (DataLoader l = spec.loader(s.subList(0, batches * tune.batch()), tf, LoaderConfig.evaluation(tune.batch()), new SkipLog(listener::log))) {
             for (var b : l.epoch(0)) batchesOut.add(TensorScope.unscoped(() -> BatchTensors.images(b)));
         }
         return batchesOut;
@@ -121,7 +121,7 @@ public final class CompressionSteps {
         List<Sample> test = spec.evalSamples("auto");
         TransformConfig tf = TransformConfig.eval(info.inputSize()).withNormalization(info.mean(), info.std());
         Predictions p;
-        try (DataLoader l = spec.loader(test, tf, LoaderConfig.evaluation(64), SkipLog.logging());
+        try (DataLoader l = spec.loader(test, tf, LoaderConfig.evaluation(64), new SkipLog(listener::log));
              JobListener.Progress pb = listener.progress("test " + settings.getOrDefault("method", "model"), test.size(), "img")) {
             p = Evaluator.predict(model, l, pb::step);
         }

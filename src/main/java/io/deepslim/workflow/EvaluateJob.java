@@ -84,6 +84,11 @@ public record EvaluateJob(Path model, DataConfig data, String split, int batch, 
 
     /** Kept apart so XChart is loaded only when a plot is asked for (it is an optional dependency). */
     private static void plot(String title, Predictions p, Path file) throws IOException {
-        io.deepslim.eval.RocPlot.write(title, p.rocCurves(), file);
+        try {
+            io.deepslim.eval.RocPlot.write(title, p.rocCurves(), file);
+        } catch (NoClassDefFoundError e) {
+            throw new IllegalStateException("roc.png needs XChart (org.knowm.xchart:xchart, an optional dependency) on the classpath;"
+                    + " add it or run EvaluateJob with rocPlot = false", e);
+        }
     }
 }

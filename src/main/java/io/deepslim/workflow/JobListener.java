@@ -5,7 +5,8 @@ import java.io.PrintStream;
 /**
  * Where a job reports: human-readable log lines and progress of its long loops (an epoch, an
  * evaluation pass). Jobs never print; the caller picks the listener (a terminal bar, plain
- * periodic lines for logs, or nothing). Implementations must accept calls from one job thread.
+ * periodic lines for logs, or nothing). {@link #log} may be called from the data loader's threads (a
+ * skipped image), so implementations must make it thread-safe; progress calls come from the job's thread.
  */
 public interface JobListener {
     /** One line of the job's log (no trailing newline). */

@@ -61,6 +61,7 @@ class EngineClasspathTest {
         assertTrue(out.contains("absent: picocli.CommandLine") && out.contains("absent: me.tongfei.progressbar.ProgressBar"), out);
         assertTrue(out.contains("ENGINE OK: 6 test images") && out.contains("metrics.json true"), out);
         assertTrue(out.contains("epoch 1/1  train loss"), out);
+        assertTrue(out.contains("plot refused: roc.png needs XChart"), out);
         Files.deleteIfExists(log);
     }
 }

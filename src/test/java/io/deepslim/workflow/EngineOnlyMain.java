@@ -37,6 +37,13 @@ public final class EngineOnlyMain {
         TrainJob.Result t = new TrainJob(DataConfig.of(data), "student10", 32, new TrainConfig(1, 4, "adam", 1e-3f, 0.9f, 0f, "cosine", 0, 1),
                 "flip", dir.resolve("run"), false).run(listener);
         EvaluateJob.Result e = new EvaluateJob(t.fit().modelFile(), DataConfig.of(data), "auto", 8, dir.resolve("eval"), false).run(listener);
+        try {
+            new EvaluateJob(t.fit().modelFile(), DataConfig.of(data), "auto", 8, dir.resolve("eval-plot"), true).run(JobListener.SILENT);
+            System.out.println("roc.png written without XChart?");
+            System.exit(4);
+        } catch (IllegalStateException expected) {
+            System.out.println("plot refused: " + expected.getMessage());
+        }
         ModelFile.Loaded m = ModelFile.load(t.fit().modelFile());
         float[] p;
         try (GradMode g = GradMode.off(); TensorScope s = TensorScope.open()) {
