@@ -87,7 +87,7 @@ public record EvaluateJob(Path model, DataConfig data, String split, int batch, 
         try {
             io.deepslim.eval.RocPlot.write(title, p.rocCurves(), file);
         } catch (NoClassDefFoundError e) {
-            throw new IllegalStateException("roc.png needs XChart (org.knowm.xchart:xchart, an optional dependency) on the classpath;"
+            throw new IllegalStateException("roc.png needs XChart (an optional dependency of deepslim) on the classpath;"
                     + " add it or run EvaluateJob with rocPlot = false", e);
         }
     }
