@@ -23,6 +23,16 @@ public record TrainConfig(int epochs, int batchSize, String optimizer, float lr,
         if (momentum < 0 || weightDecay < 0) throw new IllegalArgumentException("--momentum and --weight-decay must be ≥ 0");
     }
 
+    /**
+     * The former signature with a progress flag, kept so callers written before the listener compile;
+     * progress now goes to {@link Trainer#withListener}.
+     */
+    @Deprecated
+    public TrainConfig(int epochs, int batchSize, String optimizer, float lr, float momentum, float weightDecay,
+                       String schedule, int patience, long seed, boolean progress) {
+        this(epochs, batchSize, optimizer, lr, momentum, weightDecay, schedule, patience, seed);
+    }
+
     /** Sensible defaults: Adam 1e-3, cosine schedule, early stopping after 3 epochs without improvement. */
     public static TrainConfig defaults(int epochs, int batchSize, long seed) {
         return new TrainConfig(epochs, batchSize, "adam", 1e-3f, 0.9f, 0f, "cosine", 3, seed);
