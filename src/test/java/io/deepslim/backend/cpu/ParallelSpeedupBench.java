@@ -23,21 +23,24 @@ public final class ParallelSpeedupBench {
         Tensor x = Tensor.randn(rng, 1f, 8, 64, 56, 56), w = Tensor.randn(rng, 0.1f, 64, 64, 3, 3), b = Tensor.zeros(64), y = Tensor.zeros(8, 64, 56, 56);
         ConvParams p = ConvParams.of(1, 1, 1);
         ForkJoinPool caller = new ForkJoinPool(1);
-        double[] tAll = new double[rounds], tOne = new double[rounds];
+        // variants, rotated each round: pool backend from a ForkJoinPool task, pool backend from this plain thread, one thread
+        double[][] t = new double[3][rounds];
         for (int r = -2; r < rounds; r++) {   // two warm-up rounds
-            for (int v = 0; v < 2; v++) {
-                CpuBackend be = (r + v) % 2 == 0 ? all : one;
+            for (int k = 0; k < 3; k++) {
+                int v = (r + 3 + k) % 3;
+                CpuBackend be = v == 2 ? one : all;
                 long t0 = System.nanoTime();
-                caller.submit(() -> be.conv2dForward(x, w, b, p, y)).get();
-                double ms = (System.nanoTime() - t0) / 1e6;
-                if (r >= 0) (be == all ? tAll : tOne)[r] = ms;
+                if (v == 1) be.conv2dForward(x, w, b, p, y);
+                else caller.submit(() -> be.conv2dForward(x, w, b, p, y)).get();
+                if (r >= 0) t[v][r] = (System.nanoTime() - t0) / 1e6;
             }
         }
         caller.shutdown();
-        Arrays.sort(tAll);
-        Arrays.sort(tOne);
-        System.out.printf("conv 8×64×56×56, 3×3, called from a ForkJoinPool task; median of %d rounds%n", rounds);
-        System.out.printf("backend pool of %d threads: %.1f ms; 1 thread: %.1f ms; speedup %.2f×%n", cores, tAll[rounds / 2], tOne[rounds / 2],
-                tOne[rounds / 2] / tAll[rounds / 2]);
+        for (double[] a : t) Arrays.sort(a);
+        double fj = t[0][rounds / 2], plain = t[1][rounds / 2], single = t[2][rounds / 2];
+        System.out.printf("conv 8×64×56×56, 3×3; median of %d rounds; %d cores%n", rounds, cores);
+        System.out.printf("pool of %d from a ForkJoinPool task: %.1f ms; pool of %d from a plain thread: %.1f ms; 1 thread: %.1f ms%n",
+                cores, fj, cores, plain, single);
+        System.out.printf("speedup from inside the ForkJoinPool task: %.2f× (plain thread: %.2f×)%n", single / fj, single / plain);
     }
 }
