@@ -27,6 +27,7 @@ public final class InfoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        io.deepslim.workflow.Inputs.requireModelFile("FILE", file);
         ModelInfo info = ModelFile.readInfo(file);
         System.out.printf("file: %s (%,d bytes)%narch: %s, input %dx%d, classes %s%nnormalization: mean %s std %s%n",
                 file, Files.size(file), info.arch(), info.inputSize(), info.inputSize(), info.classNames(),
