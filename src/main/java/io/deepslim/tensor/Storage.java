@@ -32,6 +32,26 @@ public final class Storage implements AutoCloseable {
     private volatile long version;
     private Map<String, Object> packs;      // packed forms of this content, by kind; guarded by this
     private long packsBuilt;
+    // device memory (a GPU allocation): its address and how to give it back; 0 / null for host storage
+    private long deviceAddress;
+    private Runnable release;
+
+    private Storage(DType dtype, long length, long deviceAddress, Runnable release) {
+        this.dtype = dtype;
+        this.length = length;
+        this.deviceAddress = deviceAddress;
+        this.release = release;
+        TensorScope.register(this);
+    }
+
+    /**
+     * Wraps device memory (not host-addressable) of {@code length} elements at {@code address};
+     * {@code release} gives it back on {@link #close()}. Devices with their own memory call this.
+     */
+    public static Storage ofDevice(DType dtype, long length, long address, Runnable release) {
+        if (address == 0 || release == null) throw new IllegalArgumentException("device storage needs an address and a release action");
+        return new Storage(dtype, length, address, release);
+    }
 
     private Storage(DType dtype, long length, boolean zero) {
         long nbytes = length * dtype.bytes();
@@ -59,10 +79,17 @@ public final class Storage implements AutoCloseable {
 
     public long length() { return length; }
 
-    public boolean isReleased() { return pointer == null; }
+    public boolean isReleased() { return release == null ? pointer == null : deviceAddress == 0; }
 
-    /** True when the memory is host-addressable (every storage today; device memory later). */
-    public boolean isHost() { return true; }
+    /** True when the memory is host-addressable; false for device (GPU) memory. */
+    public boolean isHost() { return release == null; }
+
+    /** The device address of element 0 (device storage only). */
+    public long deviceAddress() {
+        if (release == null) throw new IllegalStateException("host storage has no device address");
+        if (deviceAddress == 0) throw new IllegalStateException("tensor storage was already released");
+        return deviceAddress;
+    }
 
     /** Write counter: changes whenever the content was written through a public mutator. */
     public long version() { return version; }
@@ -112,30 +139,41 @@ public final class Storage implements AutoCloseable {
 
     /** Direct float view (F32 only). Index i is element i. */
     public FloatBuffer floats() {
-        check();
+        checkHost();
         if (floats == null) throw new IllegalStateException("storage holds " + dtype + ", not F32");
         return floats;
     }
 
     /** Direct byte view, native byte order. */
     public ByteBuffer bytes() {
-        check();
+        checkHost();
         return bytes;
     }
 
     /** The native address of element {@code offset}, as a FloatPointer for BLAS calls. */
     public FloatPointer floatPointer(long offset) {
-        check();
+        checkHost();
         return new FloatPointer(pointer).position(offset);
     }
 
     /** The raw pointer (byte-addressed), for native kernels. */
     public BytePointer pointer() {
-        check();
+        checkHost();
         return pointer;
     }
 
+    private void checkHost() {
+        check();
+        if (release != null) {
+            throw new IllegalStateException("tensor lives in device memory; copy it to the host with toFloatArray() or toHost()");
+        }
+    }
+
     private void check() {
+        if (release != null) {
+            if (deviceAddress == 0) throw new IllegalStateException("tensor storage was already released");
+            return;
+        }
         if (pointer == null) throw new IllegalStateException("tensor storage was already released");
     }
 
@@ -143,6 +181,13 @@ public final class Storage implements AutoCloseable {
     public void close() {
         synchronized (this) {
             dropPacks();
+        }
+        if (release != null) {
+            if (deviceAddress != 0) {
+                deviceAddress = 0;
+                release.run();
+            }
+            return;
         }
         if (pointer != null) {
             BytePointer p = pointer;

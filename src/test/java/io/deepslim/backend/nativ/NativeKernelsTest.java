@@ -19,7 +19,7 @@ import static org.junit.jupiter.api.Assertions.*;
  * -Ddeepslim.allowNoNative=true (then the kernel tests are skipped by the first assertion only).
  */
 class NativeKernelsTest {
-    static final CpuBackend REF = CpuBackend.reference();
+    static final io.deepslim.backend.Backend REF = CpuBackend.reference();
 
     /** The library must have loaded, so CI cannot pass on the Java fallback by accident. */
     static NativeKernels kernels() {
