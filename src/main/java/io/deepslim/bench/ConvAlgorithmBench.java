@@ -1,0 +1,102 @@
+package io.deepslim.bench;
+
+import io.deepslim.autograd.GradMode;
+import io.deepslim.models.Zoo;
+import io.deepslim.models.ZooNet;
+import io.deepslim.ops.Ops;
+import io.deepslim.tensor.Tensor;
+import io.deepslim.tensor.TensorScope;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+
+/**
+ * vgg45m's 3×3 layers under each convolution algorithm (im2col, Winograd F(2×2), F(4×4)),
+ * switched with the {@code deepslim.winograd} property and timed in alternation: round r runs
+ * every algorithm once, so a load change on a shared machine hits all of them alike. Medians.
+ * Run: {@code java -cp target/deepslim-*.jar io.deepslim.bench.ConvAlgorithmBench [size] [batch] [rounds]}.
+ */
+public final class ConvAlgorithmBench {
+    static final String[] MODES = {"off", "f2", "f4"};
+
+    private ConvAlgorithmBench() {}
+
+    static double once(Runnable r) {
+        long t0 = System.nanoTime();
+        r.run();
+        return (System.nanoTime() - t0) / 1e6;
+    }
+
+    static double median(double[] v) {
+        double[] s = v.clone();
+        Arrays.sort(s);
+        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+    }
+
+    /** Median ms of each runnable, run in alternation over {@code rounds} rounds after one warm-up round. */
+    public static double[] alternate(List<Runnable> runs, int rounds) {
+        double[][] t = new double[runs.size()][rounds];
+        for (Runnable r : runs) r.run();
+        for (int round = 0; round < rounds; round++) {
+            for (int i = 0; i < runs.size(); i++) t[i][round] = once(runs.get(i));
+        }
+        double[] med = new double[runs.size()];
+        for (int i = 0; i < med.length; i++) med[i] = median(t[i]);
+        return med;
+    }
+
+    private static Runnable withMode(String mode, Runnable body) {
+        return () -> {
+            String old = System.getProperty("deepslim.winograd");
+            System.setProperty("deepslim.winograd", mode);
+            try {
+                body.run();
+            } finally {
+                if (old == null) System.clearProperty("deepslim.winograd");
+                else System.setProperty("deepslim.winograd", old);
+            }
+        };
+    }
+
+    public static void main(String[] args) {
+        int size = args.length > 0 ? Integer.parseInt(args[0]) : 224;
+        int batch = args.length > 1 ? Integer.parseInt(args[1]) : 1;
+        int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 7;
+        Random rng = new Random(1);
+        System.out.printf("3x3 conv layers of vgg45m @%d batch %d, forward (+bias) ms, medians of %d alternating rounds%n", size, batch, rounds);
+        System.out.println("| layer | im2col ms | F2 ms | F4 ms | im2col GFLOP/s | F4 effective GFLOP/s | F4 speed-up |");
+        System.out.println("|---|---|---|---|---|---|---|");
+        double[] total = new double[MODES.length];
+        for (int[] l : ConvBench.VGG_LAYERS) {
+            int cin = l[0], cout = l[1], hw = l[2] * size / 224;
+            Tensor x = Tensor.randn(rng, 1f, batch, cin, hw, hw), w = Tensor.randn(rng, 0.1f, cout, cin, 3, 3), b = Tensor.zeros(cout);
+            List<Runnable> runs = new ArrayList<>();
+            for (String m : MODES) runs.add(withMode(m, () -> {
+                try (GradMode g = GradMode.off(); TensorScope s = TensorScope.open()) {
+                    Ops.conv2d(x, w, b, 1, 1, 1);
+                }
+            }));
+            double[] ms = alternate(runs, rounds);
+            for (int i = 0; i < ms.length; i++) total[i] += ms[i];
+            double flop = 2.0 * batch * cout * (double) hw * hw * cin * 9;
+            System.out.printf("| %d→%d @%d | %.2f | %.2f | %.2f | %.0f | %.0f | %.2f× |%n", cin, cout, hw, ms[0], ms[1], ms[2],
+                    flop / ms[0] / 1e6, flop / ms[2] / 1e6, ms[0] / ms[2]);
+        }
+        System.out.printf("| all eight | %.1f | %.1f | %.1f | | | %.2f× |%n", total[0], total[1], total[2], total[0] / total[2]);
+        if (args.length > 3) {
+            String arch = args[3];
+            ZooNet net = io.deepslim.infer.InferenceFusion.fuse(Zoo.create(arch, size, 2, 1));
+            Tensor x = Tensor.randn(new Random(2), 1f, batch, 3, size, size);
+            List<Runnable> runs = new ArrayList<>();
+            for (String m : MODES) runs.add(withMode(m, () -> {
+                try (GradMode g = GradMode.off(); TensorScope s = TensorScope.open()) {
+                    net.forward(x);
+                }
+            }));
+            double[] ms = alternate(runs, rounds);
+            System.out.printf("%s fused forward @%d batch %d: im2col %.1f ms, F2 %.1f ms, F4 %.1f ms%n", arch, size, batch, ms[0], ms[1], ms[2]);
+        }
+    }
+}
