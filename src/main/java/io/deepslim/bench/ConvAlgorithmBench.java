@@ -16,7 +16,8 @@ import java.util.Random;
  * vgg45m's 3×3 layers under each convolution algorithm (im2col, Winograd F(2×2), F(4×4)),
  * switched with the {@code deepslim.winograd} property and timed in alternation: round r runs
  * every algorithm once, so a load change on a shared machine hits all of them alike. Medians.
- * Run: {@code java -cp target/deepslim-*.jar io.deepslim.bench.ConvAlgorithmBench [size] [batch] [rounds]}.
+ * Run: {@code java -cp target/deepslim-*.jar io.deepslim.bench.ConvAlgorithmBench [size] [batch] [rounds] [arch]},
+ * or {@code ... ConvAlgorithmBench errors [size]} for each algorithm's error against the direct reference.
  */
 public final class ConvAlgorithmBench {
     static final String[] MODES = {"off", "f2", "f4"};
@@ -60,7 +61,49 @@ public final class ConvAlgorithmBench {
         };
     }
 
+    /**
+     * Max |y − ref| / rms(ref) of each algorithm against the direct loop convolution that sums in
+     * double ({@code CpuBackend.reference()}), on vgg45m's layers at {@code size}; weights drawn
+     * with PyTorch's default scale (uniform ±1/√(9·Cin)), inputs N(0, 1).
+     */
+    static void errors(int size) {
+        Random rng = new Random(4);
+        System.out.printf("%nmax |error| / rms(output) vs the float64-accumulating direct reference, vgg45m layers @%d%n", size);
+        System.out.println("| layer | im2col | F(2x2,3x3) | F(4x4,3x3) |");
+        System.out.println("|---|---|---|---|");
+        io.deepslim.backend.Backend ref = io.deepslim.backend.cpu.CpuBackend.reference();
+        for (int[] l : ConvBench.VGG_LAYERS) {
+            int cin = l[0], cout = l[1], hw = l[2] * size / 224;
+            float bound = (float) (1 / Math.sqrt(9.0 * cin));
+            Tensor x = Tensor.randn(rng, 1f, 1, cin, hw, hw), w = Tensor.uniform(rng, -bound, bound, cout, cin, 3, 3), b = Tensor.zeros(cout);
+            Tensor y0 = Tensor.zeros(1, cout, hw, hw);
+            ref.conv2dForward(x, w, b, io.deepslim.backend.ConvParams.of(1, 1, 1), y0);
+            float[] r = y0.toFloatArray();
+            double ss = 0;
+            for (float v : r) ss += (double) v * v;
+            double rms = Math.sqrt(ss / r.length);
+            StringBuilder row = new StringBuilder(String.format("| %d→%d @%d |", cin, cout, hw));
+            for (String m : MODES) {
+                Tensor[] y = new Tensor[1];
+                withMode(m, () -> {
+                    try (GradMode g = GradMode.off()) {
+                        y[0] = Ops.conv2d(x, w, b, 1, 1, 1);
+                    }
+                }).run();
+                float[] got = y[0].toFloatArray();
+                double worst = 0;
+                for (int i = 0; i < r.length; i++) worst = Math.max(worst, Math.abs(got[i] - r[i]));
+                row.append(String.format(" %.1e |", worst / rms));
+            }
+            System.out.println(row);
+        }
+    }
+
     public static void main(String[] args) {
+        if (args.length > 0 && args[0].equals("errors")) {
+            errors(args.length > 1 ? Integer.parseInt(args[1]) : 112);
+            return;
+        }
         int size = args.length > 0 ? Integer.parseInt(args[0]) : 224;
         int batch = args.length > 1 ? Integer.parseInt(args[1]) : 1;
         int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 7;
