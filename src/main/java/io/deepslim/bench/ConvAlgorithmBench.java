@@ -17,7 +17,8 @@ import java.util.Random;
  * switched with the {@code deepslim.winograd} property and timed in alternation: round r runs
  * every algorithm once, so a load change on a shared machine hits all of them alike. Medians.
  * Run: {@code java -cp target/deepslim-*.jar io.deepslim.bench.ConvAlgorithmBench [size] [batch] [rounds] [arch]},
- * or {@code ... ConvAlgorithmBench errors [size]} for each algorithm's error against the direct reference.
+ * {@code ... ConvAlgorithmBench errors [size]} for each algorithm's error against the direct reference, or
+ * {@code ... ConvAlgorithmBench train [rounds]} for vgg45m training steps (64 px, batch 32) under each.
  */
 public final class ConvAlgorithmBench {
     static final String[] MODES = {"off", "f2", "f4"};
@@ -99,7 +100,32 @@ public final class ConvAlgorithmBench {
         }
     }
 
+    /** vgg45m training steps (64 px, batch 32, SGD momentum) under each algorithm, alternating. */
+    static void train(int rounds) {
+        ZooNet net = Zoo.create("vgg45m", 64, 2, 1);
+        io.deepslim.optim.SGD opt = new io.deepslim.optim.SGD(net.parameters(), 0.01f, 0.9f, 0f, false);
+        Tensor xb = Tensor.randn(new Random(2), 1f, 32, 3, 64, 64);
+        int[] labels = new int[32];
+        for (int i = 0; i < labels.length; i++) labels[i] = i % 2;
+        List<Runnable> runs = new ArrayList<>();
+        for (String m : MODES) runs.add(withMode(m, () -> {
+            try (TensorScope s = TensorScope.open()) {
+                opt.zeroGrad();
+                Tensor loss = Ops.crossEntropy(net.forward(xb), labels);
+                loss.backward();
+                opt.step();
+            }
+        }));
+        double[] ms = alternate(runs, rounds);
+        System.out.printf("vgg45m train step @64 batch 32 (SGD momentum), medians of %d alternating rounds: im2col %.0f ms, F2 %.0f ms, F4 %.0f ms (%.1f / %.1f / %.1f images/s)%n",
+                rounds, ms[0], ms[1], ms[2], 32000 / ms[0], 32000 / ms[1], 32000 / ms[2]);
+    }
+
     public static void main(String[] args) {
+        if (args.length > 0 && args[0].equals("train")) {
+            train(args.length > 1 ? Integer.parseInt(args[1]) : 5);
+            return;
+        }
         if (args.length > 0 && args[0].equals("errors")) {
             errors(args.length > 1 ? Integer.parseInt(args[1]) : 112);
             return;

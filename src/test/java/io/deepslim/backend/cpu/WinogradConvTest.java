@@ -127,5 +127,6 @@ class WinogradConvTest {
         assertNull(WinogradConv.choose(1, 64, 64, 56, 56, 1, 1, ConvParams.of(1, 0, 1)));
         assertNull(WinogradConv.choose(1, 64, 64, 56, 56, 3, 3, new ConvParams(1, 1, 1, 1, 2, 2, 1)));
         assertSame(WinogradTransform.F4, WinogradConv.choose(1, 256, 256, 56, 56, 3, 3, same));
+        assertSame(WinogradTransform.F2, WinogradConv.choose(32, 512, 128, 2, 2, 3, 3, same), "2x2 maps: F(2x2)");
     }
 }
