@@ -7,7 +7,6 @@ import io.deepslim.nn.Module;
 import io.deepslim.tensor.DType;
 import io.deepslim.tensor.Tensor;
 
-import java.nio.FloatBuffer;
 
 /**
  * Inference-only convolution with an evaluation-mode BatchNorm folded into its weight and bias
@@ -49,7 +48,8 @@ public final class FusedConv2d extends Module {
             for (int i = 0; i < per; i++) w[co * per + i] = (float) (w[co * per + i] * scale);
             fb[co] = (float) ((b[co] - mean[co]) * scale + beta[co]);
         }
-        return new FusedConv2d(conv.params, relu, Tensor.of(w, conv.weight().shape()), Tensor.of(fb, cout), description);
+        return new FusedConv2d(conv.params, relu, Tensor.of(conv.weight().device(), w, conv.weight().shape()), Tensor.of(conv.weight().device(), fb, cout),
+                description);
     }
 
     /**
@@ -79,7 +79,8 @@ public final class FusedConv2d extends Module {
             cb[o] = (float) bias;
         }
         int[] shape = conv.weight().shape();
-        Conv2d composed = new Conv2d(conv.in, cout, conv.kernel, conv.params, Tensor.of(cw, cout, shape[1], shape[2], shape[3]), Tensor.of(cb, cout));
+        Conv2d composed = new Conv2d(conv.in, cout, conv.kernel, conv.params, Tensor.of(conv.weight().device(), cw, cout, shape[1], shape[2], shape[3]),
+                Tensor.of(conv.weight().device(), cb, cout));
         return fold(composed, bn, relu, conv.in + "→" + mid + "→" + cout + " k" + conv.kernel + "·1x1 composed +BN" + (relu ? "+ReLU" : ""));
     }
 
@@ -108,5 +109,5 @@ public final class FusedConv2d extends Module {
     protected String describe() { return description; }
 
     /** The folded weight (for tests). */
-    public FloatBuffer weightBuffer() { return weight.buffer(); }
+
 }
