@@ -33,6 +33,18 @@ public final class ZooNet extends Module {
         child(name, m);
     }
 
+    /**
+     * Inserts block {@code name} into the feature chain right after block {@code after} (adapters);
+     * the existing blocks keep their state_dict names, the new one is registered last.
+     */
+    public void insertFeatureAfter(String after, String name, Module m) {
+        int i = features.indexOf(after);
+        if (i < 0) throw new IllegalArgumentException("no convolutional block '" + after + "' in " + arch + "; blocks: " + features);
+        if (children().containsKey(name)) throw new IllegalArgumentException(arch + " already has a module named '" + name + "'");
+        features.add(i + 1, name);
+        child(name, m);
+    }
+
     public String arch() { return arch; }
 
     public int inputSize() { return inputSize; }
