@@ -235,7 +235,8 @@ public final class Transfer {
      * Adam (cosine-free, constant lr) over the trainable parameters of {@code model} for
      * {@code cfg.epochs()} epochs; returns {seconds, images/s, trainable scalar count}.
      */
-    static double[] fit(Module model, BatchLoss loss, TaskData data, TransferConfig cfg, TransferListener l) {
+    static double[] fit(Module model, BatchLoss loss, TaskData data, TransferConfig cfg, TransferListener listener) {
+        TransferListener l = listener == null ? TransferListener.NONE : listener;
         List<Tensor> params = model.trainableParameters();
         long trainable = Freezing.trainableCount(model);
         if (params.isEmpty()) throw new IllegalStateException("nothing to train: every parameter is frozen");
