@@ -103,11 +103,11 @@ class TransferTest {
     @Test
     void pruneFinetuneKeepsTheMaskAndTrainsTheRest() {
         ZooNet net = Zoo.create("student10", 32, 2, 4);
-        TaskData d = data("B", 32, 32, 6, 1.5f, RF);
+        TaskData d = data("B", 16, 32, 6, 1.5f, RF);
         io.deepslim.compress.prune.Pruning.l1Local(net, 0.7);
         Map<String, float[]> masks = new LinkedHashMap<>(), origs = new LinkedHashMap<>();
         net.stateDict().forEach((k, v) -> (k.endsWith("weight_mask") ? masks : origs).put(k, v.toFloatArray()));
-        TransferConfig cfg = TransferConfig.defaults("prune-finetune").withEpochs(2).withBatch(8).withTrainLayers(new Freezing("all"));
+        TransferConfig cfg = TransferConfig.defaults("prune-finetune").withEpochs(1).withBatch(8).withTrainLayers(new Freezing("all"));
         TransferResult r = Transfer.run(cfg, new Transfer.Inputs(net, RF, null, d, d, null), null);
         int checked = 0;
         for (Module m : r.model().namedModules().values()) {
@@ -180,10 +180,10 @@ class TransferTest {
 
     @Test
     void everyMethodRunsAndReportsItsRow() {
-        TaskData d = data("B", 16, 32, 8, 2f, RF), a = data("A", 8, 32, 9, 2f, RF);
+        TaskData d = data("B", 8, 32, 8, 2f, RF), a = data("A", 4, 32, 9, 2f, RF);
         ZooNet studentA = Zoo.create("student10", 32, 2, 11);
         for (String m : TransferConfig.METHODS) {
-            ZooNet net = Zoo.create("student20", 32, 2, 10);
+            ZooNet net = Zoo.create("student10", 32, 2, 10);
             TransferConfig cfg = TransferConfig.defaults(m).withEpochs(1).withBatch(8);
             if (m.startsWith("prune")) cfg = cfg.withKeep(0.5);
             ZooNet student = m.equals("kd-adapter") ? studentA : null;
