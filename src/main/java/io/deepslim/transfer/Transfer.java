@@ -128,7 +128,7 @@ public final class Transfer {
         if (in.targetTrain().count() == 0 || in.targetTest().count() == 0) throw new IllegalArgumentException("transfer: task-B data is empty");
         String m = cfg.method();
         if (m.equals("cae") || m.equals("cae-ce")) {
-            checkSize("--size", cfg.caeDepth() >= 0 ? in.targetTrain().size() : 0, in.targetTrain(), in.targetTest(), in.sourceTest());
+            checkSize("the task-B training data", in.targetTrain().size(), in.targetTest(), in.sourceTest());
             return null;
         }
         if (in.model() == null) throw new IllegalArgumentException("--model: method " + m + " needs the task-A model");

@@ -31,7 +31,7 @@ import java.util.stream.IntStream;
  * (Table 4 protocol), the same from a non-deepfake scene task (Table 6 protocol), and the CAE
  * against its CE-only encoder in the cross-family protocol. Prints a markdown table, writes the
  * rows as JSON. Run: {@code java -cp … io.deepslim.transfer.TransferExperiment out=rows.json}
- * with optional {@code size= n= test= epochs= teacher= student= a= b= keep= seed=}.
+ * with optional {@code size= n= test= epochs= base-epochs= batch= teacher= student= a= b= keep= seed= methods=}.
  */
 public final class TransferExperiment {
     private TransferExperiment() {}
@@ -50,6 +50,7 @@ public final class TransferExperiment {
         FakeFamily fa = FakeFamily.of(o.getOrDefault("a", "tconv")), fb = FakeFamily.of(o.getOrDefault("b", "vae8"));
         double keep = Double.parseDouble(o.getOrDefault("keep", "0.1"));
         long seed = Long.parseLong(o.getOrDefault("seed", "1"));
+        int batch = Integer.parseInt(o.getOrDefault("batch", "16"));
         List<String> only = o.containsKey("methods") ? List.of(o.get("methods").split(",")) : null;
         Path out = Path.of(o.getOrDefault("out", "transfer-rows.json"));
 
@@ -62,38 +63,10 @@ public final class TransferExperiment {
         System.err.printf(Locale.ROOT, "data: %d px, %d train / %d test per class, %.1f s%n", size, n, nTest, (System.nanoTime() - t0) / 1e9);
 
         List<Map<String, Object>> rows = new ArrayList<>();
-        TransferConfig base = TransferConfig.defaults("finetune").withEpochs(baseEpochs).withTrainLayers(new Freezing("all"));
-        ZooNet teacher = Zoo.create(teacherArch, size, 2, seed);
-        double[] fitA = Transfer.fit(teacher, (x, y) -> Ops.crossEntropy(teacher.forward(x), y), aTrain, base, null);
-        Map<String, Object> drop = new LinkedHashMap<>();
-        drop.put("method", "task-A model (" + teacherArch + " on " + fa.id() + ")");
-        drop.put("train_seconds", Math.round(fitA[0] * 10) / 10.0);
-        for (Map.Entry<FakeFamily, TaskData> e : tests.entrySet()) drop.put("accuracy_" + e.getKey().id(), round(Transfer.evaluate(teacher, e.getValue(), 64).accuracy()));
-        rows.add(drop);
-        System.err.println("drop: " + drop);
-
-        // a student distilled on A (for kd-adapter), as `deepslim distill` would make it
-        ZooNet distilled = Zoo.create(studentArch, size, 2, seed + 1);
         DistillationLoss kdA = DistillationLoss.paper();
-        Transfer.fit(distilled, (x, y) -> kdA.loss(distilled.forward(x), logits(teacher, x), y), aTrain, base, null);
-        System.err.printf(Locale.ROOT, "distilled %s on %s: accuracy %.4f%n", studentArch, fa.id(), Transfer.evaluate(distilled, aTest, 64).accuracy());
-
-        String[][] plan = {
-                {"finetune", "last-conv-first-linear", "0"}, {"finetune", "all", "0"}, {"prune-finetune", "all", "k"},
-                {"adapter", "", "0"}, {"prune-adapter", "", "k"}, {"kd", "", "0"}, {"kd-adapter", "", "0"},
-                {"quant-finetune", "last-conv-first-linear", "0"}, {"lowrank-finetune", "last-conv-first-linear", "0"}, {"fretal", "", "0"}};
-        for (String[] p : plan) {
-            if (only != null && !only.contains(p[0])) continue;
-            TransferConfig cfg = TransferConfig.defaults(p[0]).withEpochs(epochs).withKeep(p[2].equals("k") ? keep : 0)
-                    .withTrainLayers(new Freezing(p[1].isEmpty() ? "last-conv-first-linear" : p[1]));
-            ZooNet studentCopy = p[0].equals("kd-adapter") ? Models.copy(distilled) : null;
-            TransferResult r = Transfer.run(cfg, new Transfer.Inputs(Models.copy(teacher), List.of("real", "fake"), studentCopy, bTrain, bTest, aTest), null);
-            Map<String, Object> row = r.row();
-            row.put("protocol", "table4 " + fa.id() + "→" + fb.id());
-            if (!p[1].isEmpty()) row.put("train_layers", p[1]);
-            rows.add(row);
-            System.err.println(row);
-        }
+        TransferConfig base = TransferConfig.defaults("finetune").withEpochs(baseEpochs).withBatch(batch).withTrainLayers(new Freezing("all"));
+        boolean table4 = only == null || only.stream().anyMatch(TransferConfig.METHODS::contains);
+        if (table4) table4(rows, aTrain, aTest, bTrain, bTest, tests, base, kdA, o, size, seed, teacherArch, studentArch, fa, fb, epochs, keep, only);
 
         // Table 6: task A is a non-deepfake two-class scene task, task B the deepfake family B
         if (only == null || only.contains("table6")) {
@@ -103,7 +76,7 @@ public final class TransferExperiment {
             ZooNet sceneStudent = Zoo.create(studentArch, size, 2, seed + 3);
             Transfer.fit(sceneStudent, (x, y) -> kdA.loss(sceneStudent.forward(x), logits(sceneModel, x), y), sTrain, base, null);
             for (String m : List.of("prune-finetune", "prune-adapter", "kd", "kd-adapter", "finetune")) {
-                TransferConfig cfg = TransferConfig.defaults(m).withEpochs(epochs).withKeep(m.startsWith("prune") ? keep : 0).withNewClasses(true)
+                TransferConfig cfg = TransferConfig.defaults(m).withEpochs(epochs).withBatch(batch).withKeep(m.startsWith("prune") ? keep : 0).withNewClasses(true)
                         .withTrainLayers(new Freezing(m.equals("finetune") ? "last-conv-first-linear" : "all"));
                 TransferResult r = Transfer.run(cfg, new Transfer.Inputs(Models.copy(sceneModel), sTrain.classNames(),
                         m.equals("kd-adapter") ? Models.copy(sceneStudent) : null, bTrain, bTest, relabel(sTest)), null);
@@ -117,7 +90,7 @@ public final class TransferExperiment {
         // CAE vs its CE-only encoder, trained on A, tested on every family
         if (only == null || only.contains("cae")) {
             for (String m : List.of("cae", "cae-ce")) {
-                TransferConfig cfg = TransferConfig.defaults(m).withEpochs(baseEpochs);
+                TransferConfig cfg = TransferConfig.defaults(m).withEpochs(baseEpochs).withBatch(batch);
                 Map<String, Object> row = new LinkedHashMap<>();
                 TransferResult r = Transfer.run(cfg, new Transfer.Inputs(null, null, null, aTrain, aTest, null), null);
                 row.putAll(r.row());
@@ -130,6 +103,44 @@ public final class TransferExperiment {
         EvalReport.writeJson(out, Map.of("rows", rows, "size", size, "train_per_class", n, "test_per_class", nTest, "epochs", epochs,
                 "teacher", teacherArch, "student", studentArch, "seconds", Math.round((System.nanoTime() - t0) / 1e8) / 10.0));
         System.err.printf(Locale.ROOT, "wrote %s (%.0f s)%n", out, (System.nanoTime() - t0) / 1e9);
+    }
+
+    /** Table 4 protocol: the task-A model's drop on every family, then each method on family B. */
+    private static void table4(List<Map<String, Object>> rows, TaskData aTrain, TaskData aTest, TaskData bTrain, TaskData bTest,
+                               Map<FakeFamily, TaskData> tests, TransferConfig base, DistillationLoss kdA, Map<String, String> o, int size,
+                               long seed, String teacherArch, String studentArch, FakeFamily fa, FakeFamily fb, int epochs, double keep,
+                               List<String> only) {
+        ZooNet teacher = Zoo.create(teacherArch, size, 2, seed);
+        double[] fitA = Transfer.fit(teacher, (x, y) -> Ops.crossEntropy(teacher.forward(x), y), aTrain, base, null);
+        Map<String, Object> drop = new LinkedHashMap<>();
+        drop.put("method", "task-A model (" + teacherArch + " on " + fa.id() + ")");
+        drop.put("train_seconds", Math.round(fitA[0] * 10) / 10.0);
+        for (Map.Entry<FakeFamily, TaskData> e : tests.entrySet()) drop.put("accuracy_" + e.getKey().id(), round(Transfer.evaluate(teacher, e.getValue(), 64).accuracy()));
+        rows.add(drop);
+        System.err.println("drop: " + drop);
+
+        // a student distilled on A (for kd-adapter), as `deepslim distill` would make it
+        ZooNet distilled = Zoo.create(studentArch, size, 2, seed + 1);
+        Transfer.fit(distilled, (x, y) -> kdA.loss(distilled.forward(x), logits(teacher, x), y), aTrain, base, null);
+        System.err.printf(Locale.ROOT, "distilled %s on %s: accuracy %.4f%n", studentArch, fa.id(), Transfer.evaluate(distilled, aTest, 64).accuracy());
+
+        String[][] plan = {
+                {"finetune", "last-conv-first-linear", "0"}, {"finetune", "all", "0"}, {"prune-finetune", "all", "k"},
+                {"adapter", "", "0"}, {"prune-adapter", "", "k"}, {"kd", "", "0"}, {"kd-adapter", "", "0"},
+                {"quant-finetune", "last-conv-first-linear", "0"}, {"lowrank-finetune", "last-conv-first-linear", "0"}, {"fretal", "", "0"}};
+        for (String[] p : plan) {
+            if (only != null && !only.contains(p[0])) continue;
+            TransferConfig cfg = TransferConfig.defaults(p[0]).withEpochs(epochs).withBatch(base.batch()).withKeep(p[2].equals("k") ? keep : 0)
+                    .withTrainLayers(new Freezing(p[1].isEmpty() ? "last-conv-first-linear" : p[1]));
+            ZooNet studentCopy = p[0].equals("kd-adapter") ? Models.copy(distilled) : null;
+            TransferResult r = Transfer.run(cfg, new Transfer.Inputs(Models.copy(teacher), List.of("real", "fake"), studentCopy, bTrain, bTest, aTest), null);
+            Map<String, Object> row = r.row();
+            row.put("protocol", "table4 " + fa.id() + "→" + fb.id());
+            if (!p[1].isEmpty()) row.put("train_layers", p[1]);
+            rows.add(row);
+            System.err.println(row);
+        }
+
     }
 
     private static Tensor logits(ZooNet t, Tensor x) {
