@@ -103,6 +103,9 @@ class TransferCliTest {
         assertEquals(0, p.code(), p.err() + p.out());
         assertEquals(4, p.out().strip().split("\n").length, p.out());
         for (String line : p.out().strip().split("\n")) if (!line.startsWith("image")) assertTrue(line.matches(".*\\t\\S+\\t[01]\\.\\d{4}"), line);
+        CompressCliTest.Run b = CompressCliTest.cli("bench", "--no-layers", "--warmup", "0", "--reps", "1", "--batch", "1", "--models", model.toString());
+        assertEquals(0, b.code(), b.err() + b.out());
+        assertTrue(b.out().contains(name + ".safetensors fused forward @32"), b.out());
         CompressCliTest.Run i = CompressCliTest.cli("info", model.toString());
         assertEquals(0, i.code(), i.err() + i.out());
         assertTrue(i.out().contains(mustList), i.out());
