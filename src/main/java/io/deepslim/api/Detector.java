@@ -2,6 +2,7 @@ package io.deepslim.api;
 
 import io.deepslim.autograd.GradMode;
 import io.deepslim.compress.CompressedModel;
+import io.deepslim.compress.prune.Pruning;
 import io.deepslim.data.BadImageException;
 import io.deepslim.data.ImageDecoder;
 import io.deepslim.data.Preprocessor;
@@ -10,8 +11,10 @@ import io.deepslim.data.TransformConfig;
 import io.deepslim.infer.InferenceFusion;
 import io.deepslim.io.ModelFile;
 import io.deepslim.io.ModelInfo;
+import io.deepslim.models.Zoo;
 import io.deepslim.models.ZooNet;
 import io.deepslim.ops.Ops;
+import io.deepslim.tensor.Storage;
 import io.deepslim.tensor.Tensor;
 import io.deepslim.tensor.TensorScope;
 
@@ -20,8 +23,13 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -35,7 +43,8 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  *
  * <p><b>Contract.</b> A detector is immutable once loaded: the model is in evaluation mode, its
  * parameters are frozen, dense models have batch norm folded into their convolutions, and no
- * autograd graph is ever recorded. Any number of threads may call {@code predict} on one detector at
+ * autograd graph is ever recorded. Pruned layers are baked into plain ones (the mask applied once); int8
+ * and low-rank layers run as stored. Any number of threads may call {@code predict} on one detector at
  * once and get exactly the results one thread would. Preprocessing (input size, normalization) comes
  * from the model file's metadata: the image is resized to S×S (aspect ratio not kept), scaled to [0,1]
  * and normalized per channel, as in training's evaluation transform.
@@ -108,33 +117,67 @@ public final class Detector implements AutoCloseable {
      */
     public static Detector load(Path model, DetectorOptions options) throws IOException {
         checkDevice(options.device());
-        ModelFile.Loaded m;
+        Built b;
         try {
-            // weights must outlive any scope the caller has open
-            m = TensorScope.unscoped(() -> {
-                try {
-                    return ModelFile.load(model);
-                } catch (IOException e) {
-                    throw new java.io.UncheckedIOException(e);
-                }
-            });
+            b = TensorScope.unscoped(() -> build(model, options));
         } catch (java.io.UncheckedIOException e) {
             throw e.getCause();
         }
-        ZooNet loaded = m.model(), net = loaded;
-        ModelInfo info = m.info();
-        if (info.numClasses() != 2) {
-            release(net);
-            throw new IllegalArgumentException(model + ": a detector needs a two-class model (real, fake); this one has "
-                    + info.numClasses() + " classes " + info.classNames());
-        }
-        if (options.fuse() && info.compression().isEmpty() && CompressedModel.recipes(net).isEmpty()) {
-            net = TensorScope.unscoped(() -> InferenceFusion.fuse(loaded));
-            release(loaded);
-        }
+        ZooNet net = b.net();
+        ModelInfo info = b.info();
         net.eval();
         net.setTrainable(".*", false);
         return new Detector(new Shared(model, net, info, options), options.threshold());
+    }
+
+    private record Built(ZooNet net, ModelInfo info) {}
+
+    /**
+     * Loads the model in a private scope and prepares it for inference: pruned layers baked (mask applied
+     * once, so they run as plain layers with zeros), batch norm folded when the result is shaped like its
+     * architecture. Keeps the tensors the final network holds; frees the rest (the scope's temporaries,
+     * layers the loader or the rewrites replaced).
+     */
+    private static Built build(Path model, DetectorOptions options) {
+        try (TensorScope scope = TensorScope.open()) {
+            ModelFile.Loaded m = ModelFile.load(model);
+            ZooNet net = m.model();
+            ModelInfo info = m.info();
+            if (info.numClasses() != 2) {
+                throw new IllegalArgumentException(model + ": a detector needs a two-class model (real, fake); this one has "
+                        + info.numClasses() + " classes " + info.classNames());
+            }
+            Set<Storage> loaded = storages(net);
+            Pruning.bake(net);
+            loaded.addAll(storages(net)); // the baked weights (allocated outside any scope)
+            if (options.fuse() && CompressedModel.recipes(net).isEmpty()) net = fuseIfZooShaped(net);
+            Set<Storage> kept = storages(net);
+            for (Storage s : loaded) if (!kept.contains(s)) s.close();
+            // called with no enclosing scope: kept storages leave scope management and live until close()
+            for (Tensor t : net.stateDict().values()) scope.keep(t);
+            for (Tensor t : net.parameters()) scope.keep(t);
+            return new Built(net, info);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    /** The fused copy, or {@code net} itself when filter pruning changed its shapes (fusion rebuilds the architecture). */
+    private static ZooNet fuseIfZooShaped(ZooNet net) {
+        Map<String, Tensor> fresh = Zoo.create(net.arch(), net.inputSize(), net.numClasses(), 0).stateDict();
+        Map<String, Tensor> own = net.stateDict();
+        if (!own.keySet().equals(fresh.keySet())) return net;
+        for (Map.Entry<String, Tensor> e : own.entrySet()) {
+            if (!Arrays.equals(e.getValue().shape(), fresh.get(e.getKey()).shape())) return net;
+        }
+        return InferenceFusion.fuse(net);
+    }
+
+    private static Set<Storage> storages(ZooNet net) {
+        Set<Storage> out = Collections.newSetFromMap(new IdentityHashMap<>());
+        for (Tensor t : net.stateDict().values()) out.add(t.storage());
+        for (Tensor t : net.parameters()) out.add(t.storage());
+        return out;
     }
 
     private static void checkDevice(String device) {
@@ -168,7 +211,7 @@ public final class Detector implements AutoCloseable {
     /** The options it was loaded with (its threshold may differ after {@link #withThreshold(double)}). */
     public DetectorOptions options() { return shared.options; }
 
-    /** True when the model holds compressed (pruned, int8, low-rank) layers. */
+    /** True when the model file was compressed (pruned, int8, low-rank), per its metadata. */
     public boolean compressed() { return !shared.info.compression().isEmpty(); }
 
     /** Number of parameters as stored. */

@@ -23,22 +23,32 @@ public final class ApiFixtures {
 
     /** A randomly initialized student10 at 64 px (batch-norm statistics perturbed so fusion matters). */
     public static Path denseModel(Path dir, long seed) throws IOException {
-        ZooNet net = TensorScope.unscoped(() -> Zoo.create("student10", 64, 2, seed));
+        return denseModel(dir, seed, 64);
+    }
+
+    /** A randomly initialized student10 at {@code size} px. */
+    public static Path denseModel(Path dir, long seed, int size) throws IOException {
+        ZooNet net = TensorScope.unscoped(() -> Zoo.create("student10", size, 2, seed));
         perturbBatchNorm(net, seed);
         net.eval();
-        Path f = dir.resolve("dense-" + seed + ".safetensors");
-        ModelFile.save(net, ModelInfo.of("student10", 64), f);
+        Path f = dir.resolve("dense-" + seed + "-" + size + ".safetensors");
+        ModelFile.save(net, ModelInfo.of("student10", size), f);
         return f;
     }
 
     /** The same network with 70% of its weights pruned globally by magnitude, saved in compressed form. */
     public static Path prunedModel(Path dir, long seed) throws IOException {
-        ZooNet net = TensorScope.unscoped(() -> Zoo.create("student10", 64, 2, seed));
+        return prunedModel(dir, seed, 64);
+    }
+
+    /** A pruned student10 at {@code size} px. */
+    public static Path prunedModel(Path dir, long seed, int size) throws IOException {
+        ZooNet net = TensorScope.unscoped(() -> Zoo.create("student10", size, 2, seed));
         perturbBatchNorm(net, seed);
         Pruning.l1Global(net, 0.7);
         net.eval();
-        Path f = dir.resolve("pruned-" + seed + ".safetensors");
-        ModelFile.save(net, ModelInfo.of("student10", 64).withCompression(Map.of("method", "prune", "amount", 0.7)), f);
+        Path f = dir.resolve("pruned-" + seed + "-" + size + ".safetensors");
+        ModelFile.save(net, ModelInfo.of("student10", size).withCompression(Map.of("method", "prune", "amount", 0.7)), f);
         return f;
     }
 
