@@ -44,8 +44,8 @@ public final class BenchCommand implements Callable<Integer> {
         if (batch <= 0 || reps <= 0 || warmup < 0) throw new IllegalArgumentException("--batch and --reps must be > 0");
         ConvBench bench = new ConvBench(warmup, reps);
         StringBuilder md = new StringBuilder();
-        md.append(String.format("backend: %s, cores: %d, size %d, batch %d, median of %d%n%n",
-                ConvBench.backendName(), Runtime.getRuntime().availableProcessors(), size, batch, reps));
+        md.append(String.format("backend: %s, %s, cores: %d, size %d, batch %d, median of %d%n%n",
+                ConvBench.backendName(), io.deepslim.backend.nativ.NativeKernels.describe(), Runtime.getRuntime().availableProcessors(), size, batch, reps));
         if (!noLayers) {
             md.append("| layer | conv ms | conv GFLOP/s | sgemm ms | sgemm GFLOP/s | conv/sgemm rate |\n|---|---|---|---|---|---|\n");
             System.out.print(md);

@@ -52,7 +52,28 @@ public final class InfoCommand implements Callable<Integer> {
         }
         System.out.printf("%nparameters: %,d (non-zero %,d, %.1f%%); stored tensor bytes %,d; file bytes %,d%n", stats.parameterCount(),
                 stats.nonZeroCount(), 100.0 * stats.nonZeroCount() / Math.max(1, stats.parameterCount()), stats.bytes(), Files.size(file));
+        printKernels(m.model(), info.inputSize());
         return 0;
+    }
+
+    /** The inference kernel each compressed layer chose in one eval forward of a blank image. */
+    private static void printKernels(io.deepslim.nn.Module model, int size) {
+        System.out.println();
+        System.out.println(io.deepslim.backend.nativ.NativeKernels.describe());
+        model.eval();
+        try (io.deepslim.autograd.GradMode g = io.deepslim.autograd.GradMode.off();
+             io.deepslim.tensor.TensorScope s = io.deepslim.tensor.TensorScope.open()) {
+            model.forward(io.deepslim.tensor.Tensor.full(0f, 1, 3, size, size));
+        }
+        StringBuilder rows = new StringBuilder();
+        for (var n : io.deepslim.compress.ModuleTree.walk(model)) {
+            String k = n.module() instanceof io.deepslim.compress.prune.PrunedConv2d c ? c.sparseKernel().lastChoice()
+                    : n.module() instanceof io.deepslim.compress.prune.PrunedLinear l ? l.sparseKernel().lastChoice()
+                    : n.module() instanceof io.deepslim.compress.quant.Int8Conv2d q ? q.int8Kernel().lastChoice()
+                    : n.module() instanceof io.deepslim.compress.quant.Int8Linear q ? q.int8Kernel().lastChoice() : null;
+            if (k != null) rows.append("| ").append(n.path()).append(" | ").append(k).append(" |\n");
+        }
+        if (rows.length() > 0) System.out.print("\n| layer | inference kernel |\n|---|---|\n" + rows);
     }
 
     private void printTensors() throws Exception {

@@ -11,6 +11,8 @@ import java.util.Map;
 /** The shared state of a pruned layer: the original weight and its 0/1 mask. */
 public final class MaskedWeight {
     final Tensor orig, mask;
+    /** Bumped whenever the mask changes through {@link #combine} (packed sparse kernels watch it). */
+    private long version;
 
     MaskedWeight(Tensor orig, Tensor mask) {
         if (orig.numel() != mask.numel()) throw new IllegalArgumentException("mask of " + mask.numel() + " entries for a weight of " + orig.numel());
@@ -42,7 +44,10 @@ public final class MaskedWeight {
 
     float[] maskArray() { return mask.contiguousRaw().toFloatArray(); }
 
+    long version() { return version; }
+
     void combine(float[] newMask) {
+        version++;
         if (newMask.length != mask.numel()) {
             throw new IllegalArgumentException("new mask has " + newMask.length + " entries, the weight " + mask.numel());
         }

@@ -1,5 +1,7 @@
 package io.deepslim.compress.prune;
 
+import io.deepslim.autograd.GradMode;
+import io.deepslim.backend.nativ.SparseKernel;
 import io.deepslim.compress.Recipes;
 import io.deepslim.compress.SparseCodec;
 import io.deepslim.nn.Linear;
@@ -13,6 +15,7 @@ import java.util.Map;
 /** A Linear pruned by reparametrization (see {@link Pruned}); state_dict: bias, weight_orig, weight_mask. */
 public final class PrunedLinear extends Linear implements Pruned {
     private final MaskedWeight mw;
+    private final SparseKernel sparse = new SparseKernel();
 
     /** Wraps {@code src}'s tensors (shared, not copied) with {@code mask} (same shape as the weight). */
     public PrunedLinear(Linear src, Tensor mask) {
@@ -41,6 +44,20 @@ public final class PrunedLinear extends Linear implements Pruned {
         Linear plain = new Linear(TensorScope.unscoped(() -> Tensor.of(wm[0], out, in)), bias);
         return new PrunedLinear(plain, MaskedWeight.of(wm[1], new int[]{out, in}));
     }
+
+    /** Inference (eval mode, no gradient wanted) runs the packed sparse kernel when it pays; training the dense masked path. */
+    @Override
+    public Tensor forward(Tensor x) {
+        boolean wantsGrad = GradMode.isEnabled() && (x.requiresGrad() || mw.orig.requiresGrad() || (bias() != null && bias().requiresGrad()));
+        if (!isTraining() && !wantsGrad) {
+            Tensor y = sparse.linear(x, mw.orig, mw.mask, mw.version(), bias(), false);
+            if (y != null) return y;
+        }
+        return super.forward(x);
+    }
+
+    /** This layer's inference kernel choice (break-even, forced mode, what ran last). */
+    public SparseKernel sparseKernel() { return sparse; }
 
     /** The masked weight the forward uses; public here so quantizers and exporters can read it. */
     @Override
@@ -81,5 +98,5 @@ public final class PrunedLinear extends Linear implements Pruned {
     public long nonZeroCount() { return mw.nonZero() + io.deepslim.compress.ModelStats.nonZero(bias()); }
 
     @Override
-    protected String describe() { return super.describe() + String.format(", pruned %.1f%%", 100 * mw.sparsity()); }
+    protected String describe() { return super.describe() + String.format(", pruned %.1f%%, kernel: %s", 100 * mw.sparsity(), sparse.lastChoice()); }
 }

@@ -1,5 +1,6 @@
 package io.deepslim.compress.quant;
 
+import io.deepslim.backend.nativ.NativeKernels;
 import io.deepslim.backend.Backend;
 import io.deepslim.backend.ConvParams;
 import io.deepslim.compress.Recipes;
@@ -56,7 +57,10 @@ public final class Int8Conv2d extends Int8Layer {
         Tensor xq = Tensor.empty(x.device(), DType.I8, xc.shape());
         QParams qp = quantizeInput(be, xc, xq);
         Tensor y = Tensor.empty(x.device(), DType.F32, x.size(0), out, ho, wo);
-        be.int8Conv2d(xq, qp.scale(), qp.zeroPoint(), w.codes(), w.scales(), bias, params, y);
+        NativeKernels k = int8.kernelsFor(xc);
+        if (k == null || !int8.conv(k, xq, qp.scale(), qp.zeroPoint(), w.codes(), w.scales(), bias, params, false, y)) {
+            be.int8Conv2d(xq, qp.scale(), qp.zeroPoint(), w.codes(), w.scales(), bias, params, y);
+        }
         return y;
     }
 
@@ -76,5 +80,5 @@ public final class Int8Conv2d extends Int8Layer {
     }
 
     @Override
-    protected String describe() { return in + "→" + out + ", k" + kernel + ", int8 " + (input == null ? "dynamic" : "static"); }
+    protected String describe() { return in + "→" + out + ", k" + kernel + ", int8 " + (input == null ? "dynamic" : "static") + ", kernel: " + int8.lastChoice(); }
 }

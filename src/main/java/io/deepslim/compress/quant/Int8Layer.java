@@ -1,5 +1,7 @@
 package io.deepslim.compress.quant;
 
+import io.deepslim.backend.nativ.Int8Kernel;
+import io.deepslim.backend.nativ.NativeKernels;
 import io.deepslim.backend.Backend;
 import io.deepslim.compress.Compressed;
 import io.deepslim.compress.ModelStats;
@@ -18,6 +20,8 @@ abstract class Int8Layer extends Module implements Compressed {
     protected final Int8Weights w;
     protected final Tensor bias;
     protected final QParams input;
+    /** Native path with weights packed once; the backend's Java kernels run when it is absent. */
+    protected final Int8Kernel int8 = new Int8Kernel();
 
     Int8Layer(Int8Weights w, Tensor bias, QParams input) {
         this.w = w;
@@ -86,12 +90,17 @@ abstract class Int8Layer extends Module implements Compressed {
 
     /** Quantizes x with the fixed input parameters, or with its own range when there are none. */
     QParams quantizeInput(Backend be, Tensor xc, Tensor xq) {
+        NativeKernels k = int8.kernelsFor(xc);
         QParams qp = input;
         if (qp == null) {
-            float[] mm = be.minMax(xc);
+            float[] mm = k != null ? Int8Kernel.minMax(xc) : be.minMax(xc);
             qp = QParams.covering(mm[0], mm[1]);
         }
-        be.quantize(xc, qp.scale(), qp.zeroPoint(), xq);
+        if (k != null) Int8Kernel.quantize(k, xc, qp.scale(), qp.zeroPoint(), xq);
+        else be.quantize(xc, qp.scale(), qp.zeroPoint(), xq);
         return qp;
     }
+
+    /** This layer's native int8 kernel (packed weights, path, what ran last). */
+    public Int8Kernel int8Kernel() { return int8; }
 }

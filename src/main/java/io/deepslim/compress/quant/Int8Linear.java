@@ -1,5 +1,6 @@
 package io.deepslim.compress.quant;
 
+import io.deepslim.backend.nativ.NativeKernels;
 import io.deepslim.backend.Backend;
 import io.deepslim.compress.Recipes;
 import io.deepslim.nn.Linear;
@@ -50,7 +51,10 @@ public final class Int8Linear extends Int8Layer {
         Tensor xq = Tensor.empty(x.device(), DType.I8, xc.shape());
         QParams qp = quantizeInput(be, xc, xq);
         Tensor y = Tensor.empty(x.device(), DType.F32, x.size(0), out);
-        be.int8Gemm(xq, qp.scale(), qp.zeroPoint(), w.codes(), w.scales(), bias, y);
+        NativeKernels k = int8.kernelsFor(xc);
+        if (k == null || !int8.linear(k, xq, qp.scale(), qp.zeroPoint(), w.codes(), w.scales(), bias, false, y)) {
+            be.int8Gemm(xq, qp.scale(), qp.zeroPoint(), w.codes(), w.scales(), bias, y);
+        }
         return y;
     }
 
@@ -65,5 +69,5 @@ public final class Int8Linear extends Int8Layer {
     }
 
     @Override
-    protected String describe() { return in + "→" + out + ", int8 " + (input == null ? "dynamic" : "static"); }
+    protected String describe() { return in + "→" + out + ", int8 " + (input == null ? "dynamic" : "static") + ", kernel: " + int8.lastChoice(); }
 }

@@ -1,0 +1,82 @@
+/*
+ * deepslim native CPU kernels: the one flat C interface the Java binding
+ * (io.deepslim.backend.nativ.NativeLibrary) mirrors. All tensors are row-major
+ * float32 / int8 in NCHW; pointers are raw addresses of off-heap storage.
+ *
+ * Every kernel takes `path` (a DS_PATH_* value, normally ds_best_path()) and
+ * `threads` (how many threads it may use). A path the CPU lacks falls back to
+ * the portable one, so a wrong value is slow, never a crash.
+ */
+#ifndef DEEPSLIM_NATIVE_H
+#define DEEPSLIM_NATIVE_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define DS_PATH_PORTABLE 0
+#define DS_PATH_AVX2 1
+#define DS_PATH_AVX512_VNNI 2
+
+/* The fastest path this CPU supports (detected once with __builtin_cpu_supports). */
+int ds_best_path(void);
+
+/* The path `path` really runs on this CPU ("portable", "avx2", "avx512-vnni"). */
+const char* ds_path_name(int path);
+
+/*
+ * Direct sparse convolution, no im2col: y (n, cout, ho, wo) = conv(x (n, cin, h, w), W) + bias,
+ * optionally ReLU. W (cout, cin/groups, kh, kw) is in CSR per output channel: the nonzeros of
+ * channel co are rowptr[co] .. rowptr[co+1]-1, each with kidx = (c*kh + ki)*kw + kj (c within
+ * the group) and value vals[i]. bias may be null.
+ */
+void ds_sparse_conv2d_forward(int path, int threads, const float* x, int n, int cin, int h, int w,
+                              const int32_t* rowptr, const int32_t* kidx, const float* vals, const float* bias,
+                              int cout, int kh, int kw, int sh, int sw, int ph, int pw, int dh, int dw,
+                              int groups, int relu, float* y, int ho, int wo);
+
+/* Sparse x dense for Linear: y (m, nout) = x (m, k) . W^T + bias, W (nout, k) in CSR by output row. */
+void ds_sparse_linear_forward(int path, int threads, const float* x, int m, int k,
+                              const int32_t* rowptr, const int32_t* cols, const float* vals, const float* bias,
+                              int nout, int relu, float* y);
+
+/*
+ * 1 when a packed CSR still matches its layer: orig[idx[i]] == vals[i] and mask[idx[i]] != 0 for
+ * every kept entry i (a cheap per-call check that the weights were not edited in place).
+ */
+int ds_sparse_matches(const float* orig, const float* mask, const int32_t* idx, const float* vals, int64_t nnz);
+
+/* {min, max} of x[0..n). */
+void ds_min_max(const float* x, int64_t n, float* out2);
+
+/* q = clamp(rint(x * (1/scale)) + zero, -128, 127), exactly as the Java reference. */
+void ds_quantize_s8(int threads, const float* x, int64_t n, float scale, int zero, int8_t* q);
+
+/* Row length of packed int8 weights: k rounded up to a multiple of 4 (zero padded). */
+int ds_int8_packed_k(int k);
+
+/*
+ * Int8 GEMM, int32 accumulation: y[i, o] = xs * wscale[o] * sum_k (xq[i,k] - xz) * wq[o,k] + bias[o]
+ * (then ReLU if relu). xq (m, k) int8; wq packed (nout, ds_int8_packed_k(k)) int8 in [-127, 127];
+ * wsum[o] = sum_k wq[o,k]; wscale has nscale (1 or nout) entries; bias may be null.
+ */
+void ds_int8_linear_forward(int path, int threads, const int8_t* xq, int m, int k, float xs, int xz,
+                            const int8_t* wq, const int32_t* wsum, const float* wscale, int nscale,
+                            const float* bias, int nout, int relu, float* y);
+
+/*
+ * Int8 convolution with the same arithmetic over the patches of xq (n, cin, h, w) int8, padding
+ * holding the code xz; wq packed per output channel (cout, ds_int8_packed_k(cin/groups*kh*kw)).
+ */
+void ds_int8_conv2d_forward(int path, int threads, const int8_t* xq, int n, int cin, int h, int w,
+                            float xs, int xz, const int8_t* wq, const int32_t* wsum, const float* wscale,
+                            int nscale, const float* bias, int cout, int kh, int kw, int sh, int sw,
+                            int ph, int pw, int dh, int dw, int groups, int relu, float* y, int ho, int wo);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

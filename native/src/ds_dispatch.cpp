@@ -1,0 +1,52 @@
+// Run-time CPU dispatch: the best path is detected once; kernels take the path as an argument.
+#include "ds_common.h"
+
+static int ds_detect_path() {
+#if DS_X86
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+        __builtin_cpu_supports("avx512vnni") && __builtin_cpu_supports("fma")) {
+        return DS_PATH_AVX512_VNNI;
+    }
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return DS_PATH_AVX2;
+#endif
+    return DS_PATH_PORTABLE;
+}
+
+extern "C" int ds_best_path(void) {
+    static const int best = ds_detect_path();
+    return best;
+}
+
+extern "C" const char* ds_path_name(int path) {
+    switch (ds_effective_path(path)) {
+        case DS_PATH_AVX512_VNNI: return "avx512-vnni";
+        case DS_PATH_AVX2: return "avx2";
+        default: return "portable";
+    }
+}
+
+extern "C" void ds_min_max(const float* x, int64_t n, float* out2) {
+    float lo = INFINITY, hi = -INFINITY;
+    for (int64_t i = 0; i < n; i++) {
+        lo = std::min(lo, x[i]);
+        hi = std::max(hi, x[i]);
+    }
+    out2[0] = lo;
+    out2[1] = hi;
+}
+
+extern "C" void ds_quantize_s8(int threads, const float* x, int64_t n, float scale, int zero, int8_t* q) {
+    const float inv = 1.0f / scale;
+    const int64_t block = 1 << 16;
+    int tasks = (int) ((n + block - 1) / block);
+    ds_parallel(tasks, threads, [&](int t) {
+        for (int64_t i = t * block, end = std::min(n, i + block); i < end; i++) {
+            // rintf rounds half to even, as Math.rint in the Java reference
+            float v = rintf(x[i] * inv) + (float) zero;
+            if (v != v) v = 0.f;  // NaN: Java's (byte) cast of NaN gives 0
+            v = v < -128.f ? -128.f : (v > 127.f ? 127.f : v);
+            q[i] = (int8_t) v;
+        }
+    });
+}

@@ -1,0 +1,51 @@
+package io.deepslim.backend.nativ;
+
+import org.bytedeco.javacpp.Loader;
+import org.bytedeco.javacpp.annotation.Cast;
+import org.bytedeco.javacpp.annotation.Platform;
+
+/**
+ * JavaCPP binding of {@code native/include/deepslim_native.h}, one static method per C function.
+ * Pointers travel as raw addresses ({@code long}) of off-heap storage. Loading happens on first
+ * touch of this class only; engine code reaches it through {@link NativeKernels#get()}, which
+ * catches a failed load. The kernel sources are compiled into the same library by the javacpp
+ * Maven plugin (see pom.xml).
+ */
+@Platform(include = {"deepslim_native.h", "ds_dispatch.cpp", "ds_sparse.cpp", "ds_int8.cpp"},
+        library = "deepslim_native")
+public final class NativeLibrary {
+    static { Loader.load(); }
+
+    private NativeLibrary() {}
+
+    public static native int ds_best_path();
+
+    public static native @Cast("const char*") String ds_path_name(int path);
+
+    public static native void ds_sparse_conv2d_forward(int path, int threads, @Cast("const float*") long x, int n, int cin, int h, int w,
+            @Cast("const int32_t*") long rowptr, @Cast("const int32_t*") long kidx, @Cast("const float*") long vals,
+            @Cast("const float*") long bias, int cout, int kh, int kw, int sh, int sw, int ph, int pw, int dh, int dw,
+            int groups, int relu, @Cast("float*") long y, int ho, int wo);
+
+    public static native void ds_sparse_linear_forward(int path, int threads, @Cast("const float*") long x, int m, int k,
+            @Cast("const int32_t*") long rowptr, @Cast("const int32_t*") long cols, @Cast("const float*") long vals,
+            @Cast("const float*") long bias, int nout, int relu, @Cast("float*") long y);
+
+    public static native int ds_sparse_matches(@Cast("const float*") long orig, @Cast("const float*") long mask,
+            @Cast("const int32_t*") long idx, @Cast("const float*") long vals, long nnz);
+
+    public static native void ds_min_max(@Cast("const float*") long x, long n, @Cast("float*") long out2);
+
+    public static native void ds_quantize_s8(int threads, @Cast("const float*") long x, long n, float scale, int zero, @Cast("int8_t*") long q);
+
+    public static native int ds_int8_packed_k(int k);
+
+    public static native void ds_int8_linear_forward(int path, int threads, @Cast("const int8_t*") long xq, int m, int k, float xs, int xz,
+            @Cast("const int8_t*") long wq, @Cast("const int32_t*") long wsum, @Cast("const float*") long wscale, int nscale,
+            @Cast("const float*") long bias, int nout, int relu, @Cast("float*") long y);
+
+    public static native void ds_int8_conv2d_forward(int path, int threads, @Cast("const int8_t*") long xq, int n, int cin, int h, int w,
+            float xs, int xz, @Cast("const int8_t*") long wq, @Cast("const int32_t*") long wsum, @Cast("const float*") long wscale,
+            int nscale, @Cast("const float*") long bias, int cout, int kh, int kw, int sh, int sw, int ph, int pw, int dh, int dw,
+            int groups, int relu, @Cast("float*") long y, int ho, int wo);
+}

@@ -1,0 +1,121 @@
+package io.deepslim.backend.nativ;
+
+import io.deepslim.backend.ConvParams;
+import io.deepslim.tensor.DType;
+import io.deepslim.tensor.Tensor;
+
+/**
+ * The inference kernel choice of one pruned layer: its masked weight packed once as CSR and run
+ * by the native sparse kernels when the layer is sparse enough to beat dense, else dense. The pack
+ * is rebuilt when the mask version changes or a kept weight was edited in place (checked per call
+ * in O(nonzeros)). Not seen: an in-place write that re-enables pruned entries of the mask buffer
+ * without {@code applyMask}; call {@link #invalidate()} after such an edit.
+ */
+public final class SparseKernel {
+    /**
+     * Sparsity from which the sparse kernel is used. Provisional: side-by-side runs on a machine
+     * at load ~20 on 2 cores (benchmarks/results/compress-quick-noisy.txt) put the stride-1
+     * break-even between 50% and 80%; re-measure with {@code benchmarks/run.sh CompressLayerBench}
+     * on a quiet machine. Strided convs run the portable loop, which needs more sparsity to win.
+     */
+    public static final double CONV_BREAK_EVEN = 0.6, STRIDED_CONV_BREAK_EVEN = 0.8, LINEAR_BREAK_EVEN = 0.6;
+
+    /** Kernel policy: by break-even, or forced (tests, benchmarks). */
+    public enum Mode { AUTO, SPARSE, DENSE }
+
+    private volatile Mode mode = Mode.AUTO;
+    private volatile NativeKernels kernels;  // null: the best path, resolved on first use
+    private SparseWeights packed;  // guarded by this (layers are shared by predicting threads)
+    private long packedVersion = Long.MIN_VALUE;
+    private volatile String last = "dense (not run yet)";
+
+    /** Forces or frees the choice; returns this. */
+    public SparseKernel mode(Mode m) {
+        this.mode = m;
+        return this;
+    }
+
+    /** Runs on these kernels (e.g. a forced path) instead of the best one; returns this. */
+    public SparseKernel use(NativeKernels k) {
+        this.kernels = k;
+        return this;
+    }
+
+    /** Drops the packed weights; the next inference call repacks. */
+    public synchronized void invalidate() {
+        packed = null;
+        packedVersion = Long.MIN_VALUE;
+    }
+
+    /** What the last inference call ran, e.g. "sparse-csr avx2 (90.0% sparse)" or "dense (30.0% sparse < 50%)". */
+    public String lastChoice() { return last; }
+
+    /**
+     * y = conv(x, orig ⊙ mask) + bias (ReLU if {@code relu}) on the sparse kernel, or null when this
+     * layer should run dense (below break-even, native library absent, or x not in host memory).
+     */
+    public Tensor conv(Tensor x, Tensor orig, Tensor mask, long maskVersion, Tensor bias, ConvParams p, boolean relu) {
+        NativeKernels k = resolve(x);
+        if (k == null) return null;
+        SparseWeights sw = current(orig, mask, maskVersion);
+        double breakEven = p.strideH() == 1 && p.strideW() == 1 ? CONV_BREAK_EVEN : STRIDED_CONV_BREAK_EVEN;
+        if (!choose(k, sw, breakEven)) return null;
+        int[] ws = orig.shape();
+        int n = x.size(0), cin = x.size(1), h = x.size(2), w = x.size(3);
+        int ho = p.outH(h, ws[2]), wo = p.outW(w, ws[3]);
+        if (cin != ws[1] * p.groups() || ho <= 0 || wo <= 0) return null;  // the dense path words the error
+        Tensor xc = x.contiguousRaw();
+        Tensor y = Tensor.empty(x.device(), DType.F32, n, ws[0], ho, wo);
+        NativeLibrary.ds_sparse_conv2d_forward(k.path(), k.threads(), NativeKernels.addr(xc), n, cin, h, w,
+                sw.rowptr.address(), sw.kidx.address(), sw.vals.address(), NativeKernels.addrOrNull(bias),
+                ws[0], ws[2], ws[3], p.strideH(), p.strideW(), p.padH(), p.padW(), p.dilationH(), p.dilationW(),
+                p.groups(), relu ? 1 : 0, NativeKernels.addr(y), ho, wo);
+        return y;
+    }
+
+    /** y = x · (orig ⊙ mask)ᵀ + bias on the sparse kernel for 2-D x, or null to run dense. */
+    public Tensor linear(Tensor x, Tensor orig, Tensor mask, long maskVersion, Tensor bias, boolean relu) {
+        NativeKernels k = resolve(x);
+        if (k == null || x.dim() != 2 || x.size(1) != orig.size(1)) return null;
+        SparseWeights sw = current(orig, mask, maskVersion);
+        if (!choose(k, sw, LINEAR_BREAK_EVEN)) return null;
+        Tensor xc = x.contiguousRaw();
+        Tensor y = Tensor.empty(x.device(), DType.F32, x.size(0), orig.size(0));
+        NativeLibrary.ds_sparse_linear_forward(k.path(), k.threads(), NativeKernels.addr(xc), x.size(0), x.size(1),
+                sw.rowptr.address(), sw.kidx.address(), sw.vals.address(), NativeKernels.addrOrNull(bias),
+                orig.size(0), relu ? 1 : 0, NativeKernels.addr(y));
+        return y;
+    }
+
+    private NativeKernels resolve(Tensor x) {
+        if (mode == Mode.DENSE) {
+            last = "dense (forced)";
+            return null;
+        }
+        NativeKernels k = kernels != null ? kernels : NativeKernels.get().orElse(null);
+        if (k == null) last = "dense (native kernels unavailable)";
+        else if (!NativeKernels.onHost(x) || x.dtype() != DType.F32) {
+            last = "dense (input not in host memory)";
+            return null;
+        }
+        return k;
+    }
+
+    private synchronized SparseWeights current(Tensor orig, Tensor mask, long maskVersion) {
+        if (packed == null || packedVersion != maskVersion || !packed.matches(orig, mask)) {
+            packed = SparseWeights.pack(orig, mask);
+            packedVersion = maskVersion;
+        }
+        return packed;
+    }
+
+    private boolean choose(NativeKernels k, SparseWeights sw, double breakEven) {
+        double s = sw.sparsity();
+        if (mode == Mode.AUTO && s < breakEven) {
+            last = String.format("dense (%.1f%% sparse < break-even %.0f%%)", 100 * s, 100 * breakEven);
+            return false;
+        }
+        last = String.format("sparse-csr %s (%.1f%% sparse)", k.pathName(), 100 * s);
+        return true;
+    }
+}

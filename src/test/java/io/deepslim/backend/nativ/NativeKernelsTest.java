@@ -1,0 +1,250 @@
+package io.deepslim.backend.nativ;
+
+import io.deepslim.backend.ConvParams;
+import io.deepslim.backend.cpu.CpuBackend;
+import io.deepslim.backend.Device;
+import io.deepslim.tensor.DType;
+import io.deepslim.tensor.Tensor;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * Every native kernel against the plain-Java reference backend, on each dispatch path this CPU
+ * has (the portable one always, forced). Fails when the native library did not load, unless
+ * -Ddeepslim.allowNoNative=true (then the kernel tests are skipped by the first assertion only).
+ */
+class NativeKernelsTest {
+    static final CpuBackend REF = CpuBackend.reference();
+
+    /** The library must have loaded, so CI cannot pass on the Java fallback by accident. */
+    static NativeKernels kernels() {
+        var k = NativeKernels.get();
+        if (k.isEmpty() && Boolean.getBoolean("deepslim.allowNoNative")) {
+            org.junit.jupiter.api.Assumptions.abort("native kernels absent and -Ddeepslim.allowNoNative=true");
+        }
+        assertTrue(k.isPresent(), "native library did not load: " + NativeKernels.loadFailure());
+        return k.get();
+    }
+
+    /** Portable plus every vector path up to the best one this CPU supports. */
+    static List<NativeKernels> paths() {
+        NativeKernels best = kernels();
+        List<NativeKernels> out = new ArrayList<>();
+        for (int p = NativeKernels.PORTABLE; p <= best.bestPath(); p++) out.add(best.withPath(p));
+        return out;
+    }
+
+    @Test
+    void libraryLoadsAndReportsItsPath() {
+        NativeKernels k = kernels();
+        System.out.println(NativeKernels.describe());
+        assertTrue(List.of("portable", "avx2", "avx512-vnni").contains(k.pathName()), k.pathName());
+        assertEquals("portable", k.withPath(NativeKernels.PORTABLE).pathName());
+        // a path the CPU lacks is narrowed, never run
+        assertEquals(k.withPath(k.bestPath()).pathName(), k.withPath(NativeKernels.AVX512_VNNI).pathName());
+    }
+
+    // ------------------------------------------------------------------ sparse
+
+    static Tensor random(SplittableRandom r, int... shape) {
+        int n = 1;
+        for (int s : shape) n *= s;
+        float[] v = new float[n];
+        for (int i = 0; i < n; i++) v[i] = (float) (r.nextDouble() * 2 - 1);
+        return Tensor.of(v, shape);
+    }
+
+    static Tensor mask(SplittableRandom r, double sparsity, int... shape) {
+        Tensor m = random(r, shape);
+        float[] v = m.toFloatArray();
+        for (int i = 0; i < v.length; i++) v[i] = r.nextDouble() < sparsity ? 0f : 1f;
+        return Tensor.of(v, shape);
+    }
+
+    static void assertClose(Tensor expected, Tensor actual, String what) {
+        float[] e = expected.toFloatArray(), a = actual.toFloatArray();
+        assertEquals(e.length, a.length, what);
+        for (int i = 0; i < e.length; i++) {
+            assertEquals(e[i], a[i], 1e-4f * (1 + Math.abs(e[i])), what + " at " + i);
+        }
+    }
+
+    record ConvCase(int n, int cin, int cout, int h, int w, int k, ConvParams p) {}
+
+    static final List<ConvCase> CONVS = List.of(
+            new ConvCase(1, 1, 1, 1, 1, 1, ConvParams.of(1, 0, 1)),
+            new ConvCase(2, 3, 7, 7, 7, 3, ConvParams.of(1, 1, 1)),
+            new ConvCase(1, 5, 31, 31, 33, 3, ConvParams.of(1, 1, 1)),
+            new ConvCase(1, 2, 3, 3, 1025, 3, ConvParams.of(1, 1, 1)),
+            new ConvCase(1, 6, 8, 15, 17, 3, ConvParams.of(2, 1, 1)),       // strided
+            new ConvCase(2, 8, 12, 9, 9, 3, ConvParams.of(1, 1, 4)),         // grouped
+            new ConvCase(1, 4, 4, 11, 11, 3, ConvParams.of(1, 1, 4)),        // depthwise
+            new ConvCase(1, 4, 6, 12, 12, 3, new ConvParams(1, 1, 2, 2, 2, 2, 1)),  // dilated
+            new ConvCase(1, 16, 9, 10, 10, 1, ConvParams.of(1, 0, 1)),       // pointwise
+            new ConvCase(1, 3, 5, 8, 8, 5, new ConvParams(1, 2, 0, 3, 1, 1, 1)));  // asymmetric
+
+    @Test
+    void sparseConvMatchesReferenceOnEveryPath() {
+        SplittableRandom r = new SplittableRandom(11);
+        for (NativeKernels k : paths()) {
+            for (ConvCase c : CONVS) {
+                for (double sparsity : new double[]{0.5, 0.9, 0.99}) {
+                    Tensor x = random(r, c.n, c.cin, c.h, c.w);
+                    int[] ws = {c.cout, c.cin / c.p.groups(), c.k, c.k};
+                    Tensor w = random(r, ws), m = mask(r, sparsity, ws), b = random(r, c.cout);
+                    for (boolean relu : new boolean[]{false, true}) {
+                        SparseKernel sk = new SparseKernel().mode(SparseKernel.Mode.SPARSE).use(k);
+                        Tensor y = sk.conv(x, w, m, 0, b, c.p, relu);
+                        assertNotNull(y, "sparse kernel declined " + c);
+                        assertTrue(sk.lastChoice().startsWith("sparse-csr " + k.pathName()), sk.lastChoice());
+                        Tensor ref = Tensor.empty(y.shape());
+                        if (relu) REF.conv2dForwardRelu(x, mul(w, m), b, c.p, ref);
+                        else REF.conv2dForward(x, mul(w, m), b, c.p, ref);
+                        assertClose(ref, y, k.pathName() + " " + c + " sparsity " + sparsity + " relu " + relu);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void sparseLinearMatchesReferenceOnEveryPath() {
+        SplittableRandom r = new SplittableRandom(5);
+        for (NativeKernels k : paths()) {
+            for (int[] mkn : new int[][]{{1, 1, 1}, {1, 1025, 7}, {7, 31, 31}, {3, 7, 1025}}) {
+                for (double sparsity : new double[]{0.5, 0.8, 0.95}) {
+                    Tensor x = random(r, mkn[0], mkn[1]), w = random(r, mkn[2], mkn[1]), m = mask(r, sparsity, mkn[2], mkn[1]);
+                    Tensor b = random(r, mkn[2]);
+                    Tensor y = new SparseKernel().mode(SparseKernel.Mode.SPARSE).use(k).linear(x, w, m, 0, b, false);
+                    Tensor ref = Tensor.empty(mkn[0], mkn[2]);
+                    REF.gemm(false, true, 1f, x, mul(w, m), 0f, ref);
+                    float[] rv = ref.toFloatArray(), bv = b.toFloatArray();
+                    for (int i = 0; i < rv.length; i++) rv[i] += bv[i % mkn[2]];
+                    assertClose(Tensor.of(rv, ref.shape()), y, k.pathName() + " linear " + java.util.Arrays.toString(mkn));
+                }
+            }
+        }
+    }
+
+    @Test
+    void sparsePackFollowsWeightAndMaskEdits() {
+        kernels();
+        SplittableRandom r = new SplittableRandom(3);
+        Tensor x = random(r, 1, 4, 6, 6), w = random(r, 5, 4, 3, 3), m = mask(r, 0.7, 5, 4, 3, 3);
+        ConvParams p = ConvParams.of(1, 1, 1);
+        SparseKernel sk = new SparseKernel().mode(SparseKernel.Mode.SPARSE);
+        Tensor before = sk.conv(x, w, m, 0, null, p, false);
+        // an in-place edit of a kept weight must be seen without a version bump
+        float[] mv = m.toFloatArray();
+        int kept = 0;
+        while (mv[kept] == 0f) kept++;
+        w.buffer().put(w.offset() + kept, 5f);
+        Tensor after = sk.conv(x, w, m, 0, null, p, false);
+        Tensor ref = Tensor.empty(after.shape());
+        REF.conv2dForward(x, mul(w, m), null, p, ref);
+        assertClose(ref, after, "after weight edit");
+        assertNotNull(before);
+        // a mask change with a new version repacks
+        m.buffer().put(m.offset() + kept, 0f);
+        Tensor masked = sk.conv(x, w, m, 1, null, p, false);
+        REF.conv2dForward(x, mul(w, m), null, p, ref);
+        assertClose(ref, masked, "after mask edit");
+    }
+
+    @Test
+    void autoModeRunsDenseBelowBreakEven() {
+        kernels();
+        SplittableRandom r = new SplittableRandom(9);
+        Tensor x = random(r, 1, 4, 6, 6), w = random(r, 5, 4, 3, 3);
+        SparseKernel sk = new SparseKernel();
+        assertNull(sk.conv(x, w, mask(r, 0.2, 5, 4, 3, 3), 0, null, ConvParams.of(1, 1, 1), false));
+        assertTrue(sk.lastChoice().startsWith("dense"), sk.lastChoice());
+        assertNotNull(sk.conv(x, w, mask(r, 0.95, 5, 4, 3, 3), 1, null, ConvParams.of(1, 1, 1), false));
+        assertTrue(sk.lastChoice().startsWith("sparse-csr"), sk.lastChoice());
+    }
+
+    static Tensor mul(Tensor a, Tensor b) {
+        float[] x = a.toFloatArray(), y = b.toFloatArray();
+        for (int i = 0; i < x.length; i++) x[i] *= y[i];
+        return Tensor.of(x, a.shape());
+    }
+
+    // ------------------------------------------------------------------ int8
+
+    /** Codes with many extremes (−128 activations, ±127 weights) to exercise int16 saturation. */
+    static Tensor codes(SplittableRandom r, int lo, int hi, int... shape) {
+        Tensor t = Tensor.empty(Device.cpu(), DType.I8, shape);
+        for (int i = 0; i < t.numel(); i++) {
+            int v = r.nextInt(4) == 0 ? (r.nextBoolean() ? lo : hi) : r.nextInt(lo, hi + 1);
+            t.byteBuffer().put(t.offset() + i, (byte) v);
+        }
+        return t;
+    }
+
+    static Tensor scales(SplittableRandom r, int n) {
+        float[] s = new float[n];
+        for (int i = 0; i < n; i++) s[i] = (float) (0.001 + r.nextDouble() * 0.05);
+        return Tensor.of(s, n);
+    }
+
+    static void assertBitEqual(Tensor expected, Tensor actual, String what) {
+        float[] e = expected.toFloatArray(), a = actual.toFloatArray();
+        for (int i = 0; i < e.length; i++) {
+            assertEquals(Float.floatToIntBits(e[i]), Float.floatToIntBits(a[i]), what + " at " + i + ": " + e[i] + " vs " + a[i]);
+        }
+    }
+
+    @Test
+    void int8LinearEqualsReferenceExactlyOnEveryPath() {
+        SplittableRandom r = new SplittableRandom(21);
+        for (NativeKernels k : paths()) {
+            for (int[] mkn : new int[][]{{1, 1, 1}, {1, 1025, 7}, {7, 31, 31}, {17, 64, 9}, {2, 6272, 33}}) {
+                for (boolean perChannel : new boolean[]{false, true}) {
+                    Tensor xq = codes(r, -128, 127, mkn[0], mkn[1]), wq = codes(r, -127, 127, mkn[2], mkn[1]);
+                    Tensor ws = scales(r, perChannel ? mkn[2] : 1), b = perChannel ? random(r, mkn[2]) : null;
+                    int xz = r.nextInt(-128, 128);
+                    Tensor y = Tensor.empty(mkn[0], mkn[2]), ref = Tensor.empty(mkn[0], mkn[2]);
+                    assertTrue(new Int8Kernel().linear(k, xq, 0.02f, xz, wq, ws, b, false, y));
+                    REF.int8Gemm(xq, 0.02f, xz, wq, ws, b, ref);
+                    assertBitEqual(ref, y, k.pathName() + " int8 linear " + java.util.Arrays.toString(mkn));
+                }
+            }
+        }
+    }
+
+    @Test
+    void int8ConvEqualsReferenceExactlyOnEveryPath() {
+        SplittableRandom r = new SplittableRandom(23);
+        for (NativeKernels k : paths()) {
+            for (ConvCase c : CONVS) {
+                Tensor xq = codes(r, -128, 127, c.n, c.cin, c.h, c.w);
+                Tensor wq = codes(r, -127, 127, c.cout, c.cin / c.p.groups(), c.k, c.k);
+                Tensor ws = scales(r, c.cout), b = random(r, c.cout);
+                int xz = r.nextInt(-128, 128);
+                int ho = c.p.outH(c.h, c.k), wo = c.p.outW(c.w, c.k);
+                Tensor y = Tensor.empty(c.n, c.cout, ho, wo), ref = Tensor.empty(c.n, c.cout, ho, wo);
+                assertTrue(new Int8Kernel().conv(k, xq, 0.013f, xz, wq, ws, b, c.p, false, y));
+                REF.int8Conv2d(xq, 0.013f, xz, wq, ws, b, c.p, ref);
+                assertBitEqual(ref, y, k.pathName() + " int8 conv " + c);
+            }
+        }
+    }
+
+    @Test
+    void quantizeEqualsReferenceExactly() {
+        NativeKernels k = kernels();
+        SplittableRandom r = new SplittableRandom(2);
+        Tensor x = random(r, 3, 1025);
+        x.buffer().put(x.offset(), 0.5f * 0.03f);  // a tie that must round to even
+        Tensor q = Tensor.empty(Device.cpu(), DType.I8, 3, 1025), ref = Tensor.empty(Device.cpu(), DType.I8, 3, 1025);
+        Int8Kernel.quantize(k, x, 0.03f, -3, q);
+        REF.quantize(x, 0.03f, -3, ref);
+        for (int i = 0; i < q.numel(); i++) assertEquals(ref.byteBuffer().get(i), q.byteBuffer().get(i), "code " + i);
+        assertArrayEquals(REF.minMax(x), Int8Kernel.minMax(x));
+    }
+}
