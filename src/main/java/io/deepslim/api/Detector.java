@@ -2,7 +2,6 @@ package io.deepslim.api;
 
 import io.deepslim.autograd.GradMode;
 import io.deepslim.compress.CompressedModel;
-import io.deepslim.compress.prune.Pruning;
 import io.deepslim.data.BadImageException;
 import io.deepslim.data.ImageDecoder;
 import io.deepslim.data.Preprocessor;
@@ -43,8 +42,8 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  *
  * <p><b>Contract.</b> A detector is immutable once loaded: the model is in evaluation mode, its
  * parameters are frozen, dense models have batch norm folded into their convolutions, and no
- * autograd graph is ever recorded. Pruned layers are baked into plain ones (the mask applied once); int8
- * and low-rank layers run as stored. Any number of threads may call {@code predict} on one detector at
+ * autograd graph is ever recorded. Compressed layers run as stored, with the kernel they pick for
+ * inference (sparse or dense for pruned layers, int8, low-rank). Any number of threads may call {@code predict} on one detector at
  * once and get exactly the results one thread would. Preprocessing (input size, normalization) comes
  * from the model file's metadata: the image is resized to S×S (aspect ratio not kept), scaled to [0,1]
  * and normalized per channel, as in training's evaluation transform.
@@ -133,10 +132,9 @@ public final class Detector implements AutoCloseable {
     private record Built(ZooNet net, ModelInfo info) {}
 
     /**
-     * Loads the model in a private scope and prepares it for inference: pruned layers baked (mask applied
-     * once, so they run as plain layers with zeros), batch norm folded when the result is shaped like its
-     * architecture. Keeps the tensors the final network holds; frees the rest (the scope's temporaries,
-     * layers the loader or the rewrites replaced).
+     * Loads the model in a private scope and prepares it for inference: batch norm folded when the model
+     * is dense and shaped like its architecture. Keeps the tensors the final network holds; frees the rest
+     * (the scope's temporaries, layers the loader or the fusion replaced).
      */
     private static Built build(Path model, DetectorOptions options) {
         try (TensorScope scope = TensorScope.open()) {
@@ -148,8 +146,6 @@ public final class Detector implements AutoCloseable {
                         + info.numClasses() + " classes " + info.classNames());
             }
             Set<Storage> loaded = storages(net);
-            Pruning.bake(net);
-            loaded.addAll(storages(net)); // the baked weights (allocated outside any scope)
             if (options.fuse() && CompressedModel.recipes(net).isEmpty()) net = fuseIfZooShaped(net);
             Set<Storage> kept = storages(net);
             for (Storage s : loaded) if (!kept.contains(s)) s.close();
