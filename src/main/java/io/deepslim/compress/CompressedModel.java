@@ -107,7 +107,7 @@ public final class CompressedModel {
                 if (src.numel() != dst.numel() || (dst.dim() > 0 && !Arrays.equals(src.shape(), dst.shape()))) {
                     throw new IllegalArgumentException("tensor '" + name + "' has shape " + Shape.str(src.shape()) + ", the layer needs " + Shape.str(dst.shape()));
                 }
-                dst.buffer().put(dst.offset(), src.contiguousRaw().toFloatArray());
+                dst.copyFrom(src);
                 unused.remove(name);
             }
         }

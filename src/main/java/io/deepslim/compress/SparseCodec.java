@@ -1,10 +1,9 @@
 package io.deepslim.compress;
 
-import io.deepslim.backend.Device;
+import io.deepslim.engine.Devices;
 import io.deepslim.tensor.DType;
 import io.deepslim.tensor.Tensor;
 
-import java.nio.ByteBuffer;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -30,25 +29,23 @@ public final class SparseCodec {
         String enc = choose(n, kept);
         Map<String, Tensor> out = new LinkedHashMap<>();
         if (enc.equals(BITMASK)) {
-            Tensor bits = Tensor.zeros(Device.cpu(), DType.I8, (n + 7) / 8);
-            ByteBuffer b = bits.byteBuffer();
+            byte[] b = new byte[(n + 7) / 8];
             for (int i = 0, k = 0; i < n; i++) {
                 if (mask[i] == 0f) continue;
                 values[k++] = weight[i];
-                b.put(i >>> 3, (byte) (b.get(i >>> 3) | (1 << (i & 7))));
+                b[i >>> 3] |= (byte) (1 << (i & 7));
             }
             out.put(prefix + ".values", Tensor.of(values, kept));
-            out.put(prefix + "." + BITMASK, bits);
+            out.put(prefix + "." + BITMASK, Tensor.ofBytes(Devices.cpu(), b, b.length));
         } else {
-            Tensor idx = Tensor.empty(Device.cpu(), DType.I32, kept);
-            ByteBuffer b = idx.byteBuffer();
+            int[] idx = new int[kept];
             for (int i = 0, k = 0; i < n; i++) {
                 if (mask[i] == 0f) continue;
                 values[k] = weight[i];
-                b.putInt(4 * k++, i);
+                idx[k++] = i;
             }
             out.put(prefix + ".values", Tensor.of(values, kept));
-            out.put(prefix + "." + INDICES, idx);
+            out.put(prefix + "." + INDICES, Tensor.ofInts(Devices.cpu(), idx, kept));
         }
         return out;
     }
@@ -63,9 +60,9 @@ public final class SparseCodec {
             if (bits.dtype() != DType.I8 || bits.numel() != (n + 7) / 8) {
                 throw new IllegalArgumentException(prefix + ".bitmask: expected " + (n + 7) / 8 + " I8 bytes, got " + bits);
             }
-            ByteBuffer b = bits.byteBuffer();
+            byte[] b = bits.contiguousRaw().toByteArray();
             for (int i = 0; i < n; i++) {
-                if ((b.get(bits.offset() + (i >>> 3)) >>> (i & 7) & 1) == 0) continue;
+                if ((b[i >>> 3] >>> (i & 7) & 1) == 0) continue;
                 if (k >= values.length) throw new IllegalArgumentException(prefix + ": bitmask has more ones than " + values.length + " values");
                 mask[i] = 1f;
                 w[i] = values[k++];
@@ -75,9 +72,9 @@ public final class SparseCodec {
             if (idx.dtype() != DType.I32 || idx.numel() != values.length) {
                 throw new IllegalArgumentException(prefix + ".indices: expected " + values.length + " I32 indices, got " + idx);
             }
-            ByteBuffer b = idx.byteBuffer();
+            int[] b = idx.contiguousRaw().toIntArray();
             for (; k < values.length; k++) {
-                int i = b.getInt(4 * (idx.offset() + k));
+                int i = b[k];
                 if (i < 0 || i >= n || mask[i] != 0f) throw new IllegalArgumentException(prefix + ".indices: bad or repeated index " + i);
                 mask[i] = 1f;
                 w[i] = values[k];

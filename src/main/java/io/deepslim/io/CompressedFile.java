@@ -8,7 +8,7 @@ import io.deepslim.nn.Conv2d;
 import io.deepslim.nn.Linear;
 import io.deepslim.nn.Module;
 import io.deepslim.tensor.DType;
-import io.deepslim.backend.Device;
+import io.deepslim.engine.Devices;
 import io.deepslim.tensor.Shape;
 import io.deepslim.tensor.Tensor;
 import io.deepslim.tensor.TensorScope;
@@ -183,13 +183,13 @@ final class CompressedFile {
             }
             case I8 -> {
                 byte[] b = st.bytes(name);
-                Tensor t = TensorScope.unscoped(() -> Tensor.empty(Device.cpu(), DType.I8, shape));
+                Tensor t = TensorScope.unscoped(() -> Tensor.empty(Devices.cpu(), DType.I8, shape));
                 t.byteBuffer().put(0, b);
                 yield t;
             }
             case I32 -> {
                 long[] v = st.longs(name);
-                Tensor t = TensorScope.unscoped(() -> Tensor.empty(Device.cpu(), DType.I32, shape));
+                Tensor t = TensorScope.unscoped(() -> Tensor.empty(Devices.cpu(), DType.I32, shape));
                 ByteBuffer b = t.byteBuffer();
                 for (int i = 0; i < v.length; i++) b.putInt(4 * i, (int) v[i]);
                 yield t;

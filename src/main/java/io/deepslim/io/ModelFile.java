@@ -115,6 +115,13 @@ public final class ModelFile {
     /** Loads a deepslim model file (metadata required). */
     public static Loaded load(Path file) throws IOException { return load(file, null, 0); }
 
+    /** {@link #load(Path, String, int)}, then moves the model to {@code device} (the no-device forms load on Devices.cpu()). */
+    public static Loaded load(Path file, String archHint, int sizeHint, io.deepslim.backend.Device device) throws IOException {
+        Loaded l = load(file, archHint, sizeHint);
+        l.model().to(device);
+        return l;
+    }
+
     /** Copies every tensor of {@code st} into {@code net}, requiring exactly the module's names and shapes. */
     static void loadState(Path file, SafeTensors st, Module net) throws IOException {
         Map<String, Tensor> own = net.stateDict();

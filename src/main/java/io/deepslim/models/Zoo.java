@@ -21,6 +21,13 @@ public final class Zoo {
     /** Architecture names accepted by {@link #create}. */
     public static final List<String> NAMES = List.of("vgg45m", "student40", "student30", "student20", "student10");
 
+    /** {@link #create(String, int, int, long)} with the parameters on {@code device} (the no-device form uses Devices.cpu()). */
+    public static ZooNet create(String name, int inputSize, int numClasses, long seed, io.deepslim.backend.Device device) {
+        ZooNet net = create(name, inputSize, numClasses, seed);
+        net.to(device);
+        return net;
+    }
+
     /** Builds {@code name} for S×S RGB input (S divisible by 32) with PyTorch default initialization. */
     public static ZooNet create(String name, int inputSize, int numClasses, long seed) {
         if (inputSize <= 0 || inputSize % 32 != 0) {

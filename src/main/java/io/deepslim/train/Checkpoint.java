@@ -103,7 +103,7 @@ final class Checkpoint {
         SafeTensors.Entry e = st.entry(name);
         if (e.dtype() != SafeTensors.Dtype.F32) throw bad(file, "tensor " + name + " is " + e.dtype() + ", expected F32");
         if (e.numel() != dst.numel()) throw bad(file, "tensor " + name + " has " + e.numel() + " elements, expected " + dst.numel());
-        dst.buffer().put(dst.offset(), st.floats(name));
+        dst.copyFrom(st.floats(name));
         return name;
     }
 

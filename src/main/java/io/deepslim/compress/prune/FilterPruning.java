@@ -134,10 +134,11 @@ public final class FilterPruning {
         int per = (int) (t.numel() / drop.length);
         Tensor c = t.contiguousRaw();
         if (c != t) throw new IllegalStateException("expected a contiguous parameter");
+        float[] v = t.toFloatArray();
         for (int o = 0; o < drop.length; o++) {
-            if (!drop[o]) continue;
-            for (int k = 0; k < per; k++) t.buffer().put(t.offset() + o * per + k, 0f);
+            if (drop[o]) java.util.Arrays.fill(v, o * per, (o + 1) * per, 0f);
         }
+        t.copyFrom(v);
     }
 
     private static void shrink(Module model, Cut c) {
@@ -152,7 +153,7 @@ public final class FilterPruning {
             for (String k : dst.keySet()) {
                 Tensor s = src.get(k), d = dst.get(k);
                 Tensor v = s.dim() == 1 ? slice(s, 0, keep) : s;
-                d.buffer().put(d.offset(), v.contiguousRaw().toFloatArray());
+                d.copyFrom(v);
                 d.requiresGrad(s.requiresGrad());
             }
             replace(model, c.batchNorm(), old, bn);
