@@ -54,7 +54,7 @@ public final class ConvBench {
     public List<Row> convLayers(int size, int batch) {
         List<Row> rows = new ArrayList<>();
         Random rng = new Random(1);
-        Gemm gemm = Gemm.best();
+        Gemm gemm = Gemm.best(Runtime.getRuntime().availableProcessors());
         for (int[] l : VGG_LAYERS) {
             int cin = l[0], cout = l[1], hw = l[2] * size / 224;
             Tensor x = Tensor.randn(rng, 1f, batch, cin, hw, hw), w = Tensor.randn(rng, 0.1f, cout, cin, 3, 3), b = Tensor.zeros(cout);
@@ -67,14 +67,12 @@ public final class ConvBench {
             int m = cout, n = hw * hw, k = cin * 9;
             Tensor a = Tensor.randn(rng, 1f, m, k), bm = Tensor.randn(rng, 1f, k, n), c = Tensor.zeros(m, n);
             // the reference is OpenBLAS at its best: its own threads on every core (deepslim runs it single-threaded)
-            Gemm.setBlasThreads(Runtime.getRuntime().availableProcessors());
             double gemmMs = time(() -> {
                 for (int i = 0; i < batch; i++) {
                     gemm.sgemm(false, false, m, n, k, 1f, a.storage().floatPointer(0), a.buffer(), 0, k,
                             bm.storage().floatPointer(0), bm.buffer(), 0, n, 0f, c.storage().floatPointer(0), c.buffer(), 0, n);
                 }
             });
-            Gemm.setBlasThreads(1);
             rows.add(new Row(String.format("conv %d→%d @%d", cin, cout, hw), convMs, flop / convMs / 1e6, gemmMs, flop / gemmMs / 1e6));
             for (Tensor t : new Tensor[]{x, w, b, a, bm, c}) t.close();
         }

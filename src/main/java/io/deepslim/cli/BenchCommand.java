@@ -41,7 +41,9 @@ public final class BenchCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         if (size <= 0 || size % 32 != 0) throw new IllegalArgumentException("--size must be a positive multiple of 32, got " + size);
-        if (batch <= 0 || reps <= 0 || warmup < 0) throw new IllegalArgumentException("--batch and --reps must be > 0");
+        if (batch <= 0) throw new IllegalArgumentException("--batch must be > 0, got " + batch);
+        if (reps <= 0) throw new IllegalArgumentException("--reps must be > 0, got " + reps);
+        if (warmup < 0) throw new IllegalArgumentException("--warmup must be ≥ 0, got " + warmup);
         ConvBench bench = new ConvBench(warmup, reps);
         StringBuilder md = new StringBuilder();
         md.append(String.format("backend: %s, %s, cores: %d, size %d, batch %d, median of %d%n%n",

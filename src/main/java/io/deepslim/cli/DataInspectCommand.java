@@ -55,6 +55,7 @@ public final class DataInspectCommand implements Callable<Integer> {
 
     @Override public Integer call() {
         PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
+        if (show < 0) throw new IllegalArgumentException("--show must be ≥ 0, got " + show);
         Dataset d;
         try {
             d = Layouts.read(path, layout, seed);

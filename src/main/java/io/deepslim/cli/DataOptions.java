@@ -1,6 +1,6 @@
 package io.deepslim.cli;
 
-import io.deepslim.train.DataSpec;
+import io.deepslim.workflow.DataConfig;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
@@ -35,7 +35,7 @@ public final class DataOptions {
                     "Images above 16 megapixels are decoded subsampled to about 4× --size. Default: ${DEFAULT-VALUE}."})
     long maxPixels;
 
-    DataSpec spec(long seed) {
-        return new DataSpec(data, layout, generators, seed, workers, cache, strict).maxPixels(maxPixels);
+    DataConfig config() {
+        return new DataConfig(data, layout, generators, workers, cache, strict, maxPixels);
     }
 }

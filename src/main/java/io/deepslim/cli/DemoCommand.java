@@ -1,15 +1,19 @@
 package io.deepslim.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import picocli.CommandLine;
+import io.deepslim.data.synth.FakeFamily;
+import io.deepslim.data.synth.SynthConfig;
+import io.deepslim.eval.BinaryMetrics;
+import io.deepslim.train.TrainConfig;
+import io.deepslim.workflow.DataConfig;
+import io.deepslim.workflow.EvaluateJob;
+import io.deepslim.workflow.JobListener;
+import io.deepslim.workflow.TrainJob;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -21,7 +25,8 @@ import java.util.concurrent.Callable;
                 "  2. train: the paper's vgg45m baseline on ONE family (tconv);",
                 "  3. evaluate: on every family's test split, giving in-family accuracy and the",
                 "     generalization gap on unseen generators, with ROC curves.",
-                "Steps already done in --out are reused (training resumes from its checkpoint).",
+                "Steps already done in --out are reused (training resumes from its checkpoint). Runs in one JVM",
+                "through the library jobs (io.deepslim.workflow: TrainJob, EvaluateJob).",
                 "Writes --out/report.md.", "",
                 "Example:", "  deepslim demo                 # about 5 minutes on 2 cores",
                 "  deepslim demo --quick         # a one-minute smoke run (tiny data, student10)"})
@@ -41,61 +46,46 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--quick", description = "Tiny smoke run: 32 px, 40 images per class, student10, 1 epoch.")
     boolean quick;
 
-    @Option(names = "--no-progress", description = "No progress bars.")
-    boolean noProgress;
+    @Mixin ProgressOptions progress;
 
     @Override
     public Integer call() throws Exception {
-        String size = quick ? "32" : "64", arch = quick ? "student10" : "vgg45m";
+        int size = quick ? 32 : 64;
+        String arch = quick ? "student10" : "vgg45m";
         int n = quick ? 40 : images, e = quick ? 1 : epochs;
+        if (n <= 0) throw new IllegalArgumentException("--images must be > 0, got " + n);
+        FakeFamily trainFamily = FakeFamily.of(family);
         Path data = out.resolve("data-" + size + "-" + n), run = out.resolve(arch + "-" + family), eval = run.resolve("eval");
-        List<String> np = noProgress ? List.of("--no-progress") : List.of();
+        JobListener listener = progress.listener();
         if (!Files.isDirectory(data.resolve("test"))) {
-            step("synth", concat(List.of("--out", data.toString(), "--size", size, "--train", String.valueOf(n),
-                    "--val", String.valueOf(Math.max(4, n / 5)), "--test", String.valueOf(Math.max(4, n / 4)), "--seed", "1"), np));
+            listener.log("\n== synth: " + data);
+            SynthConfig cfg = new SynthConfig(size, n, Math.max(4, n / 5), Math.max(4, n / 4), List.of(FakeFamily.values()), Map.of(), 90, 1,
+                    Runtime.getRuntime().availableProcessors());
+            SynthCommand.generate(data, cfg, listener);
         }
-        step("train", concat(List.of("--data", data.toString(), "--generators", family, "--arch", arch, "--size", size,
-                "--epochs", String.valueOf(e), "--batch", "32", "--out", run.toString(), "--resume"), np));
-        step("evaluate", concat(List.of("--model", run.resolve("model.safetensors").toString(), "--data", data.toString(),
-                "--out", eval.toString()), np));
+        listener.log("\n== train: " + arch + " on " + family);
+        TrainConfig tc = new TrainConfig(e, 32, "adam", 1e-3f, 0.9f, 0f, "cosine", 3, 1);
+        new TrainJob(DataConfig.of(data).withGenerators(List.of(trainFamily.id())), arch, size, tc, "flip", run, true).run(listener);
+        listener.log("\n== evaluate: every family's test split");
+        EvaluateJob.Result r = new EvaluateJob(run.resolve("model.safetensors"), DataConfig.of(data), "auto", 64, eval, true).run(listener);
         Path report = out.resolve("report.md");
-        Files.writeString(report, report(arch, size, family, run, eval));
+        Files.writeString(report, report(arch, size, trainFamily.id(), run, eval, r));
         System.out.println(Files.readString(report));
         System.out.println("wrote " + report);
         return 0;
     }
 
-    private static List<String> concat(List<String> a, List<String> b) {
-        List<String> l = new ArrayList<>(a);
-        l.addAll(b);
-        return l;
-    }
-
-    private void step(String verb, List<String> args) {
-        System.err.println("\n== deepslim " + verb + " " + String.join(" ", args));
-        Object cmd = switch (verb) {
-            case "synth" -> new SynthCommand();
-            case "train" -> new TrainCommand();
-            default -> new EvaluateCommand();
-        };
-        int code = new CommandLine(cmd).execute(args.toArray(new String[0]));
-        if (code != 0) throw new IllegalStateException("demo step '" + verb + "' failed with exit code " + code);
-    }
-
-    private String report(String arch, String size, String trainFamily, Path run, Path eval) throws Exception {
-        JsonNode m = new ObjectMapper().readTree(eval.resolve("metrics.json").toFile());
+    private static String report(String arch, int size, String trainFamily, Path run, Path eval, EvaluateJob.Result r) {
         StringBuilder sb = new StringBuilder();
         sb.append("# deepslim demo: train on one generator, test on all\n\n");
-        sb.append(String.format("%s at %s px trained on `%s` only; evaluated on every family's test split.%n%n", arch, size, trainFamily));
+        sb.append(String.format("%s at %d px trained on `%s` only; evaluated on every family's test split.%n%n", arch, size, trainFamily));
         sb.append("| test family | seen in training | accuracy | ROC-AUC |\n|---|---|---|---|\n");
-        for (Iterator<Map.Entry<String, JsonNode>> it = m.path("per_generator").fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> g = it.next();
+        for (Map.Entry<String, BinaryMetrics> g : r.perGenerator().entrySet()) {
+            double auc = g.getValue().rocAuc();
             sb.append(String.format("| %s | %s | %.4f | %s |%n", g.getKey(), g.getKey().equals(trainFamily) ? "yes" : "no",
-                    g.getValue().path("accuracy").asDouble(), g.getValue().path("roc_auc").isNull() ? "–"
-                            : String.format("%.4f", g.getValue().path("roc_auc").asDouble())));
+                    g.getValue().accuracy(), Double.isNaN(auc) ? "–" : String.format("%.4f", auc)));
         }
-        sb.append(String.format("| **all** | | %.4f | %.4f |%n%n", m.path("overall").path("accuracy").asDouble(),
-                m.path("overall").path("roc_auc").asDouble()));
+        sb.append(String.format("| **all** | | %.4f | %.4f |%n%n", r.overall().accuracy(), r.overall().rocAuc()));
         sb.append("Model: `").append(run.resolve("model.safetensors")).append("`; ROC curves: `").append(eval.resolve("roc.png"))
                 .append("`; training log: `").append(run.resolve("train.jsonl")).append("`.\n");
         return sb.toString();

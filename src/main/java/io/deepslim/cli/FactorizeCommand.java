@@ -1,19 +1,11 @@
 package io.deepslim.cli;
 
-import io.deepslim.compress.ModuleTree;
-import io.deepslim.compress.lowrank.Factorized;
-import io.deepslim.compress.lowrank.LowRank;
-import io.deepslim.compress.lowrank.Variant;
-import io.deepslim.io.ModelFile;
-import io.deepslim.io.ModelInfo;
-import io.deepslim.models.ZooNet;
+import io.deepslim.workflow.FactorizeJob;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.concurrent.Callable;
 
 /** `deepslim factorize`: SVD low-rank factorization of one layer, optionally fine-tuned. */
@@ -43,47 +35,10 @@ public final class FactorizeCommand implements Callable<Integer> {
     @Option(names = "--finetune-epochs", defaultValue = "0", paramLabel = "N", description = "Fine-tune the whole model for N epochs afterwards. Default: ${DEFAULT-VALUE}.")
     int finetuneEpochs;
 
-    @Option(names = "--out", required = true, paramLabel = "FILE", description = "Model file to write; the result row goes to FILE.json.")
-    Path out;
-
-    @Mixin DataOptions data;
-    @Mixin TrainOptions train;
+    @Mixin CompressOptions common;
 
     @Override
     public Integer call() throws Exception {
-        if (rank != null && energy != null) throw new IllegalArgumentException("give --rank or --energy, not both");
-        if (energy != null && !(energy > 0 && energy <= 1)) throw new IllegalArgumentException("--energy must be in (0, 1], got " + energy);
-        Variant v = switch (variant) {
-            case "correct" -> Variant.CORRECT;
-            case "paper" -> Variant.PAPER_RELU_BETWEEN;
-            default -> throw new IllegalArgumentException("--variant must be correct or paper, got " + variant);
-        };
-        if (finetuneEpochs < 0) throw new IllegalArgumentException("--finetune-epochs must be ≥ 0, got " + finetuneEpochs);
-        ModelFile.Loaded base = CompressionJob.load("--model", model);
-        ZooNet net = base.model();
-        String path = layer == null ? LowRank.firstLinear(net) : layer;
-        ModuleTree.get(net, path);   // unknown names fail here, listing the layers
-        CompressionJob job = new CompressionJob(data, train, out);
-
-        long t0 = System.nanoTime();
-        Factorized f = energy != null ? LowRank.factorizeByEnergy(net, path, energy, v) : LowRank.factorize(net, path, rank == null ? 6 : rank, v);
-        double compressSeconds = CompressionJob.since(t0);
-
-        Map<String, Object> summary = new LinkedHashMap<>();
-        summary.put("method", "factorize");
-        summary.put("layer", path);
-        summary.put("rank", f.recipe().get("rank"));
-        if (energy != null) summary.put("energy", energy);
-        summary.put("variant", variant);
-        summary.put("finetune_epochs", finetuneEpochs);
-        ModelInfo info = base.info().withCompression(summary).withProvenance(CompressionJob.provenance(base.info(), model));
-        double trainSeconds = 0;
-        if (finetuneEpochs > 0) {
-            CompressionJob.Trained t = job.train(net, info, finetuneEpochs, 1e-3f, null);
-            net = t.model();
-            trainSeconds = t.seconds();
-        }
-        job.finish(net, info, summary, compressSeconds, trainSeconds);
-        return 0;
+        return common.run(new FactorizeJob(model, layer, rank, energy, variant, finetuneEpochs, common.out, common.data(), common.tune()));
     }
 }

@@ -27,6 +27,7 @@ public final class InfoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        io.deepslim.workflow.Inputs.requireModelFile("FILE", file);
         ModelInfo info = ModelFile.readInfo(file);
         System.out.printf("file: %s (%,d bytes)%narch: %s, input %dx%d, classes %s%nnormalization: mean %s std %s%n",
                 file, Files.size(file), info.arch(), info.inputSize(), info.inputSize(), info.classNames(),
@@ -43,7 +44,7 @@ public final class InfoCommand implements Callable<Integer> {
             return 0;
         }
         ModelFile.Loaded m = ModelFile.load(file);
-        ModelStats stats = ModelStats.of(m.model());
+        ModelStats stats = ModelStats.of(m.network());
         System.out.println("| layer | type | shape | sparsity | dtype | rank | parameters | non-zero | bytes |");
         System.out.println("|---|---|---|---|---|---|---|---|---|");
         for (ModelStats.Row r : stats.rows()) {
@@ -52,7 +53,7 @@ public final class InfoCommand implements Callable<Integer> {
         }
         System.out.printf("%nparameters: %,d (non-zero %,d, %.1f%%); stored tensor bytes %,d; file bytes %,d%n", stats.parameterCount(),
                 stats.nonZeroCount(), 100.0 * stats.nonZeroCount() / Math.max(1, stats.parameterCount()), stats.bytes(), Files.size(file));
-        printKernels(m.model(), info.inputSize());
+        printKernels(m.network(), info.inputSize());
         return 0;
     }
 

@@ -10,6 +10,7 @@ import io.deepslim.io.ModelInfo;
 import io.deepslim.ops.Ops;
 import io.deepslim.tensor.Tensor;
 import io.deepslim.tensor.TensorScope;
+import io.deepslim.workflow.Inputs;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -29,7 +30,7 @@ public final class PredictCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, paramLabel = "FILE", description = "Model file (.safetensors).")
     Path model;
 
-    @Option(names = "--threshold", defaultValue = "0.5", description = "Call an image fake when p_fake ≥ this. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--threshold", defaultValue = "0.5", description = "Call an image fake when p_fake ≥ this, in [0, 1]. Default: ${DEFAULT-VALUE}.")
     double threshold;
 
     @Parameters(arity = "1..*", paramLabel = "IMAGE", description = "Image files (JPEG, PNG, BMP).")
@@ -37,7 +38,8 @@ public final class PredictCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        ModelFile.Loaded m = ModelFile.load(model);
+        if (!(threshold >= 0 && threshold <= 1)) throw new IllegalArgumentException("--threshold must be a probability in [0, 1], got " + threshold);
+        ModelFile.Loaded m = Inputs.model("--model", model);
         ModelInfo info = m.info();
         Preprocessor pre = new Preprocessor(TransformConfig.eval(info.inputSize()).withNormalization(info.mean(), info.std()), new ImageDecoder());
         int s = info.inputSize(), failed = 0;

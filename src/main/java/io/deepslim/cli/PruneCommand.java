@@ -1,17 +1,11 @@
 package io.deepslim.cli;
 
-import io.deepslim.compress.prune.FilterPruning;
-import io.deepslim.compress.prune.Pruning;
-import io.deepslim.io.ModelFile;
-import io.deepslim.io.ModelInfo;
-import io.deepslim.models.ZooNet;
+import io.deepslim.workflow.PruneJob;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.concurrent.Callable;
 
 /** `deepslim prune`: L1 pruning (local, global or structured), optionally fine-tuned with the masks held. */
@@ -43,51 +37,13 @@ public final class PruneCommand implements Callable<Integer> {
     @Option(names = "--finetune-epochs", defaultValue = "0", paramLabel = "N", description = "Fine-tune for N epochs after pruning (masks held). Default: ${DEFAULT-VALUE}.")
     int finetuneEpochs;
 
-    @Option(names = "--out", required = true, paramLabel = "FILE", description = "Model file to write; the result row goes to FILE.json.")
-    Path out;
-
-    @Mixin DataOptions data;
-    @Mixin TrainOptions train;
+    @Mixin CompressOptions common;
 
     @Override
     public Integer call() throws Exception {
         if (keep != null && amount != null) throw new IllegalArgumentException("give --keep or --amount, not both");
+        if (keep != null && (keep <= 0 || keep >= 100)) throw new IllegalArgumentException("--keep must be a percent in (0, 100), got " + keep);
         double a = amount != null ? amount : 1 - (keep == null ? 10 : keep) / 100.0;
-        if (!(a > 0 && a < 1)) {
-            throw new IllegalArgumentException(amount != null ? "--amount must be in (0, 1), got " + amount : "--keep must be a percent in (0, 100), got " + keep);
-        }
-        if (!java.util.List.of("local", "global", "structured").contains(method)) {
-            throw new IllegalArgumentException("--method must be local, global or structured, got " + method);
-        }
-        if (!norm.equals("l1") && !norm.equals("l2")) throw new IllegalArgumentException("--norm must be l1 or l2, got " + norm);
-        if (finetuneEpochs < 0) throw new IllegalArgumentException("--finetune-epochs must be ≥ 0, got " + finetuneEpochs);
-        ModelFile.Loaded base = CompressionJob.load("--model", model);
-        CompressionJob job = new CompressionJob(data, train, out);
-
-        long t0 = System.nanoTime();
-        ZooNet net = base.model();
-        switch (method) {
-            case "local" -> Pruning.l1Local(net, a);
-            case "global" -> Pruning.l1Global(net, a);
-            default -> FilterPruning.prune(net, a, norm.equals("l1") ? FilterPruning.Norm.L1 : FilterPruning.Norm.L2);
-        }
-        double compressSeconds = CompressionJob.since(t0);
-
-        Map<String, Object> summary = new LinkedHashMap<>();
-        summary.put("method", "prune");
-        summary.put("pruning", method);
-        if (method.equals("structured")) summary.put("norm", norm);
-        summary.put("amount", a);
-        summary.put("keep_percent", CompressionJob.round(100 * (1 - a)));
-        summary.put("finetune_epochs", finetuneEpochs);
-        ModelInfo info = base.info().withCompression(summary).withProvenance(CompressionJob.provenance(base.info(), model));
-        double trainSeconds = 0;
-        if (finetuneEpochs > 0) {
-            CompressionJob.Trained t = job.train(net, info, finetuneEpochs, 1e-3f, null);
-            net = t.model();
-            trainSeconds = t.seconds();
-        }
-        job.finish(net, info, summary, compressSeconds, trainSeconds);
-        return 0;
+        return common.run(new PruneJob(model, method, a, norm, finetuneEpochs, common.out, common.data(), common.tune()));
     }
 }

@@ -3,8 +3,7 @@ package io.deepslim.cli;
 import io.deepslim.data.synth.FakeFamily;
 import io.deepslim.data.synth.SynthConfig;
 import io.deepslim.data.synth.SynthGenerator;
-import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
+import io.deepslim.workflow.JobListener;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -66,13 +65,16 @@ public final class SynthCommand implements Callable<Integer> {
     @Option(names = "--threads", paramLabel = "T", description = "Worker threads. Default: one per processor.")
     int threads = Runtime.getRuntime().availableProcessors();
 
-    @Option(names = "--no-progress", description = "Do not draw a progress bar (for logs and CI).")
-    boolean noProgress;
+    @picocli.CommandLine.Mixin ProgressOptions progress;
 
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
     @Override public Integer call() throws Exception {
+        if (size < 8) throw new IllegalArgumentException("--size must be at least 8 pixels, got " + size);
+        if (train < 0 || val < 0 || test < 0) throw new IllegalArgumentException("--train, --val and --test must be ≥ 0, got " + train + ", " + val + ", " + test);
+        if (jpeg < 0 || jpeg > 100) throw new IllegalArgumentException("--jpeg must be 0 (PNG) or a quality in 1..100, got " + jpeg);
+        if (threads <= 0) throw new IllegalArgumentException("--threads must be > 0, got " + threads);
         List<FakeFamily> fams = new ArrayList<>();
         for (String f : families) fams.add(FakeFamily.of(f));
         SynthConfig cfg = new SynthConfig(size, train, val, test, fams, parseStrengths(strength, fams), jpeg, seed, threads);
@@ -82,33 +84,51 @@ public final class SynthCommand implements Callable<Integer> {
         w.flush();
         long t0 = System.nanoTime();
         long n;
-        if (noProgress) {
-            n = SynthGenerator.generate(out, cfg, null);
-        } else {
-            try (ProgressBar pb = new ProgressBarBuilder().setTaskName("synth").setInitialMax(cfg.total()).setUnit(" img", 1).build()) {
-                n = SynthGenerator.generate(out, cfg, (done, total) -> {
-                    synchronized (pb) { if (done > pb.getCurrent()) pb.stepTo(done); }
-                });
-            }
-        }
+        n = generate(out, cfg, progress.listener());
         double s = (System.nanoTime() - t0) / 1e9;
         w.printf("done: %d images in %.1f s (%.0f images/s)%n", n, s, n / Math.max(s, 1e-9));
         return 0;
+    }
+
+    /** Writes the dataset, reporting the images written (from several generator threads) as one progress task. */
+    static long generate(Path out, SynthConfig cfg, JobListener listener) throws java.io.IOException {
+        try (JobListener.Progress pb = listener.progress("synth", cfg.total(), "img")) {
+            long[] reported = {0};
+            return SynthGenerator.generate(out, cfg, (done, total) -> {
+                synchronized (reported) {
+                    if (done > reported[0]) {
+                        pb.step(done - reported[0]);
+                        reported[0] = done;
+                    }
+                }
+            });
+        }
     }
 
     /** "0.7" for all, or "tconv=0.5,vae8=1" per family (unlisted families stay at 1). */
     static Map<FakeFamily, Double> parseStrengths(String text, List<FakeFamily> fams) {
         Map<FakeFamily, Double> m = new EnumMap<>(FakeFamily.class);
         if (!text.contains("=")) {
-            double v = Double.parseDouble(text.trim());
+            double v = strength(text);
             for (FakeFamily f : fams) m.put(f, v);
             return m;
         }
         for (String part : text.split(",")) {
             String[] kv = part.split("=", 2);
             if (kv.length != 2) throw new IllegalArgumentException("--strength: expected family=value, got '" + part + "'");
-            m.put(FakeFamily.of(kv[0]), Double.parseDouble(kv[1].trim()));
+            m.put(FakeFamily.of(kv[0]), strength(kv[1]));
         }
         return m;
+    }
+
+    private static double strength(String text) {
+        double v;
+        try {
+            v = Double.parseDouble(text.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("--strength: '" + text.trim() + "' is not a number");
+        }
+        if (!(v >= 0 && v <= 1)) throw new IllegalArgumentException("--strength must be in [0, 1], got " + text.trim());
+        return v;
     }
 }

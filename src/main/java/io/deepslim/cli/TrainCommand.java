@@ -1,24 +1,14 @@
 package io.deepslim.cli;
 
-import io.deepslim.data.DataLoader;
-import io.deepslim.data.LoaderConfig;
-import io.deepslim.data.Sample;
-import io.deepslim.data.SkipLog;
-import io.deepslim.data.TransformConfig;
-import io.deepslim.io.ModelInfo;
 import io.deepslim.models.Zoo;
-import io.deepslim.models.ZooNet;
-import io.deepslim.train.DataSpec;
 import io.deepslim.train.TrainConfig;
 import io.deepslim.train.Trainer;
+import io.deepslim.workflow.TrainJob;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 
 /** `deepslim train`: trains a zoo model from scratch on a dataset. */
@@ -76,38 +66,16 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--resume", description = "Continue from --out/checkpoint.safetensors (must be the same run).")
     boolean resume;
 
-    @Option(names = "--no-progress", description = "No progress bar (one line per epoch only).")
-    boolean noProgress;
+    @Mixin ProgressOptions progress;
 
     @Override
     public Integer call() throws Exception {
-        if (!Zoo.NAMES.contains(arch)) throw new IllegalArgumentException("unknown architecture '" + arch + "'; known: " + Zoo.NAMES);
-        if (size <= 0 || size % 32 != 0) throw new IllegalArgumentException("--size must be a positive multiple of 32, got " + size);
-        TrainConfig cfg = new TrainConfig(epochs, batch, optimizer, lr, momentum, weightDecay, schedule, patience, seed, !noProgress);
-        TransformConfig trainTf = switch (augment) {
-            case "none" -> TransformConfig.eval(size);
-            case "flip" -> TransformConfig.eval(size).withFlip(0.5);
-            case "cnndetection" -> TransformConfig.cnnDetection(size, 0.5);
-            default -> throw new IllegalArgumentException("--augment must be none, flip or cnndetection, got " + augment);
-        };
-        DataSpec spec = data.spec(seed);
-        List<List<Sample>> tv = spec.trainVal();
-        Map<String, Object> fp = new LinkedHashMap<>();
-        fp.put("arch", arch);
-        fp.put("input_size", size);
-        fp.putAll(spec.fingerprint());
-        fp.put("augment", augment);
-        ZooNet net = Zoo.create(arch, size, 2, seed);
-        ModelInfo info = ModelInfo.of(arch, size);
-        System.err.printf("train: %s @%d on %d images (%d validation) from %s%n", arch, size, tv.get(0).size(), tv.get(1).size(), data.data);
-        SkipLog skips = SkipLog.logging();
-        try (DataLoader train = spec.loader(tv.get(0), trainTf, LoaderConfig.training(batch, seed), skips);
-             DataLoader val = spec.loader(tv.get(1), TransformConfig.eval(size), LoaderConfig.evaluation(batch), skips)) {
-            Trainer.Result r = new Trainer(cfg, out, fp).fit(net, info, train, val, resume);
-            System.out.printf("best validation accuracy %.4f at epoch %d of %d; %.1f s training; model: %s%n",
-                    r.bestValAccuracy(), r.bestEpoch(), r.epochsRun(), r.seconds(), r.modelFile());
-            if (skips.count() > 0) System.out.printf("skipped %d unreadable images%n", skips.count());
-        }
+        TrainConfig cfg = new TrainConfig(epochs, batch, optimizer, lr, momentum, weightDecay, schedule, patience, seed);
+        TrainJob.Result r = new TrainJob(data.config(), arch, size, cfg, augment, out, resume).run(progress.listener());
+        Trainer.Result f = r.fit();
+        System.out.printf("best validation accuracy %.4f at epoch %d of %d; %.1f s training; model: %s%n",
+                f.bestValAccuracy(), f.bestEpoch(), f.epochsRun(), f.seconds(), f.modelFile());
+        if (r.skippedImages() > 0) System.out.printf("skipped %d unreadable images%n", r.skippedImages());
         return 0;
     }
 

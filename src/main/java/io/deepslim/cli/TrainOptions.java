@@ -1,5 +1,6 @@
 package io.deepslim.cli;
 
+import io.deepslim.workflow.TuneConfig;
 import picocli.CommandLine.Option;
 
 /** Options of the training a compression command runs (fine-tuning, distillation) and of its data loading. */
@@ -7,7 +8,7 @@ public final class TrainOptions {
     @Option(names = "--batch", defaultValue = "32", paramLabel = "N", description = "Batch size. Default: ${DEFAULT-VALUE}.")
     int batch;
 
-    @Option(names = "--lr", paramLabel = "LR", description = "Adam learning rate (cosine schedule). Default: 1e-3 (fine-tuning at 1e-4 for one epoch did not recover 90%-pruned models).")
+    @Option(names = "--lr", paramLabel = "LR", description = "Adam learning rate (cosine schedule). Default: 1e-3 (fine-tuning at 1e-4 for one epoch did not recover 90%%-pruned models).")
     Float lr;
 
     @Option(names = "--train-limit", defaultValue = "0", paramLabel = "N",
@@ -17,8 +18,5 @@ public final class TrainOptions {
     @Option(names = "--seed", defaultValue = "1", description = "Seed of data order, augmentation, initialization. Default: ${DEFAULT-VALUE}.")
     long seed;
 
-    @Option(names = "--no-progress", description = "No progress bar.")
-    boolean noProgress;
-
-    float lr(float fallback) { return lr == null ? fallback : lr; }
+    TuneConfig config() { return new TuneConfig(batch, lr, trainLimit, seed); }
 }

@@ -17,6 +17,8 @@ public final class SparseCodec {
     private SparseCodec() {}
 
     public static final String BITMASK = "bitmask", INDICES = "indices";
+    /** Above 2^24 entries, an index-encoded weight read from a file may have at most this many entries per kept one (density ≥ 0.2%). */
+    public static final long MAX_INDEX_RATIO = 512;
 
     /** Encoding chosen for {@code kept} ones among {@code n} entries. */
     public static String choose(long n, long kept) { return (n + 7) / 8 <= 4 * kept ? BITMASK : INDICES; }
@@ -52,7 +54,20 @@ public final class SparseCodec {
 
     /** Decodes into {weight, mask} of {@code n} entries each; checks the tensors are consistent. */
     public static float[][] decode(String prefix, Map<String, Tensor> ts, String encoding, int n) {
-        float[] values = Recipes.tensor(ts, prefix + ".values").toFloatArray();
+        Tensor vt = Recipes.tensor(ts, prefix + ".values");
+        if (vt.dtype() != DType.F32 || vt.dim() != 1) throw new IllegalArgumentException(prefix + ".values: expected a 1-D F32 tensor, got " + vt);
+        if (n < 0 || vt.numel() > n) throw new IllegalArgumentException(prefix + ".values: " + vt.numel() + " values for a weight of " + n + " entries");
+        // sizes are checked against the stored tensors before the dense arrays are allocated
+        if (encoding.equals(BITMASK)) {
+            Tensor bits = Recipes.tensor(ts, prefix + "." + BITMASK);
+            if (bits.dtype() != DType.I8 || bits.dim() != 1 || bits.numel() != (n + 7) / 8) {
+                throw new IllegalArgumentException(prefix + ".bitmask: expected " + (n + 7) / 8 + " I8 bytes, got " + bits);
+            }
+        } else if (encoding.equals(INDICES) && n > Math.max(1 << 24, MAX_INDEX_RATIO * vt.numel())) {
+            throw new IllegalArgumentException(prefix + ".indices: " + vt.numel() + " kept entries cannot describe a weight of " + n
+                    + " (at most " + MAX_INDEX_RATIO + "x the kept count)");
+        }
+        float[] values = vt.toFloatArray();
         float[] w = new float[n], mask = new float[n];
         int k = 0;
         if (encoding.equals(BITMASK)) {
@@ -69,7 +84,7 @@ public final class SparseCodec {
             }
         } else if (encoding.equals(INDICES)) {
             Tensor idx = Recipes.tensor(ts, prefix + "." + INDICES);
-            if (idx.dtype() != DType.I32 || idx.numel() != values.length) {
+            if (idx.dtype() != DType.I32 || idx.dim() != 1 || idx.numel() != values.length) {
                 throw new IllegalArgumentException(prefix + ".indices: expected " + values.length + " I32 indices, got " + idx);
             }
             int[] b = idx.contiguousRaw().toIntArray();

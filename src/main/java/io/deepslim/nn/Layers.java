@@ -28,6 +28,12 @@ public final class Layers {
         @Override
         public Tensor forward(Tensor x) { return Ops.maxPool2d(x, kernel, stride, padding); }
 
+        public int kernel() { return kernel; }
+
+        public int stride() { return stride; }
+
+        public int padding() { return padding; }
+
         @Override
         protected String describe() { return "k" + kernel + ", s" + stride; }
     }
@@ -44,6 +50,12 @@ public final class Layers {
 
         @Override
         public Tensor forward(Tensor x) { return Ops.avgPool2d(x, kernel, stride, padding); }
+
+        public int kernel() { return kernel; }
+
+        public int stride() { return stride; }
+
+        public int padding() { return padding; }
     }
 
     /** Adaptive average pooling to a fixed output size. */
@@ -57,24 +69,44 @@ public final class Layers {
 
         @Override
         public Tensor forward(Tensor x) { return Ops.adaptiveAvgPool2d(x, oh, ow); }
+
+        public int outH() { return oh; }
+
+        public int outW() { return ow; }
     }
 
-    /** Inverted dropout; each training forward draws a fresh mask from a seeded sequence. */
+    /**
+     * Inverted dropout. Evaluation mode is the identity and touches no state, so one model can be
+     * shared by inference threads. In training mode each forward takes the next mask seed from an
+     * explicit sequence: {@link #reseed} sets it (the trainer does, per (seed, epoch, step, layer), so
+     * resumed runs draw the same masks) and {@link #forward(Tensor, long)} takes a seed directly.
+     */
     public static final class Dropout extends Module {
         private final float p;
-        private long seed;
+        private final java.util.concurrent.atomic.AtomicLong nextSeed;
 
         public Dropout(float p, long seed) {
             if (p < 0f || p >= 1f) throw new IllegalArgumentException("Dropout: p must be in [0, 1), got " + p);
             this.p = p;
-            this.seed = seed;
+            this.nextSeed = new java.util.concurrent.atomic.AtomicLong(seed);
         }
 
         @Override
-        public Tensor forward(Tensor x) { return Ops.dropout(x, p, isTraining(), seed++ * 0x9E3779B97F4A7C15L); }
+        public Tensor forward(Tensor x) {
+            if (!isTraining() || p == 0f) return x;   // eval: no state read or written
+            return forward(x, nextSeed.getAndIncrement());
+        }
+
+        /** The training-mode forward with the mask drawn from {@code maskSeed}; the identity in eval mode. */
+        public Tensor forward(Tensor x, long maskSeed) {
+            return Ops.dropout(x, p, isTraining(), maskSeed * 0x9E3779B97F4A7C15L);
+        }
+
+        /** Probability of zeroing an element in training. */
+        public float p() { return p; }
 
         /** Restarts the mask sequence (the trainer reseeds per step so resumed runs draw the same masks). */
-        public void reseed(long s) { this.seed = s; }
+        public void reseed(long s) { nextSeed.set(s); }
 
         @Override
         protected String describe() { return "p=" + p; }

@@ -16,9 +16,7 @@ import io.deepslim.optim.Optimizer;
 import io.deepslim.optim.SGD;
 import io.deepslim.tensor.Tensor;
 import io.deepslim.tensor.TensorScope;
-import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
+import io.deepslim.workflow.JobListener;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -56,6 +54,7 @@ public final class Trainer {
     private final Path outDir;
     private final Map<String, Object> runFingerprint;
     private StepLoss stepLoss;
+    private JobListener listener = JobListener.SILENT;
 
     /**
      * @param runFingerprint what identifies this run besides the config (architecture, input
@@ -71,6 +70,12 @@ public final class Trainer {
     /** Replaces the cross-entropy loss (the model is in training mode when it is called). */
     public Trainer withLoss(StepLoss loss) {
         this.stepLoss = loss;
+        return this;
+    }
+
+    /** Where epoch lines, resume notes and per-epoch progress go (default: nowhere). */
+    public Trainer withListener(JobListener listener) {
+        this.listener = listener == null ? JobListener.SILENT : listener;
         return this;
     }
 
@@ -121,9 +126,9 @@ public final class Trainer {
             // a crash between the log append and the checkpoint save leaves rows the checkpoint does not
             // know: the checkpoint's history is the truth, so the log is rewritten from it
             rewriteLog(history);
-            System.err.printf("resuming from %s after epoch %d%n", ckpt, startEpoch);
+            listener.log(String.format("resuming from %s after epoch %d", ckpt, startEpoch));
         } else {
-            if (resume) System.err.printf("no checkpoint in %s: starting fresh%n", outDir);
+            if (resume) listener.log(String.format("no checkpoint in %s: starting fresh", outDir));
             Files.deleteIfExists(ckpt);
             Files.deleteIfExists(outDir.resolve("train.jsonl"));
         }
@@ -158,9 +163,9 @@ public final class Trainer {
             history.add(row);
             Files.writeString(outDir.resolve("train.jsonl"), JSON.writeValueAsString(row) + "\n", StandardCharsets.UTF_8,
                     StandardOpenOption.CREATE, StandardOpenOption.APPEND);
-            System.err.printf("epoch %d/%d  train loss %.4f acc %.4f  val loss %.4f acc %.4f auc %.4f  %.0f img/s  %.1fs%s%n",
+            listener.log(String.format("epoch %d/%d  train loss %.4f acc %.4f  val loss %.4f acc %.4f auc %.4f  %.0f img/s  %.1fs%s",
                     epoch + 1, cfg.epochs(), trainStats[0], trainStats[1], p.meanLoss(), m.accuracy(), m.rocAuc(), trainStats[2], secs,
-                    improved ? "  (best, saved)" : "");
+                    improved ? "  (best, saved)" : ""));
             stopped = cfg.patience() > 0 && badEpochs >= cfg.patience();
             Map<String, Object> st = new LinkedHashMap<>();
             st.put("epoch", epoch);
@@ -172,7 +177,7 @@ public final class Trainer {
             st.put("fingerprint", runFingerprint);
             st.put("history", history);
             Checkpoint.save(ckpt, model, opt, st);
-            if (stopped) System.err.printf("early stopping: no improvement in %d epochs%n", cfg.patience());
+            if (stopped) listener.log(String.format("early stopping: no improvement in %d epochs", cfg.patience()));
         }
         return new Result(history.size(), bestEpoch + 1, bestAcc, elapsed, modelFile(), history);
     }
@@ -217,10 +222,7 @@ public final class Trainer {
         double lossSum = 0;
         long seen = 0, correct = 0;
         int step = 0;
-        ProgressBar pb = cfg.progress() ? new ProgressBarBuilder().setTaskName(String.format("epoch %d/%d", epoch + 1, cfg.epochs()))
-                .setInitialMax(train.size()).setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(500).setUnit(" img", 1)
-                .showSpeed().build() : null;
-        try {
+        try (JobListener.Progress pb = listener.progress(String.format("epoch %d/%d", epoch + 1, cfg.epochs()), train.size(), "img")) {
             for (Batch b : train.epoch(epoch)) {
                 reseedDropout(model, epoch, step++);
                 try (TensorScope s = TensorScope.open()) {
@@ -239,13 +241,9 @@ public final class Trainer {
                     }
                     seen += b.count();
                 }
-                if (pb != null) {
-                    pb.stepBy(b.count());
-                    pb.setExtraMessage(String.format("loss %.4f", lossSum / seen));
-                }
+                pb.message(String.format("loss %.4f", lossSum / seen));
+                pb.step(b.count());
             }
-        } finally {
-            if (pb != null) pb.close();
         }
         if (seen == 0) throw Evaluator.noUsableImages("training ", train);
         double secs = (System.nanoTime() - t0) / 1e9;

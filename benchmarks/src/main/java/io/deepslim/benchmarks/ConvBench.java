@@ -18,7 +18,6 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
-import org.openjdk.jmh.infra.BenchmarkParams;
 
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
@@ -42,7 +41,8 @@ public class ConvBench {
 
     private Tensor x, w, b, a, bm, c;
     private int m, n, k;
-    private final Gemm gemm = Gemm.best();
+    /** OpenBLAS at its best (its own threads on every core); deepslim's conv runs it single-threaded. */
+    private final Gemm gemm = Gemm.best(Runtime.getRuntime().availableProcessors());
 
     @Setup(Level.Trial)
     public void setup() {
@@ -58,15 +58,6 @@ public class ConvBench {
         a = Tensor.randn(rng, 1f, m, k);
         bm = Tensor.randn(rng, 1f, k, n);
         c = Tensor.zeros(m, n);
-    }
-
-    /**
-     * The sgemm reference is OpenBLAS at its best (its own threads on every core); deepslim's conv
-     * runs OpenBLAS single-threaded and parallelizes across its GEMMs itself.
-     */
-    @Setup(Level.Iteration)
-    public void blasThreads(BenchmarkParams params) {
-        Gemm.setBlasThreads(params.getBenchmark().endsWith("sgemm") ? Runtime.getRuntime().availableProcessors() : 1);
     }
 
     @TearDown(Level.Trial)

@@ -28,6 +28,9 @@ public class CpuBackend extends DelegatingBackend {
 
     public CpuBackend(Gemm gemm, int threads) { this(gemm, threads, new RefBackend()); }
 
+    /** A backend with the thread settings of {@code ctx} (its own pool of {@code ctx.threads()}, OpenBLAS at {@code ctx.blasThreads()}). */
+    public CpuBackend(CpuContext ctx) { this(Gemm.best(ctx.blasThreads()), ctx.threads(), new RefBackend()); }
+
     /** A CPU backend over {@code next} (normally a {@link RefBackend}). */
     public CpuBackend(Gemm gemm, int threads, Backend next) {
         super(next);

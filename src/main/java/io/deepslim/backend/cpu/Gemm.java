@@ -12,14 +12,25 @@ public final class Gemm {
     private static final int ROW_MAJOR = 101, NO_TRANS = 111, TRANS = 112;
 
     private final boolean useBlas;
+    private final int blasThreads;
 
-    private Gemm(boolean useBlas) { this.useBlas = useBlas; }
+    private Gemm(boolean useBlas, int blasThreads) {
+        if (blasThreads < 1) throw new IllegalArgumentException("blasThreads must be ≥ 1, got " + blasThreads);
+        this.useBlas = useBlas;
+        this.blasThreads = blasThreads;
+    }
 
-    /** OpenBLAS if it can be loaded on this machine, Java otherwise. */
-    public static Gemm best() { return new Gemm(BlasLoader.AVAILABLE); }
+    /** OpenBLAS (single-threaded: the CPU backend runs independent GEMMs on its own threads) if it loads, Java otherwise. */
+    public static Gemm best() { return best(1); }
+
+    /** OpenBLAS running each call on {@code blasThreads} of its own threads, if it loads; Java otherwise. */
+    public static Gemm best(int blasThreads) { return new Gemm(BlasLoader.AVAILABLE, blasThreads); }
 
     /** The plain-Java reference. */
-    public static Gemm reference() { return new Gemm(false); }
+    public static Gemm reference() { return new Gemm(false, 1); }
+
+    /** OpenBLAS threads per call (1 unless asked for with {@link #best(int)}). */
+    public int blasThreads() { return blasThreads; }
 
     public boolean usesBlas() { return useBlas; }
 
@@ -36,6 +47,7 @@ public final class Gemm {
                       FloatPointer cPtr, FloatBuffer c, int cOff, int ldc) {
         if (m == 0 || n == 0) return;
         if (useBlas) {
+            BlasLoader.useThreads(blasThreads);
             org.bytedeco.openblas.global.openblas.cblas_sgemm(ROW_MAJOR, ta ? TRANS : NO_TRANS, tb ? TRANS : NO_TRANS,
                     m, n, k, alpha, aPtr.position(aOff), lda, bPtr.position(bOff), ldb, beta, cPtr.position(cOff), ldc);
             return;
@@ -72,6 +84,8 @@ public final class Gemm {
     private static final class BlasLoader {
         static final boolean AVAILABLE;
         static final String PROBLEM;
+        /** OpenBLAS's thread count is process-wide native state: this mirrors it so each Gemm's setting is applied only on change. */
+        private static int current = 1;
 
         static {
             boolean ok;
@@ -91,10 +105,14 @@ public final class Gemm {
             AVAILABLE = ok;
             PROBLEM = problem;
         }
+
+        /** Applies a Gemm's thread count before its call (a no-op while it is unchanged). */
+        static synchronized void useThreads(int threads) {
+            if (threads != current) {
+                org.bytedeco.openblas.global.openblas.blas_set_num_threads(threads);
+                current = threads;
+            }
+        }
     }
 
-    /** Sets OpenBLAS's thread count (no effect on the Java fallback). */
-    public static void setBlasThreads(int threads) {
-        if (BlasLoader.AVAILABLE) org.bytedeco.openblas.global.openblas.blas_set_num_threads(threads);
-    }
 }

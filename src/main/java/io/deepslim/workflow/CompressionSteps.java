@@ -1,0 +1,166 @@
+package io.deepslim.workflow;
+
+import io.deepslim.autograd.GradMode;
+import io.deepslim.compress.ModelStats;
+import io.deepslim.data.BatchTensors;
+import io.deepslim.data.DataLoader;
+import io.deepslim.data.LoaderConfig;
+import io.deepslim.data.Sample;
+import io.deepslim.data.SkipLog;
+import io.deepslim.data.TransformConfig;
+import io.deepslim.eval.BinaryMetrics;
+import io.deepslim.eval.EvalReport;
+import io.deepslim.io.ModelFile;
+import io.deepslim.io.ModelInfo;
+import io.deepslim.models.ZooNet;
+import io.deepslim.tensor.Tensor;
+import io.deepslim.tensor.TensorScope;
+import io.deepslim.train.DataSpec;
+import io.deepslim.train.Evaluator;
+import io.deepslim.train.Predictions;
+import io.deepslim.train.TrainConfig;
+import io.deepslim.train.Trainer;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+/**
+ * What every compression job shares: the dataset, fine-tuning through {@link Trainer} (its
+ * best-validation model is kept), calibration batches, and the {@link ResultRow}: test-split
+ * metrics, parameter and non-zero counts, file bytes, time to compress/train, CPU time per image.
+ */
+public final class CompressionSteps {
+    private final DataSpec spec;
+    private final TuneConfig tune;
+    private final Path out;
+    private final JobListener listener;
+
+    /** Builds the dataset (validating the folder and generators) before any work; {@code out} is the model file to write. */
+    public CompressionSteps(DataConfig data, TuneConfig tune, Path out, JobListener listener) {
+        Inputs.requireWritableFile("--out", out);
+        this.spec = data.spec(tune.seed());
+        this.tune = tune;
+        this.out = out.toAbsolutePath();
+        this.listener = listener;
+    }
+
+    /** A model after training and the seconds it took. */
+    public record Trained(ZooNet model, double seconds) {}
+
+    /** The training samples, at most {@link TuneConfig#trainLimit()} of them. */
+    List<Sample> trainSamples() {
+        List<Sample> train = spec.trainVal().get(0);
+        if (tune.trainLimit() == 0 || tune.trainLimit() >= train.size()) return train;
+        List<Sample> s = new ArrayList<>(train);
+        Collections.shuffle(s, new Random(tune.seed()));
+        return s.subList(0, tune.trainLimit());
+    }
+
+    /**
+     * Trains {@code model} for {@code epochs} (Adam, cosine, no early stopping) in the folder
+     * {@code <out>.train/} and returns the best-validation model read back from its file, which
+     * also proves the compressed form round-trips.
+     */
+    public Trained train(ZooNet model, ModelInfo info, int epochs, float defaultLr, Trainer.StepLoss loss) throws IOException {
+        TrainConfig cfg = new TrainConfig(epochs, tune.batch(), "adam", tune.lr(defaultLr), 0.9f, 0f, "cosine", 0, tune.seed());
+        Path dir = out.resolveSibling(out.getFileName() + ".train");
+        Map<String, Object> fp = new LinkedHashMap<>();
+        fp.put("arch", info.arch());
+        fp.put("input_size", info.inputSize());
+        fp.putAll(spec.fingerprint());
+        fp.put("train_limit", tune.trainLimit());
+        Trainer trainer = new Trainer(cfg, dir, fp).withListener(listener);
+        if (loss != null) trainer.withLoss(loss);
+        TransformConfig tf = TransformConfig.eval(info.inputSize()).withNormalization(info.mean(), info.std());
+        SkipLog skips = new SkipLog(listener::log);
+        Trainer.Result r;
+        try (DataLoader train = spec.loader(trainSamples(), tf.withFlip(0.5), LoaderConfig.training(tune.batch(), tune.seed()), skips);
+             DataLoader val = spec.loader(spec.trainVal().get(1), tf, LoaderConfig.evaluation(tune.batch()), skips)) {
+            r = trainer.fit(model, info, train, val, false);
+        }
+        Files.deleteIfExists(trainer.checkpointFile());   // only needed to resume, which compression jobs do not offer
+        return new Trained(ModelFile.load(r.modelFile()).model(), r.seconds());
+    }
+
+    /** A few calibration batches of training images at the model's input size. */
+    public List<Tensor> calibrationBatches(ModelInfo info, int batches) throws IOException {
+        List<Sample> train = spec.trainVal().get(0);
+        if (batches <= 0) throw new IllegalArgumentException("--calibration-batches must be > 0, got " + batches);
+        if ((long) batches * tune.batch() > train.size()) {
+            throw new IllegalArgumentException("calibration wants " + batches + " batches of " + tune.batch() + " images but the training split has only "
+                    + train.size() + "; lower --calibration-batches or --batch");
+        }
+        List<Sample> s = new ArrayList<>(train);
+        Collections.shuffle(s, new Random(tune.seed()));
+        TransformConfig tf = TransformConfig.eval(info.inputSize()).withNormalization(info.mean(), info.std());
+        List<Tensor> batchesOut = new ArrayList<>();
+        try (DataLoader l = spec.loader(s.subList(0, batches * tune.batch()), tf, LoaderConfig.evaluation(tune.batch()), new SkipLog(listener::log))) {
+            for (var b : l.epoch(0)) batchesOut.add(TensorScope.unscoped(() -> BatchTensors.images(b)));
+        }
+        return batchesOut;
+    }
+
+    /** Saves the model to the output file, evaluates it and writes {@code <out>.json}; returns the row. */
+    public ResultRow finish(ZooNet model, ModelInfo info, Map<String, Object> settings, double compressSeconds, double trainSeconds) throws IOException {
+        Files.createDirectories(out.getParent());
+        ModelFile.save(model, info, out);
+        return report(model, info, out, out.resolveSibling(out.getFileName() + ".json"), settings, compressSeconds, trainSeconds);
+    }
+
+    /** Evaluates {@code model} (stored in {@code modelFile}) on the test split and writes the row to {@code json}. */
+    public ResultRow report(ZooNet model, ModelInfo info, Path modelFile, Path json, Map<String, Object> settings,
+                            double compressSeconds, double trainSeconds) throws IOException {
+        List<Sample> test = spec.evalSamples("auto");
+        TransformConfig tf = TransformConfig.eval(info.inputSize()).withNormalization(info.mean(), info.std());
+        Predictions p;
+        try (DataLoader l = spec.loader(test, tf, LoaderConfig.evaluation(64), new SkipLog(listener::log));
+             JobListener.Progress pb = listener.progress("test " + settings.getOrDefault("method", "model"), test.size(), "img")) {
+            p = Evaluator.predict(model, l, pb::step);
+        }
+        BinaryMetrics m = p.metrics();
+        ModelStats stats = ModelStats.of(model);
+        ResultRow row = new ResultRow(settings, info.arch(), modelFile, p.scores().length,
+                new ResultRow.Metrics(m.accuracy(), m.precision(), m.recall(), m.f1(), m.rocAuc()),
+                stats.parameterCount(), stats.nonZeroCount(), Files.size(modelFile), compressSeconds, trainSeconds,
+                cpuMsPerImage(model, info.inputSize()));
+        EvalReport.writeJson(json, row.toMap());
+        return row;
+    }
+
+    /** Median of 7 timed batch-1 forwards (after 2 warm-ups), in milliseconds. */
+    public static double cpuMsPerImage(ZooNet model, int size) {
+        model.eval();
+        Tensor x = TensorScope.unscoped(() -> Tensor.uniform(new Random(7), -1f, 1f, 1, 3, size, size));
+        double[] t = new double[7];
+        try (GradMode g = GradMode.off()) {
+            for (int i = -2; i < t.length; i++) {
+                long t0 = System.nanoTime();
+                try (TensorScope s = TensorScope.open()) {
+                    model.forward(x).toFloatArray();
+                }
+                if (i >= 0) t[i] = (System.nanoTime() - t0) / 1e6;
+            }
+        }
+        Arrays.sort(t);
+        return t[t.length / 2];
+    }
+
+    /** Seconds since {@code t0} (a System.nanoTime()). */
+    static double since(long t0) { return (System.nanoTime() - t0) / 1e9; }
+
+    /** The base model's provenance plus where it was compressed from. */
+    static Map<String, Object> provenance(ModelInfo base, Path baseFile) {
+        Map<String, Object> p = new LinkedHashMap<>(base.provenance());
+        p.put("compressed_from", baseFile.toAbsolutePath().toString());
+        p.put("saved", java.time.Instant.now().toString());
+        return p;
+    }
+}
