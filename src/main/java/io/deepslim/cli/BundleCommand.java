@@ -17,6 +17,10 @@ import java.util.concurrent.Callable;
                 "  deepslim bundle --model runs/vgg-tconv/model.safetensors --out detector-bundle --archive",
                 "  detector-bundle/bin/deepslim-detect photo.jpg"})
 public final class BundleCommand implements Callable<Integer> {
+    /** Jar name prefixes of libraries only the command line uses; the bundle leaves them out. */
+    public static final List<String> CLI_ONLY = List.of("picocli", "progressbar", "jline", "xchart", "pdfbox", "fontbox", "graphics2d",
+            "VectorGraphics2D", "animated-gif-lib", "commons-logging");
+
     @Option(names = "--model", required = true, paramLabel = "FILE", description = "Model file(s) to include (repeatable).")
     List<Path> models;
 
@@ -28,7 +32,9 @@ public final class BundleCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Bundle.Result r = Bundle.build(Bundle.currentJars(), models, out, archive);
+        List<Path> jars = Bundle.currentJars().stream()
+                .filter(j -> CLI_ONLY.stream().noneMatch(j.getFileName().toString()::startsWith)).toList();
+        Bundle.Result r = Bundle.build(jars, models, out, archive);
         System.out.printf("bundle %s: %.1f MB (runtime %.1f MB, jars %.1f MB, models %.1f MB)%n", r.dir(), mb(r.bytes()),
                 mb(r.runtimeBytes()), mb(r.jarBytes()), mb(r.modelBytes()));
         if (r.archive().isPresent()) System.out.printf("archive %s: %.1f MB%n", r.archive().get(), mb(r.archiveBytes().get()));

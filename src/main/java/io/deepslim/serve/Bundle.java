@@ -19,7 +19,7 @@ import java.util.stream.Stream;
 
 /**
  * A self-contained folder for a host without Java: a jlinked runtime with only {@link #MODULES}, the
- * engine jars (CLI-only libraries left out), the model files and launchers {@code bin/deepslim-detect}
+ * engine jars, the model files and launchers {@code bin/deepslim-detect}
  * and {@code bin/deepslim-serve} (first model). Optionally also a .tar.gz of it.
  */
 public final class Bundle {
@@ -29,9 +29,6 @@ public final class Bundle {
      */
     public static final List<String> MODULES = List.of("java.base", "java.desktop", "java.management", "java.sql",
             "jdk.unsupported", "jdk.httpserver");
-    /** Jar name prefixes of libraries only the command line uses. */
-    static final List<String> CLI_ONLY = List.of("picocli", "progressbar", "jline", "xchart", "pdfbox", "fontbox", "graphics2d",
-            "VectorGraphics2D", "animated-gif-lib", "commons-logging");
 
     private Bundle() {}
 
@@ -40,7 +37,7 @@ public final class Bundle {
 
     /**
      * Builds the bundle in {@code out} (must not exist or be empty) from {@code jars} (the engine jar and
-     * its runtime dependencies; CLI-only ones are skipped) and {@code models}.
+     * its runtime dependencies; the caller leaves out libraries only the command line uses) and {@code models}.
      */
     public static Result build(List<Path> jars, List<Path> models, Path out, boolean archive) throws IOException, InterruptedException {
         return build(jars, models, out, archive, null);
@@ -63,9 +60,7 @@ public final class Bundle {
         Files.createDirectories(tmp.resolve("models"));
         Files.createDirectories(tmp.resolve("bin"));
         for (Path j : jars) {
-            String name = j.getFileName().toString();
-            if (CLI_ONLY.stream().anyMatch(name::startsWith)) continue;
-            Files.copy(j, tmp.resolve("lib").resolve(name));
+            Files.copy(j, tmp.resolve("lib").resolve(j.getFileName().toString()));
         }
         for (Path m : models) Files.copy(m, tmp.resolve("models").resolve(m.getFileName()));
         if (runtime != null) {
