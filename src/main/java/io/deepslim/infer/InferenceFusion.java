@@ -31,8 +31,19 @@ public final class InferenceFusion {
     public static Module fuse(Module src) {
         Module net = ModelFile.copy(src);
         net.eval();
+        java.util.Set<io.deepslim.tensor.Storage> before = storages(net);
         fuseAll(net);
+        // the copy is private: free the conv/BN tensors the fused layers replaced now, not at the next GC
+        java.util.Set<io.deepslim.tensor.Storage> after = storages(net);
+        for (io.deepslim.tensor.Storage s : before) if (!after.contains(s)) s.close();
         return net;
+    }
+
+    private static java.util.Set<io.deepslim.tensor.Storage> storages(Module net) {
+        java.util.Set<io.deepslim.tensor.Storage> out = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        for (io.deepslim.tensor.Tensor t : net.stateDict().values()) out.add(t.storage());
+        for (io.deepslim.tensor.Tensor t : net.parameters()) out.add(t.storage());
+        return out;
     }
 
     private static void fuseAll(Module m) {

@@ -12,9 +12,9 @@ import java.util.Random;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
-class InferenceFusionTest {
+public class InferenceFusionTest {
     /** Gives every BatchNorm non-trivial statistics and affine parameters, as a trained model has. */
-    static void randomizeBatchNorm(io.deepslim.nn.Module net, long seed) {
+    public static void randomizeBatchNorm(io.deepslim.nn.Module net, long seed) {
         Random r = new Random(seed);
         for (Map.Entry<String, Tensor> e : net.stateDict().entrySet()) {
             String k = e.getKey();

@@ -27,11 +27,11 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Adapter and CAE models are ordinary model files: ModelFile.save / ModelFile.load, bit-identical outputs. */
-class TransferModelFileTest {
+public class TransferModelFileTest {
     @TempDir Path tmp;
 
     /** Non-zero values in every float tensor whose name ends with {@code suffix} (a trained adapter is not zero). */
-    static void perturb(Module net, String suffix, long seed) {
+    public static void perturb(Module net, String suffix, long seed) {
         Random r = new Random(seed);
         net.stateDict().forEach((k, t) -> {
             if (!k.endsWith(suffix)) return;
