@@ -10,8 +10,7 @@ import io.deepslim.data.TransformConfig;
 import io.deepslim.infer.InferenceFusion;
 import io.deepslim.io.ModelFile;
 import io.deepslim.io.ModelInfo;
-import io.deepslim.models.Zoo;
-import io.deepslim.models.ZooNet;
+import io.deepslim.nn.Module;
 import io.deepslim.ops.Ops;
 import io.deepslim.tensor.Storage;
 import io.deepslim.tensor.Tensor;
@@ -71,7 +70,7 @@ public final class Detector implements AutoCloseable {
     /** What every detector over one loaded model shares: weights, preprocessing, a batch pool, a reference count. */
     private static final class Shared {
         final Path file;
-        final ZooNet net;
+        final Module net;
         final ModelInfo info;
         final DetectorOptions options;
         final Preprocessor pre;
@@ -82,7 +81,7 @@ public final class Detector implements AutoCloseable {
         final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
         boolean released;
 
-        Shared(Path file, ZooNet net, ModelInfo info, DetectorOptions o) {
+        Shared(Path file, Module net, ModelInfo info, DetectorOptions o) {
             this.file = file;
             this.net = net;
             this.info = info;
@@ -122,14 +121,14 @@ public final class Detector implements AutoCloseable {
         } catch (java.io.UncheckedIOException e) {
             throw e.getCause();
         }
-        ZooNet net = b.net();
+        Module net = b.net();
         ModelInfo info = b.info();
         net.eval();
         net.setTrainable(".*", false);
         return new Detector(new Shared(model, net, info, options), options.threshold());
     }
 
-    private record Built(ZooNet net, ModelInfo info) {}
+    private record Built(Module net, ModelInfo info) {}
 
     /**
      * Loads the model in a private scope and prepares it for inference: batch norm folded when the model
@@ -139,14 +138,15 @@ public final class Detector implements AutoCloseable {
     private static Built build(Path model, DetectorOptions options) {
         try (TensorScope scope = TensorScope.open()) {
             ModelFile.Loaded m = ModelFile.load(model);
-            ZooNet net = m.model();
+            Module net = m.network();
             ModelInfo info = m.info();
             if (info.numClasses() != 2) {
                 throw new IllegalArgumentException(model + ": a detector needs a two-class model (real, fake); this one has "
                         + info.numClasses() + " classes " + info.classNames());
             }
             Set<Storage> loaded = storages(net);
-            if (options.fuse() && CompressedModel.recipes(net).isEmpty()) net = fuseIfZooShaped(net);
+            // fusion copies through the module tree, so adapter, CAE and filter-pruned networks fuse too (unknown blocks are kept)
+            if (options.fuse() && CompressedModel.recipes(net).isEmpty()) net = InferenceFusion.fuse(net);
             Set<Storage> kept = storages(net);
             for (Storage s : loaded) if (!kept.contains(s)) s.close();
             // called with no enclosing scope: kept storages leave scope management and live until close()
@@ -158,18 +158,7 @@ public final class Detector implements AutoCloseable {
         }
     }
 
-    /** The fused copy, or {@code net} itself when filter pruning changed its shapes (fusion rebuilds the architecture). */
-    private static ZooNet fuseIfZooShaped(ZooNet net) {
-        Map<String, Tensor> fresh = Zoo.create(net.arch(), net.inputSize(), net.numClasses(), 0).stateDict();
-        Map<String, Tensor> own = net.stateDict();
-        if (!own.keySet().equals(fresh.keySet())) return net;
-        for (Map.Entry<String, Tensor> e : own.entrySet()) {
-            if (!Arrays.equals(e.getValue().shape(), fresh.get(e.getKey()).shape())) return net;
-        }
-        return InferenceFusion.fuse(net);
-    }
-
-    private static Set<Storage> storages(ZooNet net) {
+    private static Set<Storage> storages(Module net) {
         Set<Storage> out = Collections.newSetFromMap(new IdentityHashMap<>());
         for (Tensor t : net.stateDict().values()) out.add(t.storage());
         for (Tensor t : net.parameters()) out.add(t.storage());
@@ -386,7 +375,7 @@ public final class Detector implements AutoCloseable {
     }
 
     /** Frees every tensor the model registers (parameters and buffers, compressed layers' included). */
-    private static void release(ZooNet net) {
+    private static void release(Module net) {
         for (Tensor t : net.stateDict().values()) t.close();
         for (Tensor t : net.parameters()) t.close();
     }

@@ -45,7 +45,24 @@ class DetectorTest {
         float[] x = new float[3 * s * s];
         pre.load(image, new SplittableRandom(0), x, 0);
         try (GradMode g = GradMode.off(); TensorScope sc = TensorScope.open()) {
-            return Ops.softmax(m.model().forward(Tensor.of(x, 1, 3, s, s)), 1).toFloatArray()[1];
+            return Ops.softmax(m.network().forward(Tensor.of(x, 1, 3, s, s)), 1).toFloatArray()[1];
+        }
+    }
+
+    @Test
+    void adapterAndCaeModelsLoadFusedAndGiveTheUnfusedProbabilities(@org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
+        io.deepslim.models.ZooNet a = io.deepslim.models.Zoo.create("student10", 32, 2, 12);
+        io.deepslim.transfer.Adapters.insert(a, null, 13);
+        io.deepslim.transfer.TransferModelFileTest.perturb(a, ".out.weight", 14);
+        io.deepslim.infer.InferenceFusionTest.randomizeBatchNorm(a, 15);
+        io.deepslim.models.CaeNet c = new io.deepslim.models.CaeNet(32, 4, 2, 8, 2, 16);
+        io.deepslim.infer.InferenceFusionTest.randomizeBatchNorm(c, 17);
+        for (io.deepslim.nn.Module net : List.<io.deepslim.nn.Module>of(a, c)) {
+            Path f = tmp.resolve(net.getClass().getSimpleName() + ".safetensors");
+            ModelFile.save(net, ModelInfo.of(net instanceof io.deepslim.models.CaeNet ? "cae" : "student10", 32), f);
+            try (Detector d = Detector.load(f)) {
+                for (Path img : images.subList(0, 4)) assertEquals(reference(f, img), d.predict(img).pFake(), 1e-4, f.getFileName() + " " + img.getFileName());
+            }
         }
     }
 
