@@ -30,7 +30,7 @@ public final class Report {
             + "h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:26px 0 6px;border-bottom:1px solid #ddd;padding-bottom:3px}"
             + "table{border-collapse:collapse;margin:6px 0 4px;font-variant-numeric:tabular-nums}"
             + "th,td{border:1px solid #d8d8d8;padding:3px 9px;text-align:right;white-space:nowrap}th{background:#f3f5f8}"
-            + "td:first-child,th:first-child{text-align:left}tr:nth-child(even) td{background:#fafbfc}"
+            + "td:first-child,th:first-child{text-align:left}table.env td{text-align:left}tr:nth-child(even) td{background:#fafbfc}"
             + ".note{color:#555;font-size:12.5px;margin:2px 0 14px}.plots{display:flex;flex-wrap:wrap;gap:12px}"
             + ".plots figure{margin:0;border:1px solid #e3e3e3}.plots img{display:block;width:560px}.warn{color:#9a4a00}";
 
@@ -91,6 +91,7 @@ public final class Report {
                                String plotError, List<String> unavailable) {
         StringBuilder sb = new StringBuilder("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>").append(esc(title(spec)))
                 .append("</title><style>").append(CSS).append("</style></head><body>\n<h1>").append(esc(title(spec))).append("</h1>\n");
+        sb.append("<table class=\"env\">");
         table(sb, null, ReportTables.environment(env, spec, extra));
         for (ReportTables.Table t : tables) {
             sb.append("<h2>").append(esc(t.title())).append("</h2>\n");
@@ -110,7 +111,7 @@ public final class Report {
     }
 
     private static void table(StringBuilder sb, List<String> header, List<List<String>> rows) {
-        sb.append("<table>");
+        if (header != null) sb.append("<table>");
         if (header != null) {
             sb.append("<tr>");
             for (String h : header) sb.append("<th>").append(esc(h)).append("</th>");

@@ -35,13 +35,21 @@ final class ReportCharts {
             out.put(title, png(roc(title, e.getValue())));
         }
         boolean multi = byBlock.size() > 1;
-        out.put("Accuracy vs share of parameters kept", png(scatter("Accuracy vs share of parameters kept", aggs, multi,
-                "non-zero parameters kept (% of the base model)", "test accuracy", a -> 100 * a.mean("kept_share"), a -> a.mean("accuracy"))));
-        out.put("Accuracy vs file size", png(scatter("Accuracy vs file size", aggs, multi, "model file (MB)", "test accuracy",
-                a -> a.mean("file_bytes") / 1e6, a -> a.mean("accuracy"))));
+        out.put("Accuracy vs share of parameters kept", png(accuracyAxis(scatter("Accuracy vs share of parameters kept", aggs, multi,
+                "non-zero parameters kept (% of the base model)", "test accuracy", a -> 100 * a.mean("kept_share"), a -> a.mean("accuracy")))));
+        out.put("Accuracy vs file size", png(accuracyAxis(scatter("Accuracy vs file size", aggs, multi, "model file (MB)", "test accuracy",
+                a -> a.mean("file_bytes") / 1e6, a -> a.mean("accuracy")))));
         out.put("CPU latency vs file size", png(scatter("CPU latency vs file size", aggs, multi, "model file (MB)", "CPU ms per image (batch 1)",
                 a -> a.mean("file_bytes") / 1e6, a -> a.mean("cpu_ms_per_image"))));
         return out;
+    }
+
+    /** Accuracy axes from 0.4 (below chance is rare) to 1, so small differences are not blown up. */
+    private static XYChart accuracyAxis(XYChart c) {
+        double min = 0.4;
+        for (XYSeries s : c.getSeriesMap().values()) min = Math.min(min, Math.floor(s.getYMin() * 10) / 10);
+        c.getStyler().setYAxisMin(min).setYAxisMax(1.0);
+        return c;
     }
 
     private static XYChart chart(String title, String x, String y) {

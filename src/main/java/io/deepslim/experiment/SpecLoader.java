@@ -84,10 +84,10 @@ public final class SpecLoader {
         } catch (UnrecognizedPropertyException e) {
             String where = e.getPath().size() > 1 ? " in " + key(pointer(e)).replaceAll("\\.?[^.\\[]+$", "") : "";
             String known = e.getKnownPropertyIds().stream().map(Object::toString).sorted().collect(Collectors.joining(", "));
-            throw new SpecException(source + ":" + line(e.getLocation()) + ": unknown key '" + e.getPropertyName() + "'"
+            throw new SpecException(source + ":" + line(lines, pointer(e), e.getLocation()) + ": unknown key '" + e.getPropertyName() + "'"
                     + (where.equals(" in ") ? "" : where) + "; known keys here: " + known);
         } catch (JsonMappingException e) {
-            throw new SpecException(source + ":" + line(e.getLocation()) + ": " + (e.getPath().isEmpty() ? "" : key(pointer(e)) + ": ")
+            throw new SpecException(source + ":" + line(lines, pointer(e), e.getLocation()) + ": " + (e.getPath().isEmpty() ? "" : key(pointer(e)) + ": ")
                     + e.getOriginalMessage().replaceAll(" \\(class [^)]*\\)", "").replaceAll("`[a-z.]+\\.Spec\\$?", "`"));
         } catch (JsonProcessingException e) {
             throw new SpecException(source + ":" + line(e.getLocation()) + ": " + e.getOriginalMessage());
@@ -113,6 +113,12 @@ public final class SpecLoader {
         StringBuilder sb = new StringBuilder();
         for (JsonMappingException.Reference r : e.getPath()) sb.append('/').append(r.getFieldName() != null ? r.getFieldName() : String.valueOf(r.getIndex()));
         return sb.toString();
+    }
+
+    /** The line of the key at {@code pointer} when the index has it (Jackson's own location may point past the value). */
+    private static String line(Map<String, Integer> lines, String pointer, JsonLocation loc) {
+        Integer l = pointer.isEmpty() ? null : lines.get(pointer);
+        return l != null ? String.valueOf(l) : line(loc);
     }
 
     private static String line(JsonLocation loc) { return loc == null ? "?" : String.valueOf(loc.getLineNr()); }
