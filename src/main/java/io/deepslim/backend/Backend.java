@@ -3,8 +3,10 @@ package io.deepslim.backend;
 import io.deepslim.tensor.Tensor;
 
 /**
- * The primitive set every device implements. Everything differentiable (ops, autograd, layers)
- * is written on top of these, so a new device is one class implementing this interface.
+ * The primitive set every device implements. Everything differentiable (ops, autograd, layers,
+ * optimizers) is written on top of these. A new backend usually extends {@link DelegatingBackend},
+ * overrides the primitives it speeds up and hands the rest to the backend below it (see
+ * docs/engine.md); {@link #implementationOf} says which backend runs a primitive.
  *
  * <p>Conventions: float32 tensors in NCHW layout; inputs contiguous unless a method says
  * otherwise; outputs are allocated by the caller with the right shape and are written fully.
@@ -12,6 +14,31 @@ import io.deepslim.tensor.Tensor;
 public interface Backend {
     /** A short human-readable name ("cpu/openblas", "cpu/java", "cuda:0"). */
     String name();
+
+    /** Name of the backend that runs {@code primitive} (a method name of this interface) on this stack. */
+    default String implementationOf(String primitive) { return name(); }
+
+    // ------------------------------------------------------------------ explicit host transfers
+
+    /** Copies contiguous F32 {@code src} into {@code dst} (length = numel). */
+    void readFloats(Tensor src, float[] dst);
+
+    /** Copies {@code src} into contiguous F32 {@code dst} (length = numel). */
+    void writeFloats(float[] src, Tensor dst);
+
+    /** Copies contiguous I8 {@code src} into {@code dst}. */
+    void readBytes(Tensor src, byte[] dst);
+
+    /** Copies {@code src} into contiguous I8 {@code dst}. */
+    void writeBytes(byte[] src, Tensor dst);
+
+    /** Copies contiguous I32 {@code src} into {@code dst}. */
+    void readInts(Tensor src, int[] dst);
+
+    /** Copies {@code src} into contiguous I32 {@code dst}. */
+    void writeInts(int[] src, Tensor dst);
+
+    // ------------------------------------------------------------------ memory
 
     /** Copies {@code src} (any strides) into contiguous {@code dst} of the same shape. */
     void copy(Tensor src, Tensor dst);
@@ -111,4 +138,21 @@ public interface Backend {
      * I8, wScale length 1 or Cout, bias (Cout) or null, y F32 (N, Cout, Ho, Wo).
      */
     void int8Conv2d(Tensor xq, float xScale, int xZero, Tensor wq, Tensor wScale, Tensor bias, ConvParams p, Tensor y);
+
+    // ------------------------------------------------------------------ optimizer updates (in place, contiguous F32)
+
+    /**
+     * One SGD step on w (PyTorch semantics, dampening 0): {@code d = g + wd·w}; with momentum
+     * {@code v = first ? d : momentum·v + d} and {@code d = nesterov ? d + momentum·v : v}; then
+     * {@code w −= lr·d}.
+     */
+    void sgdStep(Tensor w, Tensor g, Tensor velocity, float lr, float momentum, float weightDecay, boolean nesterov, boolean first);
+
+    /**
+     * One Adam step number {@code step} (1-based) on w: L2 decay into the gradient, or decoupled
+     * ({@code w *= 1 − lr·wd}, AdamW); {@code m = β1·m + (1−β1)·g}, {@code v = β2·v + (1−β2)·g²},
+     * {@code w −= lr/(1−β1^t) · m / (√v/√(1−β2^t) + eps)}.
+     */
+    void adamStep(Tensor w, Tensor g, Tensor m, Tensor v, float lr, float beta1, float beta2, float eps,
+                  float weightDecay, boolean decoupled, long step);
 }

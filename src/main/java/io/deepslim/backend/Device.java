@@ -1,13 +1,16 @@
 package io.deepslim.backend;
 
-import io.deepslim.backend.cpu.CpuBackend;
+import io.deepslim.tensor.DType;
+import io.deepslim.tensor.Storage;
 
 /**
- * Where a tensor lives and which {@link Backend} computes on it. Devices are ordinary objects;
- * {@link #cpu()} is a lazily created shared default so that tensors built without naming a
- * device still have one.
+ * Where a tensor lives and which {@link Backend} computes on it: a device allocates the
+ * {@link Storage} of its tensors and names the backend (stack) that runs primitives on them.
+ * Devices are built by {@code io.deepslim.engine.Devices} (the registry); this class does not
+ * know any implementation. Subclasses owning non-host memory override {@link #allocate} and
+ * {@link #isHost()}.
  */
-public final class Device {
+public class Device {
     private final String name;
     private final Backend backend;
 
@@ -16,12 +19,22 @@ public final class Device {
         this.backend = backend;
     }
 
-    private static final class DefaultCpu {
-        static final Device INSTANCE = new Device("cpu", new CpuBackend());
+    /**
+     * The default CPU device.
+     *
+     * @deprecated use {@code io.deepslim.engine.Devices.cpu()}; kept so that branches written
+     * against the old API still compile (HostAccessTest forbids it in main sources).
+     */
+    @Deprecated
+    public static Device cpu() { return io.deepslim.engine.Devices.cpu(); }
+
+    /** Allocates {@code length} elements of {@code dtype}, zeroed or with unspecified content. */
+    public Storage allocate(DType dtype, long length, boolean zeroed) {
+        return zeroed ? Storage.zeros(dtype, length) : Storage.uninitialized(dtype, length);
     }
 
-    /** The default CPU device (OpenBLAS when it loads, plain Java otherwise). */
-    public static Device cpu() { return DefaultCpu.INSTANCE; }
+    /** True when this device's storage is host memory (all devices today). */
+    public boolean isHost() { return true; }
 
     public String name() { return name; }
 

@@ -1,7 +1,6 @@
 package io.deepslim.bench;
 
 import io.deepslim.autograd.GradMode;
-import io.deepslim.backend.Device;
 import io.deepslim.backend.cpu.Gemm;
 import io.deepslim.models.Zoo;
 import io.deepslim.models.ZooNet;
@@ -94,6 +93,16 @@ public final class ConvBench {
         return new Row(arch + (fused ? " fused" : "") + " forward @" + size + " batch " + batch, ms, Double.NaN, Double.NaN, Double.NaN);
     }
 
-    /** Describes the backend the measurements ran on. */
-    public static String backendName() { return Device.cpu().backend().name(); }
+    /** Describes the backend stack the measurements ran on and which implementation runs the main primitives. */
+    public static String backendName() {
+        io.deepslim.backend.Backend b = io.deepslim.engine.Devices.cpu().backend();
+        StringBuilder sb = new StringBuilder(b.name());
+        for (io.deepslim.backend.Backend n = b; n instanceof io.deepslim.backend.DelegatingBackend d; n = d.next()) {
+            sb.append(" → ").append(d.next().name());
+        }
+        sb.append(" (");
+        String[] prims = {"gemm", "conv2dForward", "conv2dBackwardFilter", "batchNormForward", "adamStep"};
+        for (int i = 0; i < prims.length; i++) sb.append(i == 0 ? "" : ", ").append(prims[i]).append(": ").append(b.implementationOf(prims[i]));
+        return sb.append(')').toString();
+    }
 }

@@ -30,7 +30,12 @@ public final class DataOptions {
     @Option(names = "--strict", description = "Fail on the first unreadable image instead of skipping it.")
     boolean strict;
 
+    @Option(names = "--max-pixels", defaultValue = "50000000", paramLabel = "N",
+            description = {"Skip images whose header declares more than N pixels (width × height) without decoding them.",
+                    "Images above 16 megapixels are decoded subsampled to about 4× --size. Default: ${DEFAULT-VALUE}."})
+    long maxPixels;
+
     DataConfig config() {
-        return new DataConfig(data, layout, generators, workers, cache, strict);
+        return new DataConfig(data, layout, generators, workers, cache, strict, maxPixels);
     }
 }

@@ -44,7 +44,7 @@ public final class InfoCommand implements Callable<Integer> {
             return 0;
         }
         ModelFile.Loaded m = ModelFile.load(file);
-        ModelStats stats = ModelStats.of(m.model());
+        ModelStats stats = ModelStats.of(m.network());
         System.out.println("| layer | type | shape | sparsity | dtype | rank | parameters | non-zero | bytes |");
         System.out.println("|---|---|---|---|---|---|---|---|---|");
         for (ModelStats.Row r : stats.rows()) {
@@ -53,7 +53,7 @@ public final class InfoCommand implements Callable<Integer> {
         }
         System.out.printf("%nparameters: %,d (non-zero %,d, %.1f%%); stored tensor bytes %,d; file bytes %,d%n", stats.parameterCount(),
                 stats.nonZeroCount(), 100.0 * stats.nonZeroCount() / Math.max(1, stats.parameterCount()), stats.bytes(), Files.size(file));
-        printKernels(m.model(), info.inputSize());
+        printKernels(m.network(), info.inputSize());
         return 0;
     }
 

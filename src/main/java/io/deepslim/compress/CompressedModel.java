@@ -56,20 +56,9 @@ public final class CompressedModel {
         return b;
     }
 
-    /** Rebuilds one compressed layer from its tensors (names relative to it) and recipe. */
+    /** Rebuilds one compressed layer from its tensors (names relative to it) and recipe, through {@link LayerCodecs}. */
     public static Module decodeLayer(Map<String, Tensor> tensors, Map<String, Object> recipe) {
-        String method = Recipes.string(recipe, "method"), layer = recipe.containsKey("layer") ? Recipes.string(recipe, "layer") : "";
-        return TensorScope.unscoped(() -> {
-            switch (method + "/" + layer) {
-                case "prune/conv2d": return PrunedConv2d.decode(tensors, recipe);
-                case "prune/linear": return PrunedLinear.decode(tensors, recipe);
-                case "int8/conv2d": return Int8Conv2d.decode(tensors, recipe);
-                case "int8/linear": return Int8Linear.decode(tensors, recipe);
-                case "lowrank/conv2d":
-                case "lowrank/linear": return Factorized.decode(tensors, recipe);
-                default: throw new IllegalArgumentException("unknown compression recipe: method '" + method + "', layer '" + layer + "'");
-            }
-        });
+        return LayerCodecs.decode("layer", recipe.get("method") + "/" + recipe.get("layer"), recipe, tensors);
     }
 
     /**
@@ -107,7 +96,7 @@ public final class CompressedModel {
                 if (src.numel() != dst.numel() || (dst.dim() > 0 && !Arrays.equals(src.shape(), dst.shape()))) {
                     throw new IllegalArgumentException("tensor '" + name + "' has shape " + Shape.str(src.shape()) + ", the layer needs " + Shape.str(dst.shape()));
                 }
-                dst.buffer().put(dst.offset(), src.contiguousRaw().toFloatArray());
+                dst.copyFrom(src);
                 unused.remove(name);
             }
         }

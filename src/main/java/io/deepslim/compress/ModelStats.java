@@ -98,8 +98,8 @@ public final class ModelStats {
     /** Storage bytes of {@code t}'s elements. */
     public static long bytes(Tensor t) { return t.numel() * t.dtype().bytes(); }
 
-    /** The module's own parameters and buffers (children excluded). */
-    static Map<String, Tensor> ownState(Module m) {
+    /** The tensors a module registers itself (not its children's), by name. */
+    public static Map<String, Tensor> ownState(Module m) {
         Map<String, Tensor> s = new java.util.LinkedHashMap<>(m.stateDict());
         s.keySet().removeIf(k -> k.contains("."));
         return s;

@@ -51,6 +51,17 @@ public final class Recipes {
         return l;
     }
 
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+
+    /** Whether two JSON-able maps print as the same JSON (numbers compared by value, whatever their Java type). */
+    public static boolean sameJson(Map<String, Object> a, Map<String, Object> b) {
+        try {
+            return JSON.readTree(JSON.writeValueAsString(a)).equals(JSON.readTree(JSON.writeValueAsString(b)));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            return false;
+        }
+    }
+
     private static Object require(Map<String, Object> r, String key) {
         Object v = r.get(key);
         if (v == null) throw new IllegalArgumentException("compression recipe " + r + " lacks '" + key + "'");

@@ -1,10 +1,9 @@
 package io.deepslim.compress;
 
-import io.deepslim.backend.Device;
+import io.deepslim.engine.Devices;
 import io.deepslim.tensor.DType;
 import io.deepslim.tensor.Tensor;
 
-import java.nio.ByteBuffer;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -18,6 +17,8 @@ public final class SparseCodec {
     private SparseCodec() {}
 
     public static final String BITMASK = "bitmask", INDICES = "indices";
+    /** Above 2^24 entries, an index-encoded weight read from a file may have at most this many entries per kept one (density ≥ 0.2%). */
+    public static final long MAX_INDEX_RATIO = 512;
 
     /** Encoding chosen for {@code kept} ones among {@code n} entries. */
     public static String choose(long n, long kept) { return (n + 7) / 8 <= 4 * kept ? BITMASK : INDICES; }
@@ -30,32 +31,43 @@ public final class SparseCodec {
         String enc = choose(n, kept);
         Map<String, Tensor> out = new LinkedHashMap<>();
         if (enc.equals(BITMASK)) {
-            Tensor bits = Tensor.zeros(Device.cpu(), DType.I8, (n + 7) / 8);
-            ByteBuffer b = bits.byteBuffer();
+            byte[] b = new byte[(n + 7) / 8];
             for (int i = 0, k = 0; i < n; i++) {
                 if (mask[i] == 0f) continue;
                 values[k++] = weight[i];
-                b.put(i >>> 3, (byte) (b.get(i >>> 3) | (1 << (i & 7))));
+                b[i >>> 3] |= (byte) (1 << (i & 7));
             }
             out.put(prefix + ".values", Tensor.of(values, kept));
-            out.put(prefix + "." + BITMASK, bits);
+            out.put(prefix + "." + BITMASK, Tensor.ofBytes(Devices.cpu(), b, b.length));
         } else {
-            Tensor idx = Tensor.empty(Device.cpu(), DType.I32, kept);
-            ByteBuffer b = idx.byteBuffer();
+            int[] idx = new int[kept];
             for (int i = 0, k = 0; i < n; i++) {
                 if (mask[i] == 0f) continue;
                 values[k] = weight[i];
-                b.putInt(4 * k++, i);
+                idx[k++] = i;
             }
             out.put(prefix + ".values", Tensor.of(values, kept));
-            out.put(prefix + "." + INDICES, idx);
+            out.put(prefix + "." + INDICES, Tensor.ofInts(Devices.cpu(), idx, kept));
         }
         return out;
     }
 
     /** Decodes into {weight, mask} of {@code n} entries each; checks the tensors are consistent. */
     public static float[][] decode(String prefix, Map<String, Tensor> ts, String encoding, int n) {
-        float[] values = Recipes.tensor(ts, prefix + ".values").toFloatArray();
+        Tensor vt = Recipes.tensor(ts, prefix + ".values");
+        if (vt.dtype() != DType.F32 || vt.dim() != 1) throw new IllegalArgumentException(prefix + ".values: expected a 1-D F32 tensor, got " + vt);
+        if (n < 0 || vt.numel() > n) throw new IllegalArgumentException(prefix + ".values: " + vt.numel() + " values for a weight of " + n + " entries");
+        // sizes are checked against the stored tensors before the dense arrays are allocated
+        if (encoding.equals(BITMASK)) {
+            Tensor bits = Recipes.tensor(ts, prefix + "." + BITMASK);
+            if (bits.dtype() != DType.I8 || bits.dim() != 1 || bits.numel() != (n + 7) / 8) {
+                throw new IllegalArgumentException(prefix + ".bitmask: expected " + (n + 7) / 8 + " I8 bytes, got " + bits);
+            }
+        } else if (encoding.equals(INDICES) && n > Math.max(1 << 24, MAX_INDEX_RATIO * vt.numel())) {
+            throw new IllegalArgumentException(prefix + ".indices: " + vt.numel() + " kept entries cannot describe a weight of " + n
+                    + " (at most " + MAX_INDEX_RATIO + "x the kept count)");
+        }
+        float[] values = vt.toFloatArray();
         float[] w = new float[n], mask = new float[n];
         int k = 0;
         if (encoding.equals(BITMASK)) {
@@ -63,21 +75,21 @@ public final class SparseCodec {
             if (bits.dtype() != DType.I8 || bits.numel() != (n + 7) / 8) {
                 throw new IllegalArgumentException(prefix + ".bitmask: expected " + (n + 7) / 8 + " I8 bytes, got " + bits);
             }
-            ByteBuffer b = bits.byteBuffer();
+            byte[] b = bits.contiguousRaw().toByteArray();
             for (int i = 0; i < n; i++) {
-                if ((b.get(bits.offset() + (i >>> 3)) >>> (i & 7) & 1) == 0) continue;
+                if ((b[i >>> 3] >>> (i & 7) & 1) == 0) continue;
                 if (k >= values.length) throw new IllegalArgumentException(prefix + ": bitmask has more ones than " + values.length + " values");
                 mask[i] = 1f;
                 w[i] = values[k++];
             }
         } else if (encoding.equals(INDICES)) {
             Tensor idx = Recipes.tensor(ts, prefix + "." + INDICES);
-            if (idx.dtype() != DType.I32 || idx.numel() != values.length) {
+            if (idx.dtype() != DType.I32 || idx.dim() != 1 || idx.numel() != values.length) {
                 throw new IllegalArgumentException(prefix + ".indices: expected " + values.length + " I32 indices, got " + idx);
             }
-            ByteBuffer b = idx.byteBuffer();
+            int[] b = idx.contiguousRaw().toIntArray();
             for (; k < values.length; k++) {
-                int i = b.getInt(4 * (idx.offset() + k));
+                int i = b[k];
                 if (i < 0 || i >= n || mask[i] != 0f) throw new IllegalArgumentException(prefix + ".indices: bad or repeated index " + i);
                 mask[i] = 1f;
                 w[i] = values[k];

@@ -83,6 +83,13 @@ public final class DataLoader implements AutoCloseable {
         pool.shutdownNow();
     }
 
+    /** The error for a decode thread that died on {@code where} (an Error such as OutOfMemoryError). */
+    static IllegalStateException workerFailed(String where, Throwable cause) {
+        String hint = cause instanceof OutOfMemoryError
+                ? "; use fewer --workers, a lower --max-pixels, or a larger Java heap (-Xmx)" : "";
+        return new IllegalStateException("loader worker failed on " + where + ": " + cause + hint, cause);
+    }
+
     /** One batch being decoded: its images' source indices, the shared output array, and per-slot outcome. */
     private static final class Pending {
         final int[] idx;
@@ -164,14 +171,14 @@ public final class DataLoader implements AutoCloseable {
 
         /** Waits for a batch and compacts out skipped slots; null when every image in it was bad. */
         private Batch finish(Pending p) {
-            for (Future<?> f : p.futures) {
+            for (int k = 0; k < p.futures.length; k++) {
                 try {
-                    f.get();
+                    p.futures[k].get();
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     throw new IllegalStateException("interrupted while loading", e);
                 } catch (ExecutionException e) {
-                    throw new IllegalStateException("loader worker failed", e.getCause());
+                    throw workerFailed(source.describe(p.idx[k]), e.getCause());
                 }
             }
             int s = pre.config().size(), per = 3 * s * s, n = 0;

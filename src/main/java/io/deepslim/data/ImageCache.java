@@ -1,5 +1,7 @@
 package io.deepslim.data;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import java.io.IOException;
@@ -33,7 +35,8 @@ import java.util.concurrent.Future;
  * leaves a cache that looks valid. Bad files are left out and listed in the sidecar.
  */
 public final class ImageCache implements ImageSource, AutoCloseable {
-    static final String FORMAT = "deepslim-image-cache-v1";
+    // v2: images above the decode budget are stored from a subsampled decode (v1 decoded them in full)
+    static final String FORMAT = "deepslim-image-cache-v2";
     private static final long CHUNK_BYTES = 1L << 30; // one mapping ≤ 1 GiB (a MappedByteBuffer is int-indexed)
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -53,39 +56,79 @@ public final class ImageCache implements ImageSource, AutoCloseable {
         this.perChunk = perChunk;
     }
 
-    /** Opens the cache at {@code file} if its fingerprint matches {@code samples} at {@code size}, else builds it. */
+    /**
+     * Opens the cache at {@code file} if its fingerprint matches {@code samples} at {@code size}, else builds
+     * it. A damaged index (wrong types, missing fields, lists that disagree) is reported through
+     * {@code skips} in one line and the cache is rebuilt.
+     */
     public static ImageCache openOrBuild(Path file, List<Sample> samples, int size, ImageDecoder decoder,
                                          int workers, SkipLog skips, boolean strict) throws IOException {
-        Optional<ImageCache> c = open(file, samples, size);
+        Optional<ImageCache> c;
+        try {
+            c = openChecked(file, samples, size);
+        } catch (InvalidIndex e) {
+            skips.note("cache index " + sidecar(file) + " is invalid (" + e.getMessage() + "): rebuilding it");
+            c = Optional.empty();
+        }
         if (c.isPresent()) return c.get();
         build(file, samples, size, decoder, workers, skips, strict);
         return open(file, samples, size).orElseThrow(() -> new IOException("cache " + file + " unreadable right after writing it"));
     }
 
-    /** The cache at {@code file}, if present, complete, and made from exactly {@code samples} at {@code size}. */
+    /** The cache at {@code file}, if present, valid, and made from exactly {@code samples} at {@code size}. */
     public static Optional<ImageCache> open(Path file, List<Sample> samples, int size) throws IOException {
-        Path index = sidecar(file);
-        if (!Files.isRegularFile(index) || !Files.isRegularFile(file)) return Optional.empty();
-        Map<?, ?> m;
         try {
-            m = JSON.readValue(index.toFile(), Map.class);
-        } catch (IOException e) {
-            return Optional.empty(); // unreadable index: rebuild
-        }
-        if (!FORMAT.equals(m.get("format")) || !fingerprint(samples, size).equals(m.get("fingerprint"))
-                || ((Number) m.get("size")).intValue() != size) {
+            return openChecked(file, samples, size);
+        } catch (InvalidIndex e) {
             return Optional.empty();
         }
-        List<?> lab = (List<?>) m.get("labels"), gen = (List<?>) m.get("generators"), pth = (List<?>) m.get("paths");
+    }
+
+    /** An index that cannot describe a cache: its message says which field is wrong. */
+    private static final class InvalidIndex extends Exception {
+        InvalidIndex(String message) { super(message, null, false, false); }
+    }
+
+    /** Empty when absent or stale (other samples, size or format); InvalidIndex when the index is damaged. */
+    private static Optional<ImageCache> openChecked(Path file, List<Sample> samples, int size) throws IOException, InvalidIndex {
+        Path index = sidecar(file);
+        if (!Files.isRegularFile(index) || !Files.isRegularFile(file)) return Optional.empty();
+        JsonNode m;
+        try {
+            m = JSON.readTree(index.toFile());
+        } catch (JsonProcessingException e) {
+            throw new InvalidIndex("not JSON: " + e.getOriginalMessage());
+        }
+        if (m == null || !m.isObject()) throw new InvalidIndex("expected a JSON object");
+        JsonNode format = m.get("format");
+        if (format == null || !format.isTextual()) throw new InvalidIndex("'format' must be a string");
+        if (!FORMAT.equals(format.asText())) return Optional.empty(); // another version's cache: stale
+        JsonNode fp = m.get("fingerprint");
+        if (fp == null || !fp.isTextual()) throw new InvalidIndex("'fingerprint' must be a string");
+        if (!fingerprint(samples, size).equals(fp.asText())) return Optional.empty();
+        JsonNode sz = m.get("size");
+        if (sz == null || !sz.isInt()) throw new InvalidIndex("'size' must be a whole number");
+        if (sz.asInt() != size) return Optional.empty();
+        JsonNode lab = array(m, "labels"), gen = array(m, "generators"), pth = array(m, "paths"), count = m.get("count");
         int n = lab.size();
-        long per = 3L * size * size;
-        if (Files.size(file) != n * per) return Optional.empty();
+        if (gen.size() != n || pth.size() != n) {
+            throw new InvalidIndex("labels, generators and paths have " + n + ", " + gen.size() + " and " + pth.size() + " entries");
+        }
+        if (count == null || !count.isInt() || count.asInt() != n) throw new InvalidIndex("'count' must be " + n + ", the number of labels");
         int[] labels = new int[n];
         String[] gens = new String[n], paths = new String[n];
         for (int i = 0; i < n; i++) {
-            labels[i] = ((Number) lab.get(i)).intValue();
-            gens[i] = (String) gen.get(i);
-            paths[i] = (String) pth.get(i);
+            JsonNode l = lab.get(i), g = gen.get(i), p = pth.get(i);
+            if (!l.isInt() || (l.asInt() != 0 && l.asInt() != 1)) throw new InvalidIndex("labels[" + i + "] is " + l + ", expected 0 or 1");
+            if (!g.isTextual()) throw new InvalidIndex("generators[" + i + "] is " + g + ", expected a string");
+            if (!p.isTextual()) throw new InvalidIndex("paths[" + i + "] is " + p + ", expected a string");
+            labels[i] = l.asInt();
+            gens[i] = g.asText();
+            paths[i] = p.asText();
+        }
+        long per = 3L * size * size;
+        if (Files.size(file) != n * per) {
+            throw new InvalidIndex("data file has " + Files.size(file) + " bytes, the index describes " + n + " images of " + per);
         }
         int perChunk = (int) Math.max(1, CHUNK_BYTES / per);
         int nChunks = (n + perChunk - 1) / perChunk;
@@ -97,6 +140,12 @@ public final class ImageCache implements ImageSource, AutoCloseable {
             }
         }
         return Optional.of(new ImageCache(size, labels, gens, paths, chunks, perChunk));
+    }
+
+    private static JsonNode array(JsonNode m, String field) throws InvalidIndex {
+        JsonNode a = m.get(field);
+        if (a == null || !a.isArray()) throw new InvalidIndex("'" + field + "' must be a list");
+        return a;
     }
 
     /** Decodes and resizes {@code samples} with {@code workers} threads and writes the cache atomically. */
@@ -115,13 +164,14 @@ public final class ImageCache implements ImageSource, AutoCloseable {
                 List<Future<byte[]>> fs = new ArrayList<>();
                 for (int i = from; i < to; i++) {
                     Sample s = samples.get(i);
-                    fs.add(pool.submit(() -> toBytes(Resize.resize(decoder.decode(s.path()), size, size))));
+                    fs.add(pool.submit(() -> toBytes(Resize.resize(decoder.decode(s.path(), size), size, size))));
                 }
                 for (int i = from; i < to; i++) {
                     try {
                         out.write(ByteBuffer.wrap(fs.get(i - from).get()));
                         kept.add(i);
                     } catch (ExecutionException e) {
+                        if (e.getCause() instanceof Error) throw DataLoader.workerFailed(samples.get(i).path().toString(), e.getCause());
                         String where = samples.get(i).path().toString(), why = String.valueOf(e.getCause().getMessage());
                         if (strict) throw new IllegalStateException("strict mode: bad image " + why, e.getCause());
                         skips.skip(where, why);

@@ -19,15 +19,20 @@ public interface ImageSource {
     /** Decodes image {@code i} (at its stored size). */
     RgbImage image(int i) throws BadImageException;
 
-    /** A source that decodes the samples' files on every call. */
+    /** A source that decodes the samples' files on every call, at full resolution within the decoder's budget. */
     static ImageSource files(List<Sample> samples, ImageDecoder decoder) {
+        return files(samples, decoder, 0);
+    }
+
+    /** As {@link #files(List, ImageDecoder)}, large images decoded subsampled for use at {@code side}×{@code side}. */
+    static ImageSource files(List<Sample> samples, ImageDecoder decoder, int side) {
         List<Sample> s = List.copyOf(samples);
         return new ImageSource() {
             @Override public int size() { return s.size(); }
             @Override public int label(int i) { return s.get(i).label(); }
             @Override public String generator(int i) { return s.get(i).generator(); }
             @Override public String describe(int i) { return s.get(i).path().toString(); }
-            @Override public RgbImage image(int i) throws BadImageException { return decoder.decode(s.get(i).path()); }
+            @Override public RgbImage image(int i) throws BadImageException { return decoder.decode(s.get(i).path(), side); }
         };
     }
 }

@@ -19,7 +19,7 @@ public final class Preprocessor {
 
     /** Decodes {@code file} and writes 3×S×S normalized floats to {@code dst[off..]}. */
     public void load(Path file, SplittableRandom rng, float[] dst, int off) throws BadImageException {
-        write(transform(decoder.decode(file), rng), dst, off);
+        write(transform(decoder.decode(file, cfg.size()), rng), dst, off);
     }
 
     /**

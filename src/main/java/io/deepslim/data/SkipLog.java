@@ -26,6 +26,9 @@ public final class SkipLog {
         if (first) warn.accept("skipped " + where + ": " + reason);
     }
 
+    /** Sends one warning line that is not about a skipped file (e.g. a cache being rebuilt). */
+    public void note(String message) { warn.accept(message); }
+
     /** Number of distinct files skipped so far. */
     public int count() {
         synchronized (skipped) { return skipped.size(); }

@@ -7,7 +7,6 @@ import io.deepslim.nn.Module;
 import io.deepslim.tensor.DType;
 import io.deepslim.tensor.Tensor;
 
-import java.nio.FloatBuffer;
 
 /**
  * Inference-only convolution with an evaluation-mode BatchNorm folded into its weight and bias
@@ -45,7 +44,7 @@ public final class FusedConv2d extends Module {
             for (int i = 0; i < per; i++) w[co * per + i] = (float) (w[co * per + i] * scale);
             fb[co] = (float) ((b[co] - mean[co]) * scale + beta[co]);
         }
-        return new FusedConv2d(conv.params, relu, Tensor.of(w, conv.weight().shape()), Tensor.of(fb, cout),
+        return new FusedConv2d(conv.params, relu, Tensor.of(conv.weight().device(), w, conv.weight().shape()), Tensor.of(conv.weight().device(), fb, cout),
                 conv.in + "→" + conv.out + " k" + conv.kernel + " +BN" + (relu ? "+ReLU" : ""));
     }
 
@@ -67,5 +66,5 @@ public final class FusedConv2d extends Module {
     protected String describe() { return description; }
 
     /** The folded weight (for tests). */
-    public FloatBuffer weightBuffer() { return weight.buffer(); }
+
 }

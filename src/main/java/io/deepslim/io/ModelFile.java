@@ -1,12 +1,13 @@
 package io.deepslim.io;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.deepslim.compress.CompressedModel;
+import io.deepslim.models.ModuleSpec;
 import io.deepslim.models.Zoo;
 import io.deepslim.models.ZooNet;
 import io.deepslim.nn.Module;
-import io.deepslim.tensor.Tensor;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -14,63 +15,53 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * deepslim model files: one safetensors file whose tensors carry PyTorch state_dict names (so
  * weights saved from the authors' PyTorch models load directly) and whose {@code __metadata__}
- * holds a {@code deepslim} JSON document (architecture, input size, normalization, classes,
- * provenance, compression recipe). Every field is validated before a model is built.
+ * holds a {@code deepslim} JSON document: the module tree ("modules", see {@link NetworkFile}),
+ * a name ("arch"), input size, normalization, classes, provenance and a compression summary.
+ * Any network built from registered layer types saves and loads; zoo names are shortcuts for
+ * version-1 files and bare PyTorch state_dicts. Every number is checked and bounded before it
+ * sizes an allocation; every failure is a {@link ModelFormatException} naming the field.
  */
 public final class ModelFile {
     /** Metadata key of the JSON document. */
     public static final String META_KEY = "deepslim";
-    public static final int FORMAT_VERSION = 1;
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Version written: 2 (module tree). Version 1 (architecture name + compression.layers recipes) still loads. */
+    public static final int FORMAT_VERSION = 2;
+    /** Reads NaN/Infinity as numbers so that the field check, not the parser, names them; refuses anything after the document. */
+    private static final ObjectMapper JSON = com.fasterxml.jackson.databind.json.JsonMapper.builder()
+            .enable(com.fasterxml.jackson.core.json.JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS).build();
+    private static final Set<String> FIELDS = Set.of("format_version", "arch", "input_size", "class_names", "mean", "std", "provenance", "compression", "modules");
+    /** Bounds on the normalization: images are in [0, 1], so a mean outside [-10, 10] or std outside [1e-4, 100] is a corrupt file. */
+    static final double MAX_ABS_MEAN = 10, MIN_STD = 1e-4, MAX_STD = 100;
 
     private ModelFile() {}
 
     /** A model read back from a file, with what the file said about it. */
-    public record Loaded(ZooNet model, ModelInfo info) {}
-
-    /**
-     * Writes {@code model} (atomically) with {@code info} as metadata. A model with compressed
-     * layers, or any {@code info.compression()} summary, is written in compressed form (see
-     * {@link CompressedFile}); a plain model as its PyTorch state_dict.
-     */
-    public static void save(Module model, ModelInfo info, Path file) throws IOException {
-        if (!info.compression().isEmpty() || !CompressedModel.recipes(model).isEmpty() || !zooShaped(model, info)) {
-            CompressedFile.save(model, info, file);
-            return;
+    public record Loaded(Module network, ModelInfo info) {
+        /** The network as a zoo detector (layer blocks + heads); files of other networks use {@link #network()}. */
+        public ZooNet model() {
+            if (network instanceof ZooNet z) return z;
+            throw new IllegalStateException("model '" + info.arch() + "' is a " + network.getClass().getSimpleName() + ", not a zoo network; use network()");
         }
+    }
+
+    /** Writes {@code model} (atomically) with {@code info} as metadata: its module tree and its tensors (compressed layers in their stored form). */
+    public static void save(Module model, ModelInfo info, Path file) throws IOException {
+        ModuleSpec tree = NetworkFile.describe(model);
         SafeTensorsWriter w = SafeTensors.writer();
-        for (Map.Entry<String, Tensor> e : model.stateDict().entrySet()) addTensor(w, e.getKey(), e.getValue());
-        w.metadata(META_KEY, metadataJson(info));
+        NetworkFile.write(w, model);
+        Map<String, Object> comp = new LinkedHashMap<>(info.compression());
+        comp.remove(LegacyFormat.LAYERS);
+        w.metadata(META_KEY, metadataJson(info.withCompression(comp), tree));
         w.write(file);
     }
 
-    /** False when a ZooNet's tensors differ in shape from its architecture's (filter pruning shrank it). */
-    private static boolean zooShaped(Module model, ModelInfo info) {
-        if (!(model instanceof ZooNet)) return true;
-        Map<String, Tensor> fresh = io.deepslim.tensor.TensorScope.unscoped(
-                () -> Zoo.create(info.arch(), info.inputSize(), info.numClasses(), 0).stateDict());
-        Map<String, Tensor> own = model.stateDict();
-        if (!own.keySet().equals(fresh.keySet())) return false;
-        for (Map.Entry<String, Tensor> e : own.entrySet()) {
-            if (!java.util.Arrays.equals(e.getValue().shape(), fresh.get(e.getKey()).shape())) return false;
-        }
-        return true;
-    }
-
-    /** Adds one state tensor; batch counters are int64 as in PyTorch. */
-    static void addTensor(SafeTensorsWriter w, String name, Tensor t) {
-        if (name.endsWith("num_batches_tracked")) {
-            w.add(name, t.shape(), new long[]{(long) t.item()});
-        } else {
-            w.add(name, t.shape(), t.toFloatArray());
-        }
-    }
-
-    static String metadataJson(ModelInfo info) {
+    static String metadataJson(ModelInfo info, ModuleSpec tree) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("format_version", FORMAT_VERSION);
         m.put("arch", info.arch());
@@ -80,6 +71,7 @@ public final class ModelFile {
         m.put("std", info.std());
         m.put("provenance", info.provenance());
         m.put("compression", info.compression());
+        m.put("modules", tree.toJson());
         try {
             return JSON.writeValueAsString(m);
         } catch (IOException e) {
@@ -90,138 +82,144 @@ public final class ModelFile {
     /** Reads and validates the metadata without building the model. */
     public static ModelInfo readInfo(Path file) throws IOException {
         try (SafeTensors st = SafeTensors.open(file)) {
-            return parseInfo(file, st, null, 0);
+            return parse(file, st, null, 0).info();
         }
     }
 
     /**
      * Loads a deepslim model file, or a bare PyTorch state_dict file when {@code archHint} (and
-     * optionally {@code sizeHint}, else inferred from the first Linear layer) names its architecture.
+     * optionally {@code sizeHint}, else inferred from the first Linear layer) names its zoo architecture.
      */
     public static Loaded load(Path file, String archHint, int sizeHint) throws IOException {
         try (SafeTensors st = SafeTensors.open(file)) {
-            ModelInfo info = parseInfo(file, st, archHint, sizeHint);
-            ZooNet net = Zoo.create(info.arch(), info.inputSize(), info.numClasses(), 0);
-            if (info.compression().containsKey(CompressedFile.LAYERS)) {
-                CompressedFile.restore(file, st, net, info.compression().get(CompressedFile.LAYERS));
-            } else {
-                loadState(file, st, net);
-            }
-            net.eval();
-            return new Loaded(net, info);
+            Parsed p = parse(file, st, archHint, sizeHint);
+            Module net = NetworkFile.build(file, st, p.tree(), p.info().inputSize(), p.info().numClasses(), p.legacy());
+            return new Loaded(net, p.info());
         }
     }
 
     /** Loads a deepslim model file (metadata required). */
     public static Loaded load(Path file) throws IOException { return load(file, null, 0); }
 
-    /** Copies every tensor of {@code st} into {@code net}, requiring exactly the module's names and shapes. */
-    static void loadState(Path file, SafeTensors st, Module net) throws IOException {
-        Map<String, Tensor> own = net.stateDict();
-        List<String> missing = new ArrayList<>(), unexpected = new ArrayList<>();
-        for (String k : own.keySet()) if (!st.contains(k)) missing.add(k);
-        for (String k : st.names()) if (!own.containsKey(k)) unexpected.add(k);
-        if (!missing.isEmpty() || !unexpected.isEmpty()) {
-            throw new ModelFormatException(file + ": tensors do not match the architecture: missing " + abbreviate(missing)
-                    + ", unexpected " + abbreviate(unexpected));
-        }
-        for (Map.Entry<String, Tensor> e : own.entrySet()) {
-            SafeTensors.Entry entry = st.entry(e.getKey());
-            Tensor dst = e.getValue();
-            int[] shape = entry.intShape();
-            if (entry.numel() != dst.numel() || (shape.length > 0 && !java.util.Arrays.equals(shape, dst.shape()))) {
-                throw new ModelFormatException(file + ": tensor " + e.getKey() + " has shape " + java.util.Arrays.toString(shape)
-                        + ", the architecture needs " + java.util.Arrays.toString(dst.shape()));
-            }
-            float[] v = st.floats(e.getKey());
-            for (float f : v) {
-                if (!Float.isFinite(f)) throw new ModelFormatException(file + ": tensor " + e.getKey() + " holds a non-finite value");
-            }
-            dst.buffer().put(dst.offset(), v);
-        }
+    /** {@link #load(Path, String, int)}, then moves the network to {@code device} (the no-device forms load on Devices.cpu()). */
+    public static Loaded load(Path file, String archHint, int sizeHint, io.deepslim.backend.Device device) throws IOException {
+        Loaded l = load(file, archHint, sizeHint);
+        l.network().to(device);
+        return l;
     }
 
-    private static String abbreviate(List<String> names) {
-        return names.size() <= 6 ? names.toString() : names.subList(0, 6) + " … (" + names.size() + " in all)";
-    }
+    /** The metadata and the module tree to build (a zoo tree for version-1 files and PyTorch imports). */
+    record Parsed(ModelInfo info, ModuleSpec tree, boolean legacy) {}
 
-    private static ModelInfo parseInfo(Path file, SafeTensors st, String archHint, int sizeHint) throws IOException {
+    private static Parsed parse(Path file, SafeTensors st, String archHint, int sizeHint) throws ModelFormatException {
         String json = st.metadata().get(META_KEY);
         if (json == null) {
             if (archHint == null) {
                 throw new ModelFormatException(file + ": no deepslim metadata; for a bare PyTorch state_dict pass the architecture (--arch)");
             }
-            int size = sizeHint > 0 ? sizeHint : inferSize(file, st, archHint);
-            ModelInfo base = ModelInfo.of(archHint, size);
-            int classes = inferClasses(st);
-            List<String> names = classes == 2 ? base.classNames() : numbered(classes);
-            return new ModelInfo(archHint, size, names, base.mean(), base.std(), Map.of("imported_from", file.getFileName().toString()), Map.of());
+            return LegacyFormat.pytorch(file, st, archHint, sizeHint);
         }
         JsonNode m;
         try {
             m = JSON.readTree(json);
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new ModelFormatException(file + ": deepslim metadata is not valid JSON (" + e.getOriginalMessage() + ")");
+        } catch (JsonProcessingException e) {
+            long at = e.getLocation() == null ? -1 : e.getLocation().getCharOffset();
+            String near = at < 0 ? "" : ", near '" + json.substring((int) Math.max(0, Math.min(json.length(), at - 20)), (int) Math.min(json.length(), at + 20)) + "'";
+            throw new ModelFormatException(file + ": deepslim metadata is not one valid JSON document (" + e.getOriginalMessage() + near + ")");
         }
-        int version = m.path("format_version").asInt(-1);
-        if (version != FORMAT_VERSION) throw new ModelFormatException(file + ": unsupported model format version " + m.path("format_version"));
+        if (m == null || !m.isObject()) throw new ModelFormatException(file + ": deepslim metadata must be a JSON object");
+        for (var it = m.fieldNames(); it.hasNext(); ) {
+            String k = it.next();
+            if (!FIELDS.contains(k)) throw new ModelFormatException(file + ": unknown metadata field '" + k + "' (known: " + new java.util.TreeSet<>(FIELDS) + ")");
+        }
+        JsonNode v = m.get("format_version");
+        if (v == null || !v.isInt() || (v.asInt() != 1 && v.asInt() != 2)) {
+            throw new ModelFormatException(file + ": metadata field 'format_version' must be 1 or 2, got " + brief(v));
+        }
         String arch = text(file, m, "arch");
-        if (!Zoo.NAMES.contains(arch)) throw new ModelFormatException(file + ": unknown architecture '" + arch + "' (known: " + Zoo.NAMES + ")");
-        if (archHint != null && !archHint.equals(arch)) {
-            throw new ModelFormatException(file + ": holds a " + arch + " model, not " + archHint);
+        if (archHint != null && !archHint.equals(arch)) throw new ModelFormatException(file + ": holds a " + arch + " model, not " + archHint);
+        int size = integer(file, m, "input_size", 8, 4096);
+        List<String> classes = classNames(file, m);
+        float[] mean = floats3(file, m, "mean", -MAX_ABS_MEAN, MAX_ABS_MEAN), std = floats3(file, m, "std", MIN_STD, MAX_STD);
+        ModelInfo info = new ModelInfo(arch, size, classes, mean, std, object(file, m, "provenance"), object(file, m, "compression"));
+        if (v.asInt() == 1) {
+            if (m.has("modules")) throw new ModelFormatException(file + ": metadata field 'modules' is not part of format version 1");
+            return new Parsed(info, LegacyFormat.versionOne(file, st, info), true);
         }
-        int size = m.path("input_size").asInt(-1);
-        if (size <= 0 || size % 32 != 0 || size > 4096) throw new ModelFormatException(file + ": invalid input_size " + m.path("input_size"));
-        List<String> classes = new ArrayList<>();
-        m.path("class_names").forEach(n -> classes.add(n.asText()));
-        if (classes.size() < 2 || classes.size() > 10_000) throw new ModelFormatException(file + ": needs at least two class_names");
-        float[] mean = floats3(file, m, "mean"), std = floats3(file, m, "std");
-        for (float s : std) if (!(s > 0)) throw new ModelFormatException(file + ": std must be positive");
-        return new ModelInfo(arch, size, classes, mean, std, toMap(m.path("provenance")), toMap(m.path("compression")));
-    }
-
-    private static List<String> numbered(int n) {
-        List<String> l = new ArrayList<>();
-        for (int i = 0; i < n; i++) l.add("class" + i);
-        return l;
-    }
-
-    /** Classes = rows of the last Linear weight in file order. */
-    private static int inferClasses(SafeTensors st) {
-        int classes = 2;
-        for (String n : st.names()) {
-            SafeTensors.Entry e = st.entry(n);
-            if (n.endsWith(".weight") && e.shape().length == 2) classes = (int) e.shape()[0];
+        if (!m.has("modules")) throw new ModelFormatException(file + ": metadata field 'modules' (the module tree) is missing");
+        if (info.compression().containsKey(LegacyFormat.LAYERS)) {
+            throw new ModelFormatException(file + ": metadata field 'compression.layers' belongs to format version 1; version 2 keeps recipes in 'modules'");
         }
-        return classes;
-    }
-
-    /** S from fc.1.weight (in = C·(S/32)²) given the architecture's last channel count. */
-    private static int inferSize(Path file, SafeTensors st, String arch) throws ModelFormatException {
-        if (!st.contains("fc.1.weight")) throw new ModelFormatException(file + ": cannot infer the input size (no fc.1.weight); pass --size");
-        long in = st.entry("fc.1.weight").shape()[1];
-        int channels = Zoo.create(arch, 32, 2, 0).stateDict().get("fc.1.weight").size(1);
-        long cells = in / channels;
-        int s = (int) Math.round(Math.sqrt(cells));
-        if (in % channels != 0 || (long) s * s != cells) throw new ModelFormatException(file + ": fc.1.weight does not fit " + arch + "; pass --size");
-        return s * 32;
+        ModuleSpec tree;
+        try {
+            tree = ModuleSpec.fromJson(JSON.convertValue(m.get("modules"), Object.class));
+        } catch (IllegalArgumentException ex) {
+            throw new ModelFormatException(file + ": metadata field 'modules': " + ex.getMessage(), ex);
+        }
+        if (tree.type().equals("zoonet") && !arch.equals(tree.args().get("arch"))) {
+            throw new ModelFormatException(file + ": metadata field 'arch' is '" + arch + "' but the module tree holds a zoo network '" + brief(tree.args().get("arch")) + "'");
+        }
+        return new Parsed(info, tree, false);
     }
 
     private static String text(Path file, JsonNode m, String key) throws ModelFormatException {
         JsonNode n = m.get(key);
-        if (n == null || !n.isTextual()) throw new ModelFormatException(file + ": metadata field '" + key + "' missing");
+        if (n == null || !n.isTextual() || n.asText().isEmpty() || n.asText().length() > 200) {
+            throw new ModelFormatException(file + ": metadata field '" + key + "' must be a non-empty string, got " + brief(n));
+        }
         return n.asText();
     }
 
-    private static float[] floats3(Path file, JsonNode m, String key) throws ModelFormatException {
+    private static int integer(Path file, JsonNode m, String key, int lo, int hi) throws ModelFormatException {
         JsonNode n = m.get(key);
-        if (n == null || !n.isArray() || n.size() != 3) throw new ModelFormatException(file + ": metadata field '" + key + "' must be 3 numbers");
-        return new float[]{(float) n.get(0).asDouble(), (float) n.get(1).asDouble(), (float) n.get(2).asDouble()};
+        if (n == null || !n.isIntegralNumber() || !n.canConvertToInt() || n.asInt() < lo || n.asInt() > hi) {
+            throw new ModelFormatException(file + ": metadata field '" + key + "' must be an integer in [" + lo + ", " + hi + "], got " + brief(n));
+        }
+        return n.asInt();
+    }
+
+    private static List<String> classNames(Path file, JsonNode m) throws ModelFormatException {
+        JsonNode n = m.get("class_names");
+        if (n == null || !n.isArray() || n.size() < 2 || n.size() > 10_000) {
+            throw new ModelFormatException(file + ": metadata field 'class_names' must be a list of 2 to 10000 names, got " + brief(n));
+        }
+        List<String> out = new ArrayList<>();
+        for (JsonNode c : n) {
+            if (!c.isTextual() || c.asText().isEmpty() || c.asText().length() > 200) {
+                throw new ModelFormatException(file + ": metadata field 'class_names' must hold non-empty strings, got " + brief(c));
+            }
+            out.add(c.asText());
+        }
+        if (new java.util.HashSet<>(out).size() != out.size()) throw new ModelFormatException(file + ": metadata field 'class_names' repeats a name: " + out);
+        return out;
+    }
+
+    private static float[] floats3(Path file, JsonNode m, String key, double lo, double hi) throws ModelFormatException {
+        JsonNode n = m.get(key);
+        String want = ": metadata field '" + key + "' must be 3 numbers in [" + lo + ", " + hi + "], got ";
+        if (n == null || !n.isArray() || n.size() != 3) throw new ModelFormatException(file + want + brief(n));
+        float[] out = new float[3];
+        for (int i = 0; i < 3; i++) {
+            JsonNode c = n.get(i);
+            double d = c.isNumber() ? c.asDouble() : Double.NaN;
+            if (!(d >= lo && d <= hi)) throw new ModelFormatException(file + want + brief(n));
+            out[i] = (float) d;
+        }
+        return out;
     }
 
     @SuppressWarnings("unchecked")
-    private static Map<String, Object> toMap(JsonNode n) {
-        if (n == null || !n.isObject()) return new LinkedHashMap<>();
+    private static Map<String, Object> object(Path file, JsonNode m, String key) throws ModelFormatException {
+        JsonNode n = m.get(key);
+        if (n == null || n.isNull()) return new LinkedHashMap<>();
+        if (!n.isObject()) throw new ModelFormatException(file + ": metadata field '" + key + "' must be an object, got " + brief(n));
         return JSON.convertValue(n, LinkedHashMap.class);
+    }
+
+    static String brief(Object n) {
+        if (n == null) return "missing";
+        if (n instanceof JsonNode j && j.isNull()) return "a null value";
+        String s = String.valueOf(n);
+        return s.length() > 80 ? s.substring(0, 77) + "…" : s;
     }
 }

@@ -21,6 +21,13 @@ public final class Zoo {
     /** Architecture names accepted by {@link #create}. */
     public static final List<String> NAMES = List.of("vgg45m", "student40", "student30", "student20", "student10");
 
+    /** {@link #create(String, int, int, long)} with the parameters on {@code device} (the no-device form uses Devices.cpu()). */
+    public static ZooNet create(String name, int inputSize, int numClasses, long seed, io.deepslim.backend.Device device) {
+        ZooNet net = create(name, inputSize, numClasses, seed);
+        net.to(device);
+        return net;
+    }
+
     /** Builds {@code name} for S×S RGB input (S divisible by 32) with PyTorch default initialization. */
     public static ZooNet create(String name, int inputSize, int numClasses, long seed) {
         if (inputSize <= 0 || inputSize % 32 != 0) {
@@ -67,6 +74,36 @@ public final class Zoo {
                 throw new IllegalArgumentException("unknown architecture '" + name + "'; known: " + NAMES);
         }
         return net;
+    }
+
+    /**
+     * The module tree of {@code name} at S×S input with {@code numClasses} outputs, without
+     * building the network at that size: the tree of a 32-pixel, two-class build with the first
+     * head Linear's inputs scaled by (S/32)² and the last Linear's outputs set. Reading old files
+     * and bare PyTorch state_dicts goes through this, so their tensors are checked before the
+     * network is built.
+     */
+    public static ModuleSpec spec(String name, int inputSize, int numClasses) {
+        if (!NAMES.contains(name)) throw new IllegalArgumentException("unknown architecture '" + name + "'; known: " + NAMES);
+        if (inputSize < 32 || inputSize > 4096 || inputSize % 32 != 0) {
+            throw new IllegalArgumentException(name + ": input size must be a multiple of 32 in [32, 4096], got " + inputSize);
+        }
+        if (numClasses < 2 || numClasses > 10_000) throw new IllegalArgumentException(name + ": classes must be in [2, 10000], got " + numClasses);
+        ModuleSpec tiny = io.deepslim.tensor.TensorScope.unscoped(() -> LayerTypes.describe(create(name, 32, 2, 0)));
+        tiny.args().put("input_size", inputSize);
+        tiny.args().put("num_classes", numClasses);
+        java.util.List<ModuleSpec> linears = new java.util.ArrayList<>();
+        for (Object h : (java.util.List<?>) tiny.args().get("heads")) collectLinears(tiny.children().get((String) h), linears);
+        long cells = (long) (inputSize / 32) * (inputSize / 32);
+        ModuleSpec first = linears.get(0), last = linears.get(linears.size() - 1);
+        first.args().put("in", Math.toIntExact(((Number) first.args().get("in")).longValue() * cells));
+        last.args().put("out", numClasses);
+        return tiny;
+    }
+
+    private static void collectLinears(ModuleSpec s, java.util.List<ModuleSpec> out) {
+        if (s.type().equals("linear")) out.add(s);
+        for (ModuleSpec c : s.children().values()) collectLinears(c, out);
     }
 
     private static void convs(ZooNet net, Random rng, int[] ch, boolean[] pool) {

@@ -14,7 +14,8 @@ import java.util.List;
  */
 public final class ZooNet extends Module {
     private final String arch;
-    private final int inputSize, numClasses;
+    private final int inputSize;
+    private int numClasses;
     private final List<String> features = new ArrayList<>(), heads = new ArrayList<>();
 
     ZooNet(String arch, int inputSize, int numClasses) {
@@ -31,6 +32,28 @@ public final class ZooNet extends Module {
     void addHead(String name, Module m) {
         heads.add(name);
         child(name, m);
+    }
+
+    /**
+     * Inserts {@code m} as feature block {@code name} right after block {@code after} (e.g. an
+     * adapter after "layer4"); it must keep the feature map's channel count the next block expects.
+     */
+    public ZooNet insertFeatureAfter(String after, String name, Module m) {
+        int i = features.indexOf(after);
+        if (i < 0) throw new IllegalArgumentException(arch + ": no feature block '" + after + "'; blocks: " + features);
+        if (children().containsKey(name)) throw new IllegalArgumentException(arch + ": a child named '" + name + "' exists already");
+        features.add(i + 1, name);
+        child(name, m);
+        return this;
+    }
+
+    /** Replaces classifier head {@code name} with {@code m}, which gives {@code numClasses} outputs if it is the last head. */
+    public ZooNet replaceHead(String name, Module m, int numClasses) {
+        if (!heads.contains(name)) throw new IllegalArgumentException(arch + ": no head '" + name + "'; heads: " + heads);
+        if (numClasses < 2) throw new IllegalArgumentException(arch + ": needs at least 2 classes, got " + numClasses);
+        replaceChild(name, m);
+        this.numClasses = numClasses;
+        return this;
     }
 
     public String arch() { return arch; }

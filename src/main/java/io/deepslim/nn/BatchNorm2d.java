@@ -30,7 +30,7 @@ public class BatchNorm2d extends Module {
 
     @Override
     public Tensor forward(Tensor x) {
-        if (isTraining()) batches.buffer().put(batches.offset(), batches.item() + 1);
+        if (isTraining()) batches.device().backend().unary(io.deepslim.backend.UnaryOp.ADD_SCALAR, batches, 1f, batches);
         return Ops.batchNorm(x, weight, bias, runningMean, runningVar, isTraining(), momentum, eps);
     }
 

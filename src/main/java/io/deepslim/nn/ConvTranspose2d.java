@@ -27,6 +27,22 @@ public class ConvTranspose2d extends Module {
         this.bias = bias ? param("bias", Init.defaultUniform(rng, fanIn, out)) : null;
     }
 
+    public int in() { return in; }
+
+    public int out() { return out; }
+
+    public int kernel() { return kernel; }
+
+    public int stride() { return stride; }
+
+    public int padding() { return padding; }
+
+    public int outputPadding() { return outputPadding; }
+
+    public int groups() { return groups; }
+
+    public boolean hasBias() { return bias != null; }
+
     @Override
     public Tensor forward(Tensor x) { return Ops.convTranspose2d(x, weight, bias, stride, padding, outputPadding, groups); }
 

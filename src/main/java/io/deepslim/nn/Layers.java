@@ -28,6 +28,12 @@ public final class Layers {
         @Override
         public Tensor forward(Tensor x) { return Ops.maxPool2d(x, kernel, stride, padding); }
 
+        public int kernel() { return kernel; }
+
+        public int stride() { return stride; }
+
+        public int padding() { return padding; }
+
         @Override
         protected String describe() { return "k" + kernel + ", s" + stride; }
     }
@@ -44,6 +50,12 @@ public final class Layers {
 
         @Override
         public Tensor forward(Tensor x) { return Ops.avgPool2d(x, kernel, stride, padding); }
+
+        public int kernel() { return kernel; }
+
+        public int stride() { return stride; }
+
+        public int padding() { return padding; }
     }
 
     /** Adaptive average pooling to a fixed output size. */
@@ -57,6 +69,10 @@ public final class Layers {
 
         @Override
         public Tensor forward(Tensor x) { return Ops.adaptiveAvgPool2d(x, oh, ow); }
+
+        public int outH() { return oh; }
+
+        public int outW() { return ow; }
     }
 
     /**
@@ -85,6 +101,9 @@ public final class Layers {
         public Tensor forward(Tensor x, long maskSeed) {
             return Ops.dropout(x, p, isTraining(), maskSeed * 0x9E3779B97F4A7C15L);
         }
+
+        /** Probability of zeroing an element in training. */
+        public float p() { return p; }
 
         /** Restarts the mask sequence (the trainer reseeds per step so resumed runs draw the same masks). */
         public void reseed(long s) { nextSeed.set(s); }

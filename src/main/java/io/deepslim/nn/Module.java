@@ -131,9 +131,18 @@ public abstract class Module {
                     throw new IllegalArgumentException("loadStateDict: " + e.getKey() + " has shape " + Shape.str(src.shape())
                             + ", the module expects " + Shape.str(dst.shape()));
                 }
-                dst.buffer().put(dst.offset(), src.contiguousRaw().toFloatArray());
+                dst.copyFrom(src);
             }
         }
+    }
+
+    /**
+     * Moves every parameter and buffer (this module and its children) to {@code device}, in place,
+     * and returns this module. Tensors already there are left alone.
+     */
+    public Module to(io.deepslim.backend.Device device) {
+        for (Tensor t : stateDict().values()) t.moveTo(device);
+        return this;
     }
 
     /** Sets training mode here and in every child (affects BatchNorm and Dropout). */

@@ -22,7 +22,7 @@ final class Loss {
             }
             hot[i * c + targets[i]] = -1f / n;
         }
-        Tensor weights = Tensor.of(hot, n, c);
+        Tensor weights = Tensor.of(logits.device(), hot, n, c);
         return Reduce.sum(Elementwise.mul(Softmax.softmax(logits, 1, true), weights));
     }
 
@@ -37,7 +37,7 @@ final class Loss {
         Check.sameShape("kl_div", logProbs, targetProbs);
         // target·log(target) with 0·log 0 = 0: clamp inside the log only
         Tensor logT = Elementwise.log(Elementwise.unaryRaw(UnaryOp.CLAMP_MIN, targetProbs.detach(), 1e-30f));
-        Tensor logTarget = targetProbs.requiresGrad() ? Elementwise.log(Elementwise.maximum(targetProbs, Tensor.scalar(1e-30f))) : logT;
+        Tensor logTarget = targetProbs.requiresGrad() ? Elementwise.log(Elementwise.maximum(targetProbs, Tensor.scalar(targetProbs.device(), 1e-30f))) : logT;
         Tensor pointwise = Elementwise.mul(targetProbs, Elementwise.sub(logTarget, logProbs));
         return Elementwise.scale(Reduce.sum(pointwise), 1f / logProbs.size(0));
     }

@@ -2,11 +2,10 @@ package io.deepslim.optim;
 
 import io.deepslim.tensor.Tensor;
 
-import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Adam, or AdamW when {@code decoupled} (weight decay applied to the weights, not the gradient). */
+/** Adam, or AdamW when {@code decoupled} (weight decay applied to the weights, not the gradient); the update is the backend primitive {@code adamStep}. */
 public final class Adam extends Optimizer {
     private final float beta1, beta2, eps, weightDecay;
     private final boolean decoupled;
@@ -34,23 +33,11 @@ public final class Adam extends Optimizer {
     @Override
     public void step() {
         t++;
-        double bc1 = 1 - Math.pow(beta1, t), bc2 = 1 - Math.pow(beta2, t);
-        float stepSize = (float) (lr / bc1), sqrtBc2 = (float) Math.sqrt(bc2);
         for (int k = 0; k < params.size(); k++) {
             Tensor p = params.get(k);
             if (p.grad() == null) continue;
-            FloatBuffer w = p.buffer(), g = p.grad().buffer(), mb = m.get(k).buffer(), vb = v.get(k).buffer();
-            int wo = p.offset(), go = p.grad().offset();
-            for (int i = 0, n = (int) p.numel(); i < n; i++) {
-                float wi = w.get(wo + i), gi = g.get(go + i);
-                if (decoupled) wi *= 1f - lr * weightDecay;
-                else gi += weightDecay * wi;
-                float mi = beta1 * mb.get(i) + (1 - beta1) * gi;
-                float vi = beta2 * vb.get(i) + (1 - beta2) * gi * gi;
-                mb.put(i, mi);
-                vb.put(i, vi);
-                w.put(wo + i, wi - stepSize * mi / ((float) Math.sqrt(vi) / sqrtBc2 + eps));
-            }
+            p.device().backend().adamStep(p, p.grad(), m.get(k), v.get(k), lr, beta1, beta2, eps, weightDecay, decoupled, t);
+            p.storage().bumpVersion();
         }
     }
 

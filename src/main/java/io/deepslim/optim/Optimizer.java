@@ -7,7 +7,7 @@ import java.util.List;
 
 /**
  * Base of the optimizers: a parameter list, a learning rate the schedules adjust, and
- * {@link #zeroGrad()}. Updates run on the host view of each parameter's storage.
+ * {@link #zeroGrad()}. Updates are backend primitives, so they run where the parameters live.
  */
 public abstract class Optimizer {
     protected final List<Tensor> params;

@@ -2,11 +2,14 @@ package io.deepslim.optim;
 
 import io.deepslim.tensor.Tensor;
 
-import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Stochastic gradient descent with momentum, Nesterov and L2 weight decay (PyTorch semantics, dampening 0). */
+/**
+ * Stochastic gradient descent with momentum, Nesterov and L2 weight decay (PyTorch semantics,
+ * dampening 0). The update is the backend primitive {@code sgdStep}, so it runs where the
+ * parameters live.
+ */
 public final class SGD extends Optimizer {
     private final float momentum, weightDecay;
     private final boolean nesterov;
@@ -28,18 +31,8 @@ public final class SGD extends Optimizer {
         for (int k = 0; k < params.size(); k++) {
             Tensor p = params.get(k);
             if (p.grad() == null) continue;
-            FloatBuffer w = p.buffer(), g = p.grad().buffer(), v = velocity.get(k).buffer();
-            int wo = p.offset(), go = p.grad().offset();
-            for (int i = 0, n = (int) p.numel(); i < n; i++) {
-                float d = g.get(go + i) + weightDecay * w.get(wo + i);
-                if (momentum != 0f) {
-                    // PyTorch seeds the buffer with the first gradient
-                    float buf = started ? momentum * v.get(i) + d : d;
-                    v.put(i, buf);
-                    d = nesterov ? d + momentum * buf : buf;
-                }
-                w.put(wo + i, w.get(wo + i) - lr * d);
-            }
+            p.device().backend().sgdStep(p, p.grad(), velocity.get(k), lr, momentum, weightDecay, nesterov, !started);
+            p.storage().bumpVersion();
         }
         started = true;
     }

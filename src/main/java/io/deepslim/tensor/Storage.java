@@ -7,18 +7,33 @@ import org.bytedeco.javacpp.Pointer;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.function.Supplier;
 
 /**
- * An owned block of off-heap memory. Native code (OpenBLAS, native/ kernels) reads it in place,
- * Java kernels read it through a direct buffer view. Released explicitly by {@link #close()} or,
- * as a safety net, by JavaCPP's deallocator when the storage becomes unreachable.
+ * An owned block of memory, allocated by a {@link io.deepslim.backend.Device}. Today every device
+ * keeps it off-heap on the host: native code (OpenBLAS, native/ kernels) reads it in place, Java
+ * kernels through a direct buffer view. The host views ({@link #floats()}, {@link #bytes()},
+ * {@link #pointer()}) are for backends and file I/O only; other code copies explicitly
+ * ({@code Tensor.toFloatArray}, {@code Tensor.copyFrom}). HostAccessTest enforces that.
+ *
+ * <p>{@link #version()} counts writes made through the public mutators (optimizer steps,
+ * {@code Tensor.copyFrom}, in-place fills), so caches of values derived from the storage (packed
+ * weights) can tell when they are stale. Released explicitly by {@link #close()} or, as a safety
+ * net, by JavaCPP's deallocator when the storage becomes unreachable.
  */
 public final class Storage implements AutoCloseable {
     private final DType dtype;
     private final long length;
     private BytePointer pointer;
-    private ByteBuffer bytes;
+    private ByteBuffer bytes;             // host views; null for device memory
     private FloatBuffer floats;
+    private final boolean host;
+    private final Runnable free;          // releases device memory (null: JavaCPP deallocates host memory)
+    private volatile long version;
+    private Map<String, Object> packs;      // packed forms of this content, by kind; guarded by this
+    private long packsBuilt;
 
     private Storage(DType dtype, long length, boolean zero) {
         long nbytes = length * dtype.bytes();
@@ -33,13 +48,32 @@ public final class Storage implements AutoCloseable {
         if (zero) Pointer.memset(pointer, 0, Math.max(1, nbytes));
         this.bytes = pointer.capacity(Math.max(1, nbytes)).asByteBuffer().order(ByteOrder.nativeOrder());
         this.floats = dtype == DType.F32 ? bytes.asFloatBuffer() : null;
+        this.host = true;
+        this.free = null;
         TensorScope.register(this);
     }
 
-    /** Allocates {@code length} zeroed elements. */
+    private Storage(DType dtype, long length, BytePointer deviceMemory, Runnable free) {
+        this.dtype = dtype;
+        this.length = length;
+        this.pointer = deviceMemory;
+        this.host = false;
+        this.free = free;
+        TensorScope.register(this);
+    }
+
+    /**
+     * Wraps memory a non-host device allocated (e.g. a CUDA device pointer's address in
+     * {@code deviceMemory}); {@code free} releases it on {@link #close()}. Host views refuse such storage.
+     */
+    public static Storage wrapDevice(DType dtype, long length, BytePointer deviceMemory, Runnable free) {
+        return new Storage(dtype, length, deviceMemory, free);
+    }
+
+    /** Allocates {@code length} zeroed host elements (devices call this; other code asks a Device). */
     public static Storage zeros(DType dtype, long length) { return new Storage(dtype, length, true); }
 
-    /** Allocates {@code length} elements whose content is unspecified. */
+    /** Allocates {@code length} host elements whose content is unspecified. */
     public static Storage uninitialized(DType dtype, long length) { return new Storage(dtype, length, false); }
 
     public DType dtype() { return dtype; }
@@ -48,22 +82,71 @@ public final class Storage implements AutoCloseable {
 
     public boolean isReleased() { return pointer == null; }
 
-    /** Direct float view (F32 only). Index i is element i. */
-    public FloatBuffer floats() {
+    /** True when the memory is host-addressable (every storage today; device memory later). */
+    public boolean isHost() { return host; }
+
+    /** Write counter: changes whenever the content was written through a public mutator. */
+    public long version() { return version; }
+
+    /** Marks the content as changed (callers that write through raw backend primitives); drops the packed forms. */
+    public synchronized void bumpVersion() {
+        version++;
+        dropPacks();
+    }
+
+    /**
+     * The packing contract: a backend-specific form of this content (a re-laid-out weight, int8
+     * codes with row sums, a sparse format), built by {@code pack} on first use and reused until
+     * the content changes ({@link #bumpVersion()}) or the storage is closed, which also closes
+     * packed values that are {@link AutoCloseable}. {@code kind} must name the backend, the layout
+     * and everything else the packed form depends on (shape, offset, groups).
+     */
+    @SuppressWarnings("unchecked")
+    public synchronized <T> T packed(String kind, Supplier<T> pack) {
         check();
+        if (packs == null) packs = new HashMap<>();
+        Object v = packs.get(kind);
+        if (v == null) {
+            v = pack.get();
+            packs.put(kind, v);
+            packsBuilt++;
+        }
+        return (T) v;
+    }
+
+    /** How many packed forms were built for this storage so far (for tests and diagnostics). */
+    public synchronized long packsBuilt() { return packsBuilt; }
+
+    private void dropPacks() {
+        if (packs == null) return;
+        for (Object v : packs.values()) {
+            if (v instanceof AutoCloseable c) {
+                try {
+                    c.close();
+                } catch (Exception e) {
+                    throw new IllegalStateException("closing a packed weight failed", e);
+                }
+            }
+        }
+        packs = null;
+    }
+
+    /** Direct float view of host memory (F32 only). Index i is element i. */
+    public FloatBuffer floats() {
+        checkHost();
         if (floats == null) throw new IllegalStateException("storage holds " + dtype + ", not F32");
         return floats;
     }
 
-    /** Direct byte view, native byte order. */
+    /** Direct byte view of host memory, native byte order. */
     public ByteBuffer bytes() {
-        check();
+        checkHost();
         return bytes;
     }
 
-    /** The native address of element {@code offset}, as a FloatPointer for BLAS calls. */
+    /** The native address of element {@code offset}, as a FloatPointer for BLAS calls (host memory). */
     public FloatPointer floatPointer(long offset) {
-        check();
+        checkHost();
         return new FloatPointer(pointer).position(offset);
     }
 
@@ -77,14 +160,23 @@ public final class Storage implements AutoCloseable {
         if (pointer == null) throw new IllegalStateException("tensor storage was already released");
     }
 
+    private void checkHost() {
+        check();
+        if (!host) throw new IllegalStateException("storage is device memory: copy it to the host (Tensor.toFloatArray/toHost) first");
+    }
+
     @Override
     public void close() {
+        synchronized (this) {
+            dropPacks();
+        }
         if (pointer != null) {
             BytePointer p = pointer;
             pointer = null;
             bytes = null;
             floats = null;
-            p.deallocate();
+            if (free != null) free.run();
+            else p.deallocate();
         }
     }
 }

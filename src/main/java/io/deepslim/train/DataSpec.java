@@ -33,6 +33,7 @@ public final class DataSpec {
     private final long seed;
     private final int workers;
     private final boolean cache, strict;
+    private long maxPixels = ImageDecoder.DEFAULT_MAX_PIXELS;
 
     public DataSpec(Path root, String layout, List<String> generators, long seed, int workers, boolean cache, boolean strict) {
         if (!Files.isDirectory(root)) throw new IllegalArgumentException("data folder " + root + " does not exist");
@@ -47,6 +48,13 @@ public final class DataSpec {
         for (String g : this.generators) {
             if (!known.contains(g)) throw new IllegalArgumentException("generator '" + g + "' not in " + root + " (has " + known + ")");
         }
+    }
+
+    /** Sets the cap on an image's width × height (larger headers are skipped as bad files, unread); returns this. */
+    public DataSpec maxPixels(long pixels) {
+        if (pixels <= 0) throw new IllegalArgumentException("--max-pixels must be > 0, got " + pixels);
+        this.maxPixels = pixels;
+        return this;
     }
 
     public Dataset dataset() { return dataset; }
@@ -96,14 +104,14 @@ public final class DataSpec {
 
     /** A loader over {@code samples} with the given transforms. */
     public DataLoader loader(List<Sample> samples, TransformConfig tf, LoaderConfig lc, SkipLog skips) throws IOException {
-        ImageDecoder decoder = new ImageDecoder();
+        ImageDecoder decoder = new ImageDecoder().withMaxPixels(maxPixels);
         ImageSource src;
         if (cache) {
             Path file = dataset.root().resolve(".deepslim-cache").resolve("s" + tf.size() + "-" + Integer.toHexString(samples.hashCode()) + ".u8");
             Files.createDirectories(file.getParent());
             src = ImageCache.openOrBuild(file, samples, tf.size(), decoder, workers, skips, strict);
         } else {
-            src = ImageSource.files(samples, decoder);
+            src = ImageSource.files(samples, decoder, tf.size()); // large images decoded subsampled near S
         }
         return new DataLoader(src, new Preprocessor(tf, decoder), lc.withWorkers(workers).withStrict(strict), skips);
     }

@@ -15,7 +15,18 @@ import java.util.function.IntConsumer;
 public final class Evaluator {
     private Evaluator() {}
 
-    /** Predicts every image of epoch 0 of {@code loader}; {@code progress} receives image counts. */
+    /** The error for a loader whose every image was skipped, naming one skipped file and why. */
+    static IllegalStateException noUsableImages(String what, DataLoader loader) {
+        String example = loader.skips().entries().entrySet().stream().findFirst()
+                .map(e -> "; e.g. " + e.getKey() + ": " + e.getValue()).orElse("");
+        return new IllegalStateException("no usable " + what + "images: all " + Math.max(loader.size(), loader.skips().count())
+                + " were skipped as unusable" + example);
+    }
+
+    /**
+     * Predicts every image of epoch 0 of {@code loader}; {@code progress} receives image counts.
+     * IllegalStateException when no image could be used (all skipped as unreadable): there is nothing to measure.
+     */
     public static Predictions predict(Module model, DataLoader loader, IntConsumer progress) {
         boolean wasTraining = model.isTraining();
         model.eval();
@@ -44,6 +55,7 @@ public final class Evaluator {
         } finally {
             model.train(wasTraining);
         }
+        if (k == 0) throw noUsableImages("", loader);
         // bad files were skipped: keep only what was predicted
         return new Predictions(java.util.Arrays.copyOf(scores, k), java.util.Arrays.copyOf(labels, k),
                 java.util.Arrays.copyOf(gens, k), java.util.Arrays.copyOf(src, k), k == 0 ? Double.NaN : lossSum / k);

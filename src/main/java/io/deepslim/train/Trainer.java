@@ -22,6 +22,8 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -111,19 +113,22 @@ public final class Trainer {
         List<Map<String, Object>> history = new ArrayList<>();
         Path ckpt = checkpointFile();
         if (resume && Files.exists(ckpt)) {
-            Map<String, Object> st = Checkpoint.readState(ckpt);
-            checkFingerprint(st);
+            Checkpoint.State st = Checkpoint.readState(ckpt); // every field checked: a damaged file is one clear line
+            checkFingerprint(st.fingerprint());
             Checkpoint.restore(ckpt, model, opt);
-            startEpoch = ((Number) st.get("epoch")).intValue() + 1;
-            bestEpoch = ((Number) st.get("best_epoch")).intValue();
-            bestAcc = ((Number) st.get("best_acc")).doubleValue();
-            badEpochs = ((Number) st.get("bad_epochs")).intValue();
-            elapsed = ((Number) st.get("seconds")).doubleValue();
-            opt.setSteps(((Number) st.get("optimizer_steps")).longValue());
-            @SuppressWarnings("unchecked") List<Map<String, Object>> h = (List<Map<String, Object>>) st.get("history");
-            history.addAll(h);
+            startEpoch = st.epoch() + 1;
+            bestEpoch = st.bestEpoch();
+            bestAcc = st.bestAcc();
+            badEpochs = st.badEpochs();
+            elapsed = st.seconds();
+            opt.setSteps(st.optimizerSteps());
+            history.addAll(st.history());
+            // a crash between the log append and the checkpoint save leaves rows the checkpoint does not
+            // know: the checkpoint's history is the truth, so the log is rewritten from it
+            rewriteLog(history);
             listener.log(String.format("resuming from %s after epoch %d", ckpt, startEpoch));
-        } else if (!resume) {
+        } else {
+            if (resume) listener.log(String.format("no checkpoint in %s: starting fresh", outDir));
             Files.deleteIfExists(ckpt);
             Files.deleteIfExists(outDir.resolve("train.jsonl"));
         }
@@ -177,8 +182,20 @@ public final class Trainer {
         return new Result(history.size(), bestEpoch + 1, bestAcc, elapsed, modelFile(), history);
     }
 
-    private void checkFingerprint(Map<String, Object> st) throws IOException {
-        @SuppressWarnings("unchecked") Map<String, Object> fp = (Map<String, Object>) st.get("fingerprint");
+    /** Replaces train.jsonl atomically with one line per row of {@code history}. */
+    private void rewriteLog(List<Map<String, Object>> history) throws IOException {
+        StringBuilder sb = new StringBuilder();
+        for (Map<String, Object> row : history) sb.append(JSON.writeValueAsString(row)).append('\n');
+        Path log = outDir.resolve("train.jsonl"), tmp = Files.createTempFile(outDir, "train.jsonl", ".tmp");
+        Files.writeString(tmp, sb, StandardCharsets.UTF_8);
+        try {
+            Files.move(tmp, log, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (AtomicMoveNotSupportedException e) {
+            Files.move(tmp, log, StandardCopyOption.REPLACE_EXISTING);
+        }
+    }
+
+    private void checkFingerprint(Map<String, Object> fp) throws IOException {
         Map<String, Object> now = JSON.readValue(JSON.writeValueAsString(runFingerprint), Map.class);
         for (Map.Entry<String, Object> e : now.entrySet()) {
             Object then = fp == null ? null : fp.get(e.getKey());
@@ -228,6 +245,7 @@ public final class Trainer {
                 pb.step(b.count());
             }
         }
+        if (seen == 0) throw Evaluator.noUsableImages("training ", train);
         double secs = (System.nanoTime() - t0) / 1e9;
         return new double[]{seen == 0 ? Double.NaN : lossSum / seen, stepLoss == null && seen > 0 ? (double) correct / seen : Double.NaN, seen / secs};
     }

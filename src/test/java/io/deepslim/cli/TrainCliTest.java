@@ -15,9 +15,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The train → evaluate → predict → info workflow through the CLI, on a tiny synthetic dataset. */
@@ -27,16 +29,19 @@ class TrainCliTest {
 
     record Run(int code, String out, String err) {}
 
+    /** Runs the CLI in-process; {@code err} holds picocli's error stream and then System.err (training messages). */
     static Run cli(String... args) {
         StringWriter err = new StringWriter();
-        PrintStream oldOut = System.out;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        PrintStream oldOut = System.out, oldErr = System.err;
+        ByteArrayOutputStream out = new ByteArrayOutputStream(), sysErr = new ByteArrayOutputStream();
         System.setOut(new PrintStream(out, true));
+        System.setErr(new PrintStream(sysErr, true));
         try {
             int code = Main.run(new PrintWriter(err, true), args);
-            return new Run(code, out.toString(), err.toString());
+            return new Run(code, out.toString(), err + sysErr.toString());
         } finally {
             System.setOut(oldOut);
+            System.setErr(oldErr);
         }
     }
 
@@ -110,22 +115,151 @@ class TrainCliTest {
         assertArrayEquals(checkpointWeights(a), checkpointWeights(c), 0f, "resumed run must equal the uninterrupted one");
     }
 
+    /** The epoch index stored in a checkpoint's state. */
+    static int checkpointEpoch(Path dir) throws Exception {
+        try (SafeTensors st = SafeTensors.open(dir.resolve("checkpoint.safetensors"))) {
+            return new ObjectMapper().readTree(st.metadata().get("deepslim_checkpoint")).path("epoch").asInt(-1);
+        }
+    }
+
     @Test
     void killDashNineThenResume() throws Exception {
+        int epochs = 4;
         Path straight = tmp.resolve("k-straight"), killed = tmp.resolve("k-killed");
-        assertEquals(0, cli(train(straight, 3)).code());
+        assertEquals(0, cli(train(straight, epochs)).code());
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp", System.getProperty("java.class.path"), "io.deepslim.cli.Main"));
-        cmd.addAll(List.of(train(killed, 3)));
+        cmd.addAll(List.of(train(killed, epochs)));
         Process proc = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(tmp.resolve("child.log").toFile()).start();
         long deadline = System.currentTimeMillis() + 120_000;
         while (!Files.exists(killed.resolve("checkpoint.safetensors")) && proc.isAlive() && System.currentTimeMillis() < deadline) {
-            Thread.sleep(20);
+            Thread.sleep(2);
         }
+        // the kill must interrupt a live run: alive now, and killed by the signal rather than exiting by itself
+        assertTrue(proc.isAlive(), "child still training when killed: " + Files.readString(tmp.resolve("child.log")));
         proc.destroyForcibly().waitFor(); // SIGKILL: no shutdown hooks, possibly mid-epoch or mid-write
-        Run r = cli(train(killed, 3, "--resume"));
+        assertEquals(137, proc.exitValue(), "exit status of a process ended by SIGKILL (128 + 9)");
+        int reached = checkpointEpoch(killed);
+        assertTrue(reached >= 0 && reached < epochs - 1, "killed mid-run: checkpoint after epoch index " + reached);
+        Run r = cli(train(killed, epochs, "--resume"));
         assertEquals(0, r.code(), r.err());
+        assertTrue(r.err().contains("resuming from") && r.err().contains("after epoch " + (reached + 1)), r.err());
+        assertTrue(r.err().contains("epoch " + epochs + "/" + epochs), "the final epoch ran in the resumed run: " + r.err());
+        assertFalse(r.err().contains("epoch " + (reached + 1) + "/" + epochs + " "), "epochs in the checkpoint are not rerun: " + r.err());
+        assertEquals(epochs - 1, checkpointEpoch(killed));
+        assertEquals(epochs, Files.readAllLines(killed.resolve("train.jsonl")).size(), "one log row per epoch");
         assertArrayEquals(checkpointWeights(straight), checkpointWeights(killed), 0f, "resume after kill -9 must reach the same weights");
+    }
+
+    @Test
+    void resumeWithoutCheckpointSaysSoAndStartsFresh() throws Exception {
+        Path run = tmp.resolve("no-ckpt");
+        Files.createDirectories(run);
+        Files.writeString(run.resolve("train.jsonl"), "{\"epoch\":1,\"stale\":true}\n");
+        Run r = cli(train(run, 1, "--resume"));
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.err().contains("no checkpoint in " + run + ": starting fresh"), r.err());
+        List<String> log = Files.readAllLines(run.resolve("train.jsonl"));
+        assertEquals(1, log.size(), "a fresh start does not keep an old log: " + log);
+        assertFalse(log.get(0).contains("stale"), log.get(0));
+    }
+
+    /**
+     * The crash window between the train.jsonl append and the checkpoint save: the log has a row for
+     * an epoch the checkpoint does not have. After resuming, the log holds each epoch once, as the
+     * uninterrupted run's log does.
+     */
+    @Test
+    void logAgreesWithCheckpointAfterACrashBetweenLogAndCheckpoint() throws Exception {
+        Path straight = tmp.resolve("log-straight"), crashed = tmp.resolve("log-crashed");
+        assertEquals(0, cli(train(straight, 2)).code());
+        assertEquals(0, cli(train(crashed, 1)).code());
+        // the crashed run had appended epoch 2's row (from the same deterministic run) before dying
+        Files.writeString(crashed.resolve("train.jsonl"), Files.readAllLines(straight.resolve("train.jsonl")).get(1) + "\n",
+                java.nio.file.StandardOpenOption.APPEND);
+        assertEquals(0, checkpointEpoch(crashed));
+        Run r = cli(train(crashed, 2, "--resume"));
+        assertEquals(0, r.code(), r.err());
+        List<JsonNode> want = rows(straight), got = rows(crashed);
+        assertEquals(2, got.size(), "one row per epoch: " + got);
+        for (int i = 0; i < 2; i++) {
+            assertEquals(i + 1, got.get(i).path("epoch").asInt());
+            assertEquals(want.get(i).path("val_acc").asDouble(), got.get(i).path("val_acc").asDouble(), 0.0);
+            assertEquals(want.get(i).path("train_loss").asDouble(), got.get(i).path("train_loss").asDouble(), 0.0);
+        }
+    }
+
+    static List<JsonNode> rows(Path dir) throws Exception {
+        List<JsonNode> out = new ArrayList<>();
+        for (String l : Files.readAllLines(dir.resolve("train.jsonl"))) out.add(new ObjectMapper().readTree(l));
+        return out;
+    }
+
+    @Test
+    void tamperedCheckpointIsRefusedInOneLine() throws Exception {
+        Path run = tmp.resolve("tamper");
+        assertEquals(0, cli(train(run, 1)).code());
+        Path ckpt = run.resolve("checkpoint.safetensors");
+        byte[] original = Files.readAllBytes(ckpt);
+        Map<String, java.util.function.Consumer<com.fasterxml.jackson.databind.node.ObjectNode>> cases = new java.util.LinkedHashMap<>();
+        cases.put("epoch", s -> s.remove("epoch"));
+        cases.put("best_acc", s -> s.remove("best_acc"));
+        cases.put("optimizer_steps", s -> s.remove("optimizer_steps"));
+        cases.put("history", s -> s.put("history", 5));
+        cases.put("fingerprint", s -> s.put("fingerprint", "x"));
+        cases.put("bad_epochs", s -> s.put("bad_epochs", -2));
+        for (Map.Entry<String, java.util.function.Consumer<com.fasterxml.jackson.databind.node.ObjectNode>> c : cases.entrySet()) {
+            Files.write(ckpt, original);
+            rewriteCheckpoint(ckpt, c.getValue(), null);
+            Run r = cli(train(run, 2, "--resume"));
+            assertEquals(2, r.code(), c.getKey() + ": " + r.err());
+            assertEquals(1, r.err().lines().filter(l -> l.startsWith("error:")).count(), c.getKey() + ": one error line: " + r.err());
+            assertTrue(r.err().lines().noneMatch(l -> l.startsWith("\tat ")), "no stack trace: " + r.err());
+            assertTrue(r.err().contains("'" + c.getKey() + "'") && r.err().contains("checkpoint.safetensors"), r.err());
+            assertFalse(r.err().contains("Exception"), r.err());
+        }
+        Files.write(ckpt, original);
+        rewriteCheckpoint(ckpt, s -> { }, "optim.0");
+        Run r = cli(train(run, 2, "--resume"));
+        assertEquals(2, r.code(), r.err());
+        assertTrue(r.err().contains("optim.0") && r.err().contains("missing"), r.err());
+    }
+
+    /** Rewrites a checkpoint with its state edited by {@code edit} and tensor {@code drop} left out. */
+    static void rewriteCheckpoint(Path ckpt, java.util.function.Consumer<com.fasterxml.jackson.databind.node.ObjectNode> edit,
+                                  String drop) throws Exception {
+        io.deepslim.io.SafeTensorsWriter w = SafeTensors.writer();
+        try (SafeTensors st = SafeTensors.open(ckpt)) {
+            for (String n : st.names()) if (!n.equals(drop)) w.add(n, st.entry(n).dtype(), st.entry(n).shape(), st.bytes(n));
+            ObjectMapper json = new ObjectMapper();
+            com.fasterxml.jackson.databind.node.ObjectNode state =
+                    (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(st.metadata().get("deepslim_checkpoint"));
+            edit.accept(state);
+            w.metadata("deepslim_checkpoint", json.writeValueAsString(state));
+        }
+        w.write(ckpt);
+    }
+
+    @Test
+    void evaluateOnOnlyUnusableFilesIsAnError() throws Exception {
+        Path bad = tmp.resolve("all-bad");
+        for (String c : new String[]{"real", "fake"}) {
+            Files.createDirectories(bad.resolve(c));
+            Files.write(bad.resolve(c + "/a.png"), new byte[]{1, 2, 3});
+            Files.write(bad.resolve(c + "/b.jpg"), new byte[0]);
+        }
+        Path model = tmp.resolve("untrained.safetensors");
+        io.deepslim.io.ModelFile.save(io.deepslim.models.Zoo.create("student10", 32, 2, 1), io.deepslim.io.ModelInfo.of("student10", 32), model);
+        Path out = tmp.resolve("all-bad-eval");
+        Run r = cli("evaluate", "--model", model.toString(), "--data", bad.toString(), "--out", out.toString(), "--no-progress");
+        assertEquals(2, r.code(), r.out() + r.err());
+        assertTrue(r.err().contains("no usable images") && r.err().contains("4 "), r.err());
+        assertTrue(r.err().contains("a.png"), "names a skipped file and why: " + r.err());
+        assertFalse(Files.exists(out.resolve("metrics.json")), "no metric files for an evaluation that did not happen");
+        // the same through --max-pixels: 32×32 images above a 100-pixel cap are all refused
+        r = cli("evaluate", "--model", model.toString(), "--data", data.toString(), "--max-pixels", "100", "--no-progress");
+        assertEquals(2, r.code(), r.out() + r.err());
+        assertTrue(r.err().contains("no usable images") && r.err().contains("above the limit"), r.err());
     }
 
     @Test

@@ -16,6 +16,7 @@ import org.junit.jupiter.api.Test;
 
 import java.util.Random;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -98,5 +99,33 @@ class FilterPruningTest {
         Pruning.l1Local(net, 0.5);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> FilterPruning.plan(net, 0.5, FilterPruning.Norm.L2));
         assertTrue(e.getMessage().contains("bake"), e.getMessage());
+    }
+
+    /** Depthwise 3×3 → pointwise 1×1 → BN → ReLU in a skip connection. */
+    static Module adapter(Random rng, int c) {
+        return new io.deepslim.nn.Residual(new io.deepslim.nn.Sequential(new Conv2d(rng, c, c, 3, 1, 1, c, true),
+                new Conv2d(rng, c, c, 1, 1, 0, 1, true), new BatchNorm2d(c), new io.deepslim.nn.Layers.ReLU()));
+    }
+
+    @Test
+    void cutsFollowExecutionOrderAndStopAtResidualBranches() throws Exception {
+        ZooNet net = model("vgg45m", 16);
+        // registered last, runs after layer4: registration order would make layer5 layer4's consumer
+        net.insertFeatureAfter("layer4", "adapter4", adapter(new Random(17), 128));
+        net.eval();
+        FilterPruning.Plan plan = FilterPruning.plan(net, 0.5, FilterPruning.Norm.L1);
+        java.util.Map<String, String> consumer = new java.util.HashMap<>();
+        for (FilterPruning.Cut c : plan.cuts()) consumer.put(c.conv(), c.consumer());
+        assertEquals("layer4.0", consumer.get("layer3.0"));
+        assertTrue(!consumer.containsKey("layer4.0"), "layer4 feeds a residual adapter, whose width is fixed: " + consumer);
+        assertTrue(consumer.keySet().stream().noneMatch(k -> k.startsWith("adapter4")), "nothing inside the residual is cut: " + consumer);
+        assertEquals("fc.1", consumer.get("layer8.0"));
+        Tensor x = Tensor.uniform(new Random(18), -1f, 1f, 2, 3, 32, 32);
+        ZooNet masked = model("vgg45m", 16);
+        masked.insertFeatureAfter("layer4", "adapter4", adapter(new Random(17), 128));
+        masked.eval();
+        plan.zeroChannels(masked);
+        plan.apply(net);
+        assertArrayEquals(logits(masked, x), logits(net, x), 1e-4f);
     }
 }

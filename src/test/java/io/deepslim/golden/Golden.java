@@ -1,5 +1,8 @@
 package io.deepslim.golden;
 
+import io.deepslim.backend.Device;
+import io.deepslim.engine.Devices;
+import io.deepslim.engine.TestDevices;
 import io.deepslim.io.SafeTensors;
 import io.deepslim.tensor.Tensor;
 
@@ -29,9 +32,11 @@ final class Golden {
     private final Map<String, int[]> shapes;
     private final Map<String, long[]> integers;    // I64 tensors (class indices) exactly
     private final boolean report;
+    private final Device device;                   // where tensor(...) puts inputs
 
     private Golden(String name, Map<String, String> meta, Map<String, float[]> values, Map<String, int[]> shapes,
-                   Map<String, long[]> integers, boolean report) {
+                   Map<String, long[]> integers, boolean report, Device device) {
+        this.device = device;
         this.name = name;
         this.meta = meta;
         this.values = values;
@@ -41,7 +46,13 @@ final class Golden {
     }
 
     /** The same fixture, comparing without printing report lines (for tests of the comparison itself). */
-    Golden quiet() { return new Golden(name, meta, values, shapes, integers, false); }
+    Golden quiet() { return new Golden(name, meta, values, shapes, integers, false, device); }
+
+    /** The same fixture, building its tensors on {@code d}. */
+    Golden on(Device d) { return new Golden(name, meta, values, shapes, integers, report, d); }
+
+    /** Loads the fixture with its tensors on the test device named {@code deviceName} (skips when unavailable). */
+    static Golden load(String deviceName, String name) { return load(name).on(TestDevices.require(deviceName)); }
 
     /** Loads {@code /golden/<name>.safetensors} from the test class path, reading every tensor. */
     static Golden load(String name) {
@@ -56,7 +67,7 @@ final class Golden {
                 shapes.put(n, st.entry(n).intShape());
                 if (st.entry(n).dtype() == SafeTensors.Dtype.I64) integers.put(n, st.longs(n));
             }
-            return new Golden(name, st.metadata(), values, shapes, integers, true);
+            return new Golden(name, st.metadata(), values, shapes, integers, true, Devices.cpu());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (URISyntaxException e) {
@@ -102,7 +113,9 @@ final class Golden {
     }
 
     /** A fresh F32 tensor holding {@code tensor}'s values (no gradient tracking). */
-    Tensor tensor(String tensor) { return Tensor.of(floats(tensor), shape(tensor)); }
+    Tensor tensor(String tensor) { return Tensor.of(device, floats(tensor), shape(tensor)); }
+
+    Device device() { return device; }
 
     // ---------------------------------------------------------------- comparison
 

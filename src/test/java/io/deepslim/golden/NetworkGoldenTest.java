@@ -2,8 +2,9 @@ package io.deepslim.golden;
 
 import io.deepslim.ops.Ops;
 import io.deepslim.tensor.Tensor;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -60,18 +61,20 @@ class NetworkGoldenTest {
         return names;
     }
 
-    @Test
-    void trainingModeForwardBackwardAndBuffers() {
-        check("net_train", "init.", true);
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("io.deepslim.engine.TestDevices#names")
+    void trainingModeForwardBackwardAndBuffers(String device) {
+        check(device, "net_train", "init.", true);
     }
 
-    @Test
-    void evalModeForwardBackward() {
-        check("net_eval", "buffer.", false);
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("io.deepslim.engine.TestDevices#names")
+    void evalModeForwardBackward(String device) {
+        check(device, "net_eval", "buffer.", false);
     }
 
-    private void check(String fixture, String bufferPrefix, boolean training) {
-        Golden g = Golden.load(fixture);
+    private void check(String device, String fixture, String bufferPrefix, boolean training) {
+        Golden g = Golden.load(device, fixture);
         Map<String, Tensor> p = load(g, "param.", bufferPrefix);
         Tensor logits = forward(p, g.tensor("in.x"), training);
         Tensor loss = Ops.crossEntropy(logits, g.ints("in.y"));

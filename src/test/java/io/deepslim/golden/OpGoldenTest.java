@@ -1,9 +1,11 @@
 package io.deepslim.golden;
 
+import io.deepslim.engine.TestDevices;
 import io.deepslim.ops.Ops;
 import io.deepslim.tensor.Tensor;
 import org.junit.jupiter.api.function.Executable;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 import java.util.ArrayList;
@@ -18,7 +20,8 @@ import static org.junit.jupiter.api.Assertions.assertAll;
 /**
  * Single-op parity with PyTorch: forward output and the gradient of every input, against float64
  * references stored as float32 (tools/make_fixtures.py). Tolerance: |got − ref| ≤ 1e-5 + 1e-4·|ref|.
- * The loss is (out · gout).sum() with a random gout, or out itself for the loss ops.
+ * The loss is (out · gout).sum() with a random gout, or out itself for the loss ops. Every case runs
+ * on every test device ({@link TestDevices}): the reference backend, the CPU stack, the GEMM-only stack.
  */
 class OpGoldenTest {
     static final double ATOL = 1e-5, RTOL = 1e-4;
@@ -39,21 +42,21 @@ class OpGoldenTest {
             "softmax_last", "log_softmax_last", "softmax_dim1_4d"};
     static final String[] LOSS = {"cross_entropy", "bce_with_logits", "kl_div_T2", "mse_loss"};
 
-    static Stream<String> binary() { return Stream.of(BINARY); }
-    static Stream<String> unary() { return Stream.of(UNARY); }
-    static Stream<String> linalg() { return Stream.of(LINALG); }
-    static Stream<String> conv() { return Stream.of(CONV); }
-    static Stream<String> convTranspose() { return Stream.of(CONV_TRANSPOSE); }
-    static Stream<String> pool() { return Stream.of(POOL); }
-    static Stream<String> batchNorm() { return Stream.of(BATCH_NORM); }
-    static Stream<String> shape() { return Stream.of(SHAPE); }
-    static Stream<String> reduce() { return Stream.of(REDUCE); }
-    static Stream<String> loss() { return Stream.of(LOSS); }
+    static Stream<Arguments> binary() { return TestDevices.cross(BINARY); }
+    static Stream<Arguments> unary() { return TestDevices.cross(UNARY); }
+    static Stream<Arguments> linalg() { return TestDevices.cross(LINALG); }
+    static Stream<Arguments> conv() { return TestDevices.cross(CONV); }
+    static Stream<Arguments> convTranspose() { return TestDevices.cross(CONV_TRANSPOSE); }
+    static Stream<Arguments> pool() { return TestDevices.cross(POOL); }
+    static Stream<Arguments> batchNorm() { return TestDevices.cross(BATCH_NORM); }
+    static Stream<Arguments> shape() { return TestDevices.cross(SHAPE); }
+    static Stream<Arguments> reduce() { return TestDevices.cross(REDUCE); }
+    static Stream<Arguments> loss() { return TestDevices.cross(LOSS); }
 
-    @ParameterizedTest(name = "{0}")
+    @ParameterizedTest(name = "{0} {1}")
     @MethodSource("binary")
-    void binary(String name) {
-        run(name, (g, in) -> {
+    void binary(String device, String name) {
+        run(device, name, (g, in) -> {
             Tensor a = in.get("a"), b = in.get("b");
             return switch (g.meta("op")) {
                 case "add" -> Ops.add(a, b);
@@ -65,10 +68,10 @@ class OpGoldenTest {
         }).verify();
     }
 
-    @ParameterizedTest(name = "{0}")
+    @ParameterizedTest(name = "{0} {1}")
     @MethodSource("unary")
-    void unary(String name) {
-        run(name, (g, in) -> {
+    void unary(String device, String name) {
+        run(device, name, (g, in) -> {
             Tensor x = in.get("x");
             return switch (g.meta("op")) {
                 case "neg" -> Ops.neg(x);
@@ -87,32 +90,32 @@ class OpGoldenTest {
         }).verify();
     }
 
-    @ParameterizedTest(name = "{0}")
+    @ParameterizedTest(name = "{0} {1}")
     @MethodSource("linalg")
-    void linalg(String name) {
-        run(name, (g, in) -> g.meta("op").equals("matmul")
+    void linalg(String device, String name) {
+        run(device, name, (g, in) -> g.meta("op").equals("matmul")
                 ? Ops.matmul(in.get("a"), in.get("b"))
                 : Ops.linear(in.get("x"), in.get("weight"), in.get("bias"))).verify();
     }
 
-    @ParameterizedTest(name = "{0}")
+    @ParameterizedTest(name = "{0} {1}")
     @MethodSource("conv")
-    void conv2d(String name) {
-        run(name, (g, in) -> Ops.conv2d(in.get("x"), in.get("weight"), in.get("bias"),
+    void conv2d(String device, String name) {
+        run(device, name, (g, in) -> Ops.conv2d(in.get("x"), in.get("weight"), in.get("bias"),
                 g.metaInt("stride"), g.metaInt("padding"), g.metaInt("groups"))).verify();
     }
 
-    @ParameterizedTest(name = "{0}")
+    @ParameterizedTest(name = "{0} {1}")
     @MethodSource("convTranspose")
-    void convTranspose2d(String name) {
-        run(name, (g, in) -> Ops.convTranspose2d(in.get("x"), in.get("weight"), in.get("bias"),
+    void convTranspose2d(String device, String name) {
+        run(device, name, (g, in) -> Ops.convTranspose2d(in.get("x"), in.get("weight"), in.get("bias"),
                 g.metaInt("stride"), g.metaInt("padding"), g.metaInt("output_padding"), g.metaInt("groups"))).verify();
     }
 
-    @ParameterizedTest(name = "{0}")
+    @ParameterizedTest(name = "{0} {1}")
     @MethodSource("pool")
-    void pool(String name) {
-        run(name, (g, in) -> {
+    void pool(String device, String name) {
+        run(device, name, (g, in) -> {
             Tensor x = in.get("x");
             return switch (g.meta("op")) {
                 case "max_pool2d" -> Ops.maxPool2d(x, g.metaInt("kernel"), g.metaInt("stride"), g.metaInt("padding"));
@@ -125,10 +128,10 @@ class OpGoldenTest {
     }
 
     /** Also checks the running statistics after the forward (train: momentum update with unbiased variance). */
-    @ParameterizedTest(name = "{0}")
+    @ParameterizedTest(name = "{0} {1}")
     @MethodSource("batchNorm")
-    void batchNorm(String name) {
-        Run r = run(name, (g, in) -> Ops.batchNorm(in.get("x"), in.get("weight"), in.get("bias"),
+    void batchNorm(String device, String name) {
+        Run r = run(device, name, (g, in) -> Ops.batchNorm(in.get("x"), in.get("weight"), in.get("bias"),
                 in.get("running_mean"), in.get("running_var"), g.metaBool("training"),
                 Float.parseFloat(g.meta("momentum")), Float.parseFloat(g.meta("eps"))));
         r.close("running_mean after", "out.running_mean", r.in.get("running_mean"));
@@ -136,10 +139,10 @@ class OpGoldenTest {
         r.verify();
     }
 
-    @ParameterizedTest(name = "{0}")
+    @ParameterizedTest(name = "{0} {1}")
     @MethodSource("shape")
-    void shape(String name) {
-        run(name, (g, in) -> {
+    void shape(String device, String name) {
+        run(device, name, (g, in) -> {
             Tensor x = in.get("x");
             return switch (g.meta("op")) {
                 case "flatten" -> Ops.flatten(x, g.metaInt("start_dim"));
@@ -151,10 +154,10 @@ class OpGoldenTest {
         }).verify();
     }
 
-    @ParameterizedTest(name = "{0}")
+    @ParameterizedTest(name = "{0} {1}")
     @MethodSource("reduce")
-    void reduce(String name) {
-        run(name, (g, in) -> {
+    void reduce(String device, String name) {
+        run(device, name, (g, in) -> {
             Tensor x = in.get("x");
             boolean byDim = !g.meta("dim", "").isEmpty();
             boolean keep = Boolean.parseBoolean(g.meta("keepdim", "false"));
@@ -169,10 +172,10 @@ class OpGoldenTest {
         }).verify();
     }
 
-    @ParameterizedTest(name = "{0}")
+    @ParameterizedTest(name = "{0} {1}")
     @MethodSource("loss")
-    void loss(String name) {
-        run(name, (g, in) -> switch (g.meta("op")) {
+    void loss(String device, String name) {
+        run(device, name, (g, in) -> switch (g.meta("op")) {
             case "cross_entropy" -> Ops.crossEntropy(in.get("logits"), g.ints("in.target"));
             case "bce_with_logits" -> Ops.bceWithLogits(in.get("logits"), in.get("target"));
             case "kl_div" -> {
@@ -214,8 +217,8 @@ class OpGoldenTest {
      * gradients), runs {@code forward}, back-propagates, and queues the comparison of {@code out}
      * and of every {@code grad.<k>}.
      */
-    static Run run(String name, BiFunction<Golden, Map<String, Tensor>, Tensor> forward) {
-        Golden g = Golden.load(name);
+    static Run run(String device, String name, BiFunction<Golden, Map<String, Tensor>, Tensor> forward) {
+        Golden g = Golden.load(device, name);
         Map<String, Tensor> in = new LinkedHashMap<>();
         for (String n : g.names("in.")) {
             String k = n.substring("in.".length());

@@ -1,16 +1,19 @@
 package io.deepslim.golden;
 
+import io.deepslim.engine.TestDevices;
 import io.deepslim.ops.Ops;
 import io.deepslim.optim.Adam;
 import io.deepslim.optim.SGD;
 import io.deepslim.tensor.Tensor;
 import org.junit.jupiter.api.function.Executable;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertAll;
 
@@ -29,6 +32,8 @@ import static org.junit.jupiter.api.Assertions.assertAll;
 class OptimizerGoldenTest {
     static final double INJECTED_ATOL = 1e-6, INJECTED_RTOL = 1e-5, ATOL = 1e-5, RTOL = 1e-4, NOISE_GRAD = 1e-6;
 
+    static Stream<Arguments> fixtures() { return TestDevices.cross("opt_sgd", "opt_adam", "opt_adamw"); }
+
     /** The optimizer named by the fixture's metadata; returns {step, zeroGrad}. */
     private static Runnable[] optimizer(Golden g, List<Tensor> params) {
         float lr = Float.parseFloat(g.meta("lr")), wd = Float.parseFloat(g.meta("weight_decay"));
@@ -46,10 +51,10 @@ class OptimizerGoldenTest {
         }
     }
 
-    @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"opt_sgd", "opt_adam", "opt_adamw"})
-    void injectedGradients(String fixture) {
-        Golden g = Golden.load(fixture);
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("fixtures")
+    void injectedGradients(String device, String fixture) {
+        Golden g = Golden.load(device, fixture);
         List<String> names = NetworkGoldenTest.parameterNames(g);
         Map<String, Tensor> p = NetworkGoldenTest.load(g, "param.", "init.");
         List<Tensor> params = names.stream().map(p::get).toList();
@@ -70,10 +75,10 @@ class OptimizerGoldenTest {
         assertAll(fixture, checks);
     }
 
-    @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"opt_sgd", "opt_adam", "opt_adamw"})
-    void endToEnd(String fixture) {
-        Golden g = Golden.load(fixture);
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("fixtures")
+    void endToEnd(String device, String fixture) {
+        Golden g = Golden.load(device, fixture);
         List<String> names = NetworkGoldenTest.parameterNames(g);
         Map<String, Tensor> p = NetworkGoldenTest.load(g, "param.", "init.");
         List<Tensor> params = names.stream().map(p::get).toList();

@@ -122,6 +122,13 @@ class CompressedFileTest {
         return dst;
     }
 
+    /** The args of the module-tree node at dotted {@code path} (format version 2). */
+    static ObjectNode node(ObjectNode meta, String path) {
+        com.fasterxml.jackson.databind.JsonNode n = meta.get("modules");
+        for (String p : path.split("\\.")) n = n.get("children").get(p);
+        return (ObjectNode) n;
+    }
+
     @Test
     void malformedCompressedFilesAreRejectedClearly() throws Exception {
         ZooNet net = Zoo.create("student20", 32, 2, 78);
@@ -132,31 +139,31 @@ class CompressedFileTest {
         ModelFile.load(f);
 
         String m1 = assertThrows(ModelFormatException.class, () -> ModelFile.load(tamper(f, m -> {
-            ((ObjectNode) m.get("compression").get("layers").get("layer1.0")).put("method", "zip");
+            node(m, "layer1.0").put("type", "zip/conv2d");
             return m;
         }, null, null))).getMessage();
-        assertTrue(m1.contains("unknown compression recipe") && m1.contains("zip"), m1);
+        assertTrue(m1.contains("unknown codec") && m1.contains("zip"), m1);
 
         String m2 = assertThrows(ModelFormatException.class, () -> ModelFile.load(tamper(f, m -> m, "layer1.0.weight.values", null))).getMessage();
         assertTrue(m2.contains("layer1.0") || m2.contains("weight.values"), m2);
 
         String m3 = assertThrows(ModelFormatException.class, () -> ModelFile.load(tamper(f, m -> m, null, "fc.1.0.weight"))).getMessage();
-        assertTrue(m3.contains("fit"), m3);
+        assertTrue(m3.contains("fc.1") && m3.contains("[255]"), m3);
 
         String m4 = assertThrows(ModelFormatException.class, () -> ModelFile.load(tamper(f, m -> {
-            ((ObjectNode) m.get("compression").get("layers").get("layer2.0")).put("out", 2_000_000_000);
+            ((ObjectNode) node(m, "layer2.0").get("args")).put("out", 2_000_000_000);
             return m;
         }, null, null))).getMessage();
         assertTrue(m4.contains("'out'") && m4.contains("layer2.0"), m4);
 
         String m5 = assertThrows(ModelFormatException.class, () -> ModelFile.load(tamper(f, m -> {
-            ((ObjectNode) m.get("compression").get("layers")).putObject("nolayer").put("method", "prune");
+            ((ObjectNode) m.get("modules").get("children")).putObject("nolayer").put("type", "prune/conv2d");
             return m;
         }, null, null))).getMessage();
-        assertTrue(m5.contains("unknown layer 'nolayer'"), m5);
+        assertTrue(m5.contains("'nolayer'"), m5);
 
         String m6 = assertThrows(ModelFormatException.class, () -> ModelFile.load(tamper(f, m -> {
-            ((ObjectNode) m.get("compression").get("layers").get("fc.1")).put("rank", 5);
+            ((ObjectNode) node(m, "fc.1").get("args")).put("rank", 5);
             return m;
         }, null, null))).getMessage();
         assertTrue(m6.contains("fc.1") && m6.contains("rank 5"), m6);

@@ -2,6 +2,7 @@ package io.deepslim.backend.cpu;
 
 import io.deepslim.backend.Backend;
 import io.deepslim.backend.BinaryOp;
+import io.deepslim.backend.DelegatingBackend;
 import io.deepslim.backend.ConvParams;
 import io.deepslim.backend.PoolParams;
 import io.deepslim.backend.ReduceOp;
@@ -13,11 +14,11 @@ import java.nio.FloatBuffer;
 import java.util.SplittableRandom;
 
 /**
- * The CPU backend: plain-Java loops over off-heap buffers for elementwise work, OpenBLAS sgemm
- * (im2col) for matmul and convolution. With {@link #reference()} GEMM is the Java loop too, which
- * makes the whole backend the obviously-correct spec that faster kernels are tested against.
+ * The fast CPU backend: multi-threaded Java loops over off-heap buffers for elementwise work,
+ * OpenBLAS sgemm (im2col) for matmul and convolution. It sits on a {@link RefBackend}, which runs
+ * the primitives not overridden here (host transfers, optimizer steps).
  */
-public class CpuBackend implements Backend {
+public class CpuBackend extends DelegatingBackend {
     final Gemm gemm;
     final Parallel par;
     private final CpuConv conv;
@@ -25,23 +26,26 @@ public class CpuBackend implements Backend {
     /** OpenBLAS GEMM when available, Java loops on all available cores. */
     public CpuBackend() { this(Gemm.best(), Runtime.getRuntime().availableProcessors()); }
 
-    public CpuBackend(Gemm gemm, int threads) { this(gemm, threads, false); }
+    public CpuBackend(Gemm gemm, int threads) { this(gemm, threads, new RefBackend()); }
 
     /** A backend with the thread settings of {@code ctx} (its own pool of {@code ctx.threads()}, OpenBLAS at {@code ctx.blasThreads()}). */
-    public CpuBackend(CpuContext ctx) { this(Gemm.best(ctx.blasThreads()), ctx.threads(), false); }
+    public CpuBackend(CpuContext ctx) { this(Gemm.best(ctx.blasThreads()), ctx.threads(), new RefBackend()); }
 
-    private CpuBackend(Gemm gemm, int threads, boolean directConv) {
+    /** A CPU backend over {@code next} (normally a {@link RefBackend}). */
+    public CpuBackend(Gemm gemm, int threads, Backend next) {
+        super(next);
         this.gemm = gemm;
         this.par = new Parallel(threads);
         this.conv = new CpuConv(this);
-        this.directConv = directConv;
     }
 
-    /** When set, every convolution runs the direct loops of {@link RefConv} (the specification). */
-    private final boolean directConv;
-
-    /** The specification: plain-Java GEMM, direct-loop convolution, single-threaded. */
-    public static CpuBackend reference() { return new CpuBackend(Gemm.reference(), 1, true); }
+    /**
+     * The specification backend.
+     *
+     * @deprecated use {@link RefBackend} (or {@code Devices.reference()}); kept for callers of the old API.
+     */
+    @Deprecated
+    public static Backend reference() { return new RefBackend(); }
 
     @Override
     public String name() { return gemm.usesBlas() ? "cpu/openblas" : "cpu/java"; }
@@ -260,8 +264,7 @@ public class CpuBackend implements Backend {
     @Override
     public void conv2dForward(Tensor x, Tensor w, Tensor bias, ConvParams p, Tensor y) {
         requireContiguous("conv2d", x, w, bias, y);
-        if (directConv) RefConv.forward(par, x, w, bias, p, y);
-        else conv.forward(x, w, bias, p, false, y);
+        conv.forward(x, w, bias, p, false, y);
     }
 
     @Override
@@ -273,15 +276,13 @@ public class CpuBackend implements Backend {
     @Override
     public void conv2dBackwardData(Tensor dy, Tensor w, ConvParams p, Tensor dx) {
         requireContiguous("conv2d_backward_data", dy, w, dx);
-        if (directConv) RefConv.backwardData(par, dy, w, p, dx);
-        else conv.backwardData(dy, w, p, dx);
+        conv.backwardData(dy, w, p, dx);
     }
 
     @Override
     public void conv2dBackwardFilter(Tensor x, Tensor dy, ConvParams p, Tensor dw) {
         requireContiguous("conv2d_backward_filter", x, dy, dw);
-        if (directConv) RefConv.backwardFilter(par, x, dy, p, dw);
-        else conv.backwardFilter(x, dy, p, dw);
+        conv.backwardFilter(x, dy, p, dw);
     }
 
     // ------------------------------------------------------------------ pooling, normalization
@@ -383,12 +384,12 @@ public class CpuBackend implements Backend {
 
     @Override
     public void int8Gemm(Tensor xq, float xScale, int xZero, Tensor wq, Tensor wScale, Tensor bias, Tensor y) {
-        CpuQuant.int8Gemm(par, xq, xScale, xZero, wq, wScale, bias, y);
+        CpuQuant.int8Gemm(par, true, xq, xScale, xZero, wq, wScale, bias, y);
     }
 
     @Override
     public void int8Conv2d(Tensor xq, float xScale, int xZero, Tensor wq, Tensor wScale, Tensor bias, ConvParams p, Tensor y) {
-        CpuQuant.int8Conv2d(par, xq, xScale, xZero, wq, wScale, bias, p, y);
+        CpuQuant.int8Conv2d(par, true, xq, xScale, xZero, wq, wScale, bias, p, y);
     }
 
     /** Refuses strided views where a primitive walks memory linearly (a silent wrong result otherwise). */

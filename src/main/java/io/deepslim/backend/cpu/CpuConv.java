@@ -31,10 +31,30 @@ final class CpuConv {
     private static boolean isDepthwise(RefConv.Geometry g) { return g.cinG == 1 && g.cout > 1; }
 
     /**
-     * Below this output size the width-only unfolding does not pay for re-laying out the weight
-     * (which it needs on every call); the classic im2col is used instead.
+     * Below this output size the width-only unfolding does not pay (its kh GEMMs per band are too
+     * small); the classic im2col is used instead.
      */
     static final int SHARE_ROWS_MIN_PIXELS = 4096;
+
+    /** The convolution algorithms of this backend. */
+    enum Algo { DEPTHWISE, POINTWISE, WIDTH_ONLY, IM2COL }
+
+    /**
+     * The one place that chooses the algorithm for a shape; forward, backward-data and
+     * backward-filter all follow it. WIDTH_ONLY needs stride-1, undilated rows, kh > 1 and at
+     * least {@link #SHARE_ROWS_MIN_PIXELS} outputs per plane.
+     */
+    static Algo plan(RefConv.Geometry g, ConvParams p) {
+        if (isDepthwise(g)) return Algo.DEPTHWISE;
+        if (isPointwise(g, p)) return Algo.POINTWISE;
+        if (g.kh > 1 && p.strideH() == 1 && p.dilationH() == 1 && g.ho * g.wo >= SHARE_ROWS_MIN_PIXELS) return Algo.WIDTH_ONLY;
+        return Algo.IM2COL;
+    }
+
+    /** w re-laid out for the width-only path, packed once per weight version (see Storage#packed). */
+    private static Tensor kernelRows(Tensor w, RefConv.Geometry g, int groups) {
+        return w.packed("cpu.conv.kernelRows/g" + groups, t -> TensorScope.unscoped(() -> splitKernelRows(t, g, groups)));
+    }
 
     /** Columns a band should have at least, so that its GEMMs stay efficient. */
     private static final int MIN_BAND_COLUMNS = 512;
@@ -71,7 +91,8 @@ final class CpuConv {
      */
     void forward(Tensor x, Tensor w, Tensor bias, ConvParams p, boolean relu, Tensor y) {
         RefConv.Geometry g = new RefConv.Geometry(x.shape(), w.shape(), y.shape(), p);
-        if (isDepthwise(g)) {
+        Algo algo = plan(g, p);
+        if (algo == Algo.DEPTHWISE) {
             DepthwiseConv.forward(be.par, x, w, bias, p, y);
             if (relu) be.unary(io.deepslim.backend.UnaryOp.RELU, y, 0f, y);
             return;
@@ -80,7 +101,7 @@ final class CpuConv {
         int bands = (g.ho + rows - 1) / rows, groups = p.groups();
         float[] b = bias == null ? null : new float[g.cout];
         if (b != null) bias.buffer().get(bias.offset(), b, 0, g.cout);
-        Band band = new Band(x, w, y, g, p, b, relu);
+        Band band = new Band(x, w, y, g, p, b, relu, algo);
         int jobs = g.n * groups * bands;
         int mBlocks = jobs >= 2 * be.par.threads() ? 1
                 : Math.max(1, Math.min((2 * be.par.threads() + jobs - 1) / jobs, g.coutG / 16));
@@ -110,7 +131,7 @@ final class CpuConv {
         final boolean relu, pointwise, shareRows;
         final int k, pix;
 
-        Band(Tensor x, Tensor w, Tensor y, RefConv.Geometry g, ConvParams p, float[] bias, boolean relu) {
+        Band(Tensor x, Tensor w, Tensor y, RefConv.Geometry g, ConvParams p, float[] bias, boolean relu, Algo algo) {
             this.x = x;
             this.w = w;
             this.y = y;
@@ -120,11 +141,11 @@ final class CpuConv {
             this.relu = relu;
             this.k = g.cinG * g.kh * g.kw;
             this.pix = g.ho * g.wo;
-            this.pointwise = isPointwise(g, p);
+            this.pointwise = algo == Algo.POINTWISE;
             // stride-1 rows: unfold only along the width; kernel row ki is the same matrix shifted by
             // ki output rows, so kh GEMMs with K = Cin_g·kw read one unfolding (a third of im2col's traffic)
-            this.shareRows = !pointwise && g.kh > 1 && p.strideH() == 1 && p.dilationH() == 1 && pix >= SHARE_ROWS_MIN_PIXELS;
-            this.wRows = shareRows ? splitKernelRows(w, g, p.groups()) : null;
+            this.shareRows = algo == Algo.WIDTH_ONLY;
+            this.wRows = shareRows ? kernelRows(w, g, p.groups()) : null;
         }
 
         /** The band's GEMM operand in the calling thread's workspace (null for pointwise convs). */
@@ -222,15 +243,16 @@ final class CpuConv {
      */
     void backwardData(Tensor dy, Tensor w, ConvParams p, Tensor dx) {
         RefConv.Geometry g = new RefConv.Geometry(dx.shape(), w.shape(), dy.shape(), p);
-        if (isDepthwise(g)) {
+        Algo algo = plan(g, p);
+        if (algo == Algo.DEPTHWISE) {
             DepthwiseConv.backwardData(be.par, dy, w, p, dx);
             return;
         }
         int k = g.cinG * g.kh * g.kw, pix = g.ho * g.wo, groups = p.groups();
         int rows = Math.max(1, Math.min(g.ho, COL_BUDGET / Math.max(1, k * g.wo)));
-        boolean pointwise = isPointwise(g, p);
-        boolean shareRows = !pointwise && g.kh > 1 && p.strideH() == 1 && p.dilationH() == 1;
-        Tensor wRows = shareRows ? splitKernelRows(w, g, groups) : null;
+        boolean pointwise = algo == Algo.POINTWISE;
+        boolean shareRows = algo == Algo.WIDTH_ONLY;
+        Tensor wRows = shareRows ? kernelRows(w, g, groups) : null;
         be.par.forEach(g.n * groups, (long) g.coutG * pix * k, job -> {
             int n = job / groups, grp = job % groups;
             int xOff = dx.offset() + (n * g.cin + grp * g.cinG) * g.h * g.w;
@@ -325,15 +347,16 @@ final class CpuConv {
      */
     void backwardFilter(Tensor x, Tensor dy, ConvParams p, Tensor dw) {
         RefConv.Geometry g = new RefConv.Geometry(x.shape(), dw.shape(), dy.shape(), p);
-        if (isDepthwise(g)) {
+        Algo algo = plan(g, p);
+        if (algo == Algo.DEPTHWISE) {
             DepthwiseConv.backwardFilter(be.par, x, dy, p, dw);
             return;
         }
         int k = g.cinG * g.kh * g.kw, pix = g.ho * g.wo, groups = p.groups();
         int rows = Math.max(1, Math.min(g.ho, COL_BUDGET / Math.max(1, k * g.wo)));
         int chunks = Math.max(1, Math.min(be.par.threads(), g.n));
-        boolean pointwise = isPointwise(g, p);
-        if (!pointwise && g.kh > 1 && p.strideH() == 1 && p.dilationH() == 1 && pix >= SHARE_ROWS_MIN_PIXELS) {
+        boolean pointwise = algo == Algo.POINTWISE;
+        if (algo == Algo.WIDTH_ONLY) {
             backwardFilterRows(x, dy, p, dw, g, rows, chunks);
             return;
         }

@@ -55,7 +55,7 @@ final class CpuQuant {
         });
     }
 
-    static void int8Gemm(Parallel par, Tensor xq, float xScale, int xZero, Tensor wq, Tensor wScale, Tensor bias, Tensor y) {
+    static void int8Gemm(Parallel par, boolean cache, Tensor xq, float xScale, int xZero, Tensor wq, Tensor wScale, Tensor bias, Tensor y) {
         requireI8("int8Gemm", xq);
         requireI8("int8Gemm", wq);
         if (xq.dim() != 2 || wq.dim() != 2 || xq.size(1) != wq.size(1)) {
@@ -64,8 +64,10 @@ final class CpuQuant {
         int m = xq.size(0), k = xq.size(1), n = wq.size(0);
         checkEpilogue("int8Gemm", k, n, wScale, bias);
         if (y.dim() != 2 || y.size(0) != m || y.size(1) != n) throw new IllegalArgumentException("int8Gemm: output must be (" + m + ", " + n + ")");
-        byte[] x = bytes(xq), w = bytes(wq);
-        int[] wsum = rowSums(w, n, k);
+        byte[] x = bytes(xq);
+        Int8Pack pk = pack(wq, n, k, cache);
+        byte[] w = pk.codes();
+        int[] wsum = pk.rowSums();
         float[] ws = wScale.contiguousRaw().toFloatArray(), b = bias == null ? null : bias.contiguousRaw().toFloatArray();
         FloatBuffer yb = y.buffer();
         int yo = y.offset();
@@ -77,7 +79,7 @@ final class CpuQuant {
         });
     }
 
-    static void int8Conv2d(Parallel par, Tensor xq, float xScale, int xZero, Tensor wq, Tensor wScale, Tensor bias, ConvParams p, Tensor y) {
+    static void int8Conv2d(Parallel par, boolean cache, Tensor xq, float xScale, int xZero, Tensor wq, Tensor wScale, Tensor bias, ConvParams p, Tensor y) {
         requireI8("int8Conv2d", xq);
         requireI8("int8Conv2d", wq);
         if (xq.dim() != 4 || wq.dim() != 4 || y.dim() != 4 || wq.size(1) * p.groups() != xq.size(1)) {
@@ -87,8 +89,10 @@ final class CpuQuant {
         RefConv.Geometry g = new RefConv.Geometry(xq.shape(), wq.shape(), y.shape(), p);
         int k = g.cinG * g.kh * g.kw;
         checkEpilogue("int8Conv2d", k, g.cout, wScale, bias);
-        byte[] x = bytes(xq), w = bytes(wq);
-        int[] wsum = rowSums(w, g.cout, k);
+        byte[] x = bytes(xq);
+        Int8Pack pk = pack(wq, g.cout, k, cache);
+        byte[] w = pk.codes();
+        int[] wsum = pk.rowSums();
         float[] ws = wScale.contiguousRaw().toFloatArray(), b = bias == null ? null : bias.contiguousRaw().toFloatArray();
         FloatBuffer yb = y.buffer();
         int yo = y.offset(), pix = g.ho * g.wo;
@@ -142,6 +146,20 @@ final class CpuQuant {
     private static float dequant(int acc, int xZero, int wsum, float xScale, float[] ws, float[] bias, int j) {
         float v = (acc - xZero * wsum) * xScale * ws[ws.length == 1 ? 0 : j];
         return bias == null ? v : v + bias[j];
+    }
+
+    /** Int8 weights as the kernels read them: the codes (N, K) on the Java heap and their row sums. */
+    record Int8Pack(byte[] codes, int[] rowSums) {}
+
+    /** The packed weight: cached on wq's storage until it changes when {@code cache}, else built for this call. */
+    private static Int8Pack pack(Tensor wq, int n, int k, boolean cache) {
+        if (!cache) return packNow(wq, n, k);
+        return wq.packed("cpu.int8.codes+rowSums", t -> packNow(t, n, k));
+    }
+
+    private static Int8Pack packNow(Tensor wq, int n, int k) {
+        byte[] w = bytes(wq);
+        return new Int8Pack(w, rowSums(w, n, k));
     }
 
     private static int[] rowSums(byte[] w, int n, int k) {

@@ -19,9 +19,10 @@ import java.util.Map;
  * Structured filter pruning (Li et al. 2017): each prunable conv loses the {@code amount}
  * fraction of its output channels with the smallest L1 or L2 filter norm, and the layers that
  * read those channels are rewired, giving a smaller dense model. Works on feed-forward models
- * whose children are registered in execution order (ZooNet, Sequential): a conv is prunable when
- * it is ungrouped and its consumer — the next layer with parameters, skipping one BatchNorm2d of
- * the same width — is an ungrouped conv or the first Linear after the flatten. Convs feeding a
+ * along explicit producer → consumer edges ({@link #executionOrder}: ZooNet and Sequential chains,
+ * Residual and Branches as barriers): a conv is prunable when it is ungrouped and its consumer —
+ * the next layer with parameters, skipping one BatchNorm2d of the same width — is an ungrouped
+ * conv or the first Linear after the flatten. Convs feeding a
  * grouped (depthwise) conv are left whole, as are layers inside other compressed layers.
  */
 public final class FilterPruning {
@@ -69,19 +70,19 @@ public final class FilterPruning {
     /** Chooses, for every prunable conv, the round-half-even(amount × Cout) filters of smallest norm (at least one filter stays). */
     public static Plan plan(Module model, double amount, Norm norm) {
         Pruning.checkAmount(amount);
-        List<ModuleTree.Node> seq = new ArrayList<>();
         for (ModuleTree.Node n : ModuleTree.walk(model, m -> m instanceof Compressed)) {
             if (n.module() instanceof Pruned) {
                 throw new IllegalArgumentException("layer '" + n.path() + "' carries an unstructured mask; bake it (Pruning.bake) before filter pruning");
             }
-            if (n.module().children().isEmpty() || n.module() instanceof Compressed) seq.add(n);
         }
+        List<ModuleTree.Node> seq = new ArrayList<>();
+        executionOrder(model, "", seq);
         List<Cut> cuts = new ArrayList<>();
         for (int i = 0; i < seq.size(); i++) {
-            if (!(seq.get(i).module() instanceof Conv2d) || ((Conv2d) seq.get(i).module()).groups != 1) continue;
+            if (seq.get(i) == null || !(seq.get(i).module() instanceof Conv2d) || ((Conv2d) seq.get(i).module()).groups != 1) continue;
             Conv2d conv = (Conv2d) seq.get(i).module();
             String bn = null, consumer = null;
-            for (int j = i + 1; j < seq.size(); j++) {
+            for (int j = i + 1; j < seq.size() && seq.get(j) != null; j++) {
                 Module m = seq.get(j).module();
                 if (m instanceof BatchNorm2d && bn == null && ((BatchNorm2d) m).channels() == conv.out) {
                     bn = seq.get(j).path();
@@ -100,6 +101,42 @@ public final class FilterPruning {
         }
         return new Plan(cuts);
     }
+
+    /**
+     * The leaf layers in the order they run, as producer → consumer edges: each entry feeds the
+     * next, and a null entry is a barrier no channel cut may cross. ZooNet runs its feature
+     * blocks then its heads (as listed, not as registered: an inserted adapter sits where it
+     * runs) and Sequential its children in order. A Residual needs its branch to keep the width
+     * and Branches feeds several heads, so both are barriers on each side (their insides are
+     * chains of their own); so is any other container, whose data flow is not known here.
+     */
+    static void executionOrder(Module m, String path, List<ModuleTree.Node> out) {
+        List<String> order;
+        if (m instanceof io.deepslim.models.ZooNet z) {
+            order = new ArrayList<>(z.featureNames());
+            order.addAll(z.headNames());
+        } else if (m instanceof io.deepslim.nn.Sequential && !(m instanceof Compressed)) {
+            order = new ArrayList<>(m.children().keySet());
+        } else {
+            out.add(null);
+            if (m instanceof Compressed) return;
+            for (String name : m.children().keySet()) {
+                visit(m, name, path, out);
+                out.add(null);
+            }
+            return;
+        }
+        for (String name : order) visit(m, name, path, out);
+    }
+
+    private static void visit(Module parent, String name, String path, List<ModuleTree.Node> out) {
+        Module c = parent.children().get(name);
+        String p = join(path, name);
+        if (c.children().isEmpty() || c instanceof Compressed) out.add(new ModuleTree.Node(p, parent, name, c));
+        else executionOrder(c, p, out);
+    }
+
+    private static String join(String path, String name) { return path.isEmpty() ? name : path + "." + name; }
 
     /** Indices (ascending) of the filters kept when the {@code remove} of smallest norm go; ties drop the lower index. */
     private static int[] keep(Tensor weight, int remove, Norm norm) {
@@ -134,10 +171,11 @@ public final class FilterPruning {
         int per = (int) (t.numel() / drop.length);
         Tensor c = t.contiguousRaw();
         if (c != t) throw new IllegalStateException("expected a contiguous parameter");
+        float[] v = t.toFloatArray();
         for (int o = 0; o < drop.length; o++) {
-            if (!drop[o]) continue;
-            for (int k = 0; k < per; k++) t.buffer().put(t.offset() + o * per + k, 0f);
+            if (drop[o]) java.util.Arrays.fill(v, o * per, (o + 1) * per, 0f);
         }
+        t.copyFrom(v);
     }
 
     private static void shrink(Module model, Cut c) {
@@ -152,7 +190,7 @@ public final class FilterPruning {
             for (String k : dst.keySet()) {
                 Tensor s = src.get(k), d = dst.get(k);
                 Tensor v = s.dim() == 1 ? slice(s, 0, keep) : s;
-                d.buffer().put(d.offset(), v.contiguousRaw().toFloatArray());
+                d.copyFrom(v);
                 d.requiresGrad(s.requiresGrad());
             }
             replace(model, c.batchNorm(), old, bn);

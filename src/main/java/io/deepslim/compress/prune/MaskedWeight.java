@@ -5,7 +5,8 @@ import io.deepslim.ops.Ops;
 import io.deepslim.tensor.Tensor;
 import io.deepslim.tensor.TensorScope;
 
-import java.nio.FloatBuffer;
+import io.deepslim.autograd.GradMode;
+import io.deepslim.backend.BinaryOp;
 import java.util.Map;
 
 /** The shared state of a pruned layer: the original weight and its 0/1 mask. */
@@ -21,7 +22,7 @@ public final class MaskedWeight {
     }
 
     /** An all-ones mask shaped like {@code w}, outliving any open scope (it becomes a buffer). */
-    static Tensor ones(Tensor w) { return TensorScope.unscoped(() -> Tensor.full(1f, w.shape())); }
+    static Tensor ones(Tensor w) { return TensorScope.unscoped(() -> Tensor.full(w.device(), 1f, w.shape())); }
 
     /** A mask tensor from flat values. */
     static Tensor of(float[] m, int[] shape) { return TensorScope.unscoped(() -> Tensor.of(m, shape)); }
@@ -29,10 +30,13 @@ public final class MaskedWeight {
     /** orig ⊙ mask, differentiable with respect to orig. */
     Tensor effective() { return Ops.mul(orig, mask); }
 
-    /** orig ⊙ mask as a new detached tensor outliving any open scope. */
+    /** orig ⊙ mask (the backend's elementwise product) as a new detached tensor outliving any open scope. */
     Tensor bakedCopy() {
-        float[] w = values();
-        return TensorScope.unscoped(() -> Tensor.of(w, orig.shape()));
+        return TensorScope.unscoped(() -> {
+            try (GradMode g = GradMode.off()) {
+                return Ops.mul(orig, mask).contiguousRaw();
+            }
+        });
     }
 
     /** orig ⊙ mask, flat. */
@@ -51,12 +55,14 @@ public final class MaskedWeight {
         if (newMask.length != mask.numel()) {
             throw new IllegalArgumentException("new mask has " + newMask.length + " entries, the weight " + mask.numel());
         }
-        FloatBuffer b = mask.buffer();
         for (int i = 0; i < newMask.length; i++) {
             float v = newMask[i];
             if (v != 0f && v != 1f) throw new IllegalArgumentException("mask entries must be 0 or 1, got " + v + " at " + i);
-            b.put(mask.offset() + i, b.get(mask.offset() + i) * v);
         }
+        // mask ⊙= newMask on the mask's device
+        Tensor m = Tensor.of(mask.device(), newMask, mask.shape());
+        mask.device().backend().binary(BinaryOp.MUL, mask, m, mask);
+        mask.storage().bumpVersion();
     }
 
     long kept() {

@@ -24,6 +24,9 @@ abstract class Int8Layer extends Module implements Compressed {
     protected final Int8Kernel int8 = new Int8Kernel();
 
     Int8Layer(Int8Weights w, Tensor bias, QParams input) {
+        if (bias != null && (bias.dtype() != DType.F32 || bias.dim() != 1 || bias.size(0) != w.codes().size(0))) {
+            throw new IllegalArgumentException("int8 layer: bias must be F32 (" + w.codes().size(0) + "), got " + bias);
+        }
         this.w = w;
         this.bias = bias == null ? null : bias.detach();
         this.input = input;
@@ -82,7 +85,7 @@ abstract class Int8Layer extends Module implements Compressed {
         if (q.dtype() != DType.I8 || !java.util.Arrays.equals(q.shape(), shape)) {
             throw new IllegalArgumentException("int8 layer: weight must be I8 " + Shape.str(shape) + ", got " + q);
         }
-        if (s.dtype() != DType.F32 || (s.numel() != 1 && s.numel() != shape[0])) {
+        if (s.dtype() != DType.F32 || s.dim() != 1 || (s.numel() != 1 && s.numel() != shape[0])) {
             throw new IllegalArgumentException("int8 layer: weight_scale must be F32 with 1 or " + shape[0] + " entries, got " + s);
         }
         return new Int8Weights(q, s);

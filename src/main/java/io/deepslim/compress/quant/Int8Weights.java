@@ -1,11 +1,9 @@
 package io.deepslim.compress.quant;
 
-import io.deepslim.backend.Device;
 import io.deepslim.tensor.DType;
 import io.deepslim.tensor.Tensor;
 import io.deepslim.tensor.TensorScope;
 
-import java.nio.ByteBuffer;
 
 /**
  * Symmetric int8 weights: {@code w ≈ scale[o] · q}, q in [−127, 127] (−128 unused so that the
@@ -24,13 +22,12 @@ public record Int8Weights(Tensor codes, Tensor scales) {
             scale[s] = m > 0 ? m / 127f : 1f;
         }
         return TensorScope.unscoped(() -> {
-            Tensor q = Tensor.empty(Device.cpu(), DType.I8, w.shape());
-            ByteBuffer b = q.byteBuffer();
+            byte[] b = new byte[v.length];
             for (int i = 0; i < v.length; i++) {
                 float r = (float) Math.rint(v[i] / scale[i / span]);
-                b.put(i, (byte) Math.max(-127, Math.min(127, r)));
+                b[i] = (byte) Math.max(-127, Math.min(127, r));
             }
-            return new Int8Weights(q, Tensor.of(scale, groups));
+            return new Int8Weights(Tensor.ofBytes(w.device(), b, w.shape()), Tensor.of(w.device(), scale, groups));
         });
     }
 

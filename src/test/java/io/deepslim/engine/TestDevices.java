@@ -1,0 +1,47 @@
+package io.deepslim.engine;
+
+import io.deepslim.backend.Device;
+import io.deepslim.backend.cpu.RefBackend;
+import org.junit.jupiter.params.provider.Arguments;
+
+import java.util.List;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * The devices every backend-parameterized test runs on: the reference backend, the fast CPU
+ * stack, the GEMM-only test backend (over the reference), and the native and CUDA devices when a
+ * later build registers them. A device that is not available here makes its cases skip, with the
+ * reason in the test report.
+ */
+public final class TestDevices {
+    /** Device names, in the order tests report them. */
+    public static final List<String> NAMES = List.of("ref", "cpu", "gemm-only", "native", "cuda");
+
+    static {
+        synchronized (Devices.class) {
+            if (!Devices.names().contains("gemm-only")) {
+                Devices.register("gemm-only", () -> new Device("gemm-only", new GemmOnlyBackend(new RefBackend())));
+            }
+        }
+    }
+
+    private TestDevices() {}
+
+    /** Every device name (a JUnit method source). */
+    public static Stream<String> names() { return NAMES.stream(); }
+
+    /** (device, case) pairs for every device and case. */
+    public static Stream<Arguments> cross(String... cases) {
+        return NAMES.stream().flatMap(d -> Stream.of(cases).map(c -> Arguments.of(d, c)));
+    }
+
+    /** The device, or skips the calling test with the reason it is unavailable. */
+    public static Device require(String name) {
+        Devices.Probe p = Devices.names().contains(name) ? Devices.probe(name)
+                : new Devices.Probe(name, null, "no '" + name + "' device is registered in this build");
+        assumeTrue(p.available(), () -> "device " + name + " unavailable: " + p.problem());
+        return p.device();
+    }
+}
