@@ -29,9 +29,19 @@ def main():
     ap.add_argument("--models", default="vgg45m,student10")
     ap.add_argument("--size", type=int, default=224)
     ap.add_argument("--reps", type=int, default=7)
+    ap.add_argument("--batch", type=int, default=1)
+    ap.add_argument("--forward-only", action="store_true",
+                    help="one line 'arch batch median_ms' per model (read by benchmarks/ DenseVersus)")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
+    if args.forward_only:
+        for arch in args.models.split(","):
+            net = ZooNet(arch, args.size).eval()
+            x = torch.randn(args.batch, 3, args.size, args.size)
+            with torch.no_grad():
+                print(f"{arch} {args.batch} {median_ms(lambda: net(x), 2, args.reps):.3f}", flush=True)
+        return
     print(f"torch {torch.__version__}, threads {torch.get_num_threads()}")
     print("| model | eval forward ms (batch 1) | train step ms (64 px, batch 32, SGD) |")
     print("|---|---|---|")

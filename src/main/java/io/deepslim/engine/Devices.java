@@ -13,7 +13,8 @@ import java.util.function.Supplier;
 /**
  * The device registry: builds devices by name, once, from registered factories. Built in:
  * {@code "cpu"} (the fast {@link CpuBackend} over {@link RefBackend}, the default for code that
- * does not name a device) and {@code "ref"} (the {@link RefBackend} alone). Native and CUDA
+ * does not name a device) and {@code "ref"} (the {@link RefBackend} alone), {@code "cuda"} (GPU 0 through the CUDA presets, when the
+ * driver, libraries and a GPU are present). Native
  * devices register here too; a factory that cannot build its device (library missing, no GPU)
  * throws, and {@link #probe} reports why instead of falling back silently.
  */
@@ -24,6 +25,8 @@ public final class Devices {
     static {
         FACTORIES.put("cpu", () -> new Device("cpu", new CpuBackend()));
         FACTORIES.put("ref", () -> new Device("ref", new RefBackend()));
+        // a lambda, not a method reference: the CUDA classes load only when someone asks for "cuda"
+        FACTORIES.put("cuda", () -> io.deepslim.backend.cuda.CudaDevices.create());
     }
 
     private Devices() {}

@@ -31,6 +31,10 @@ public final class FusedConv2d extends Module {
      * channel, b' = (b − μ)·γ/√(σ²+ε) + β.
      */
     public static FusedConv2d fold(Conv2d conv, BatchNorm2d bn, boolean relu) {
+        return fold(conv, bn, relu, conv.in + "→" + conv.out + " k" + conv.kernel + " +BN" + (relu ? "+ReLU" : ""));
+    }
+
+    private static FusedConv2d fold(Conv2d conv, BatchNorm2d bn, boolean relu, String description) {
         int cout = conv.out;
         java.util.Map<String, Tensor> s = bn.stateDict();
         float[] gamma = s.get("weight").toFloatArray(), beta = s.get("bias").toFloatArray();
@@ -45,7 +49,46 @@ public final class FusedConv2d extends Module {
             fb[co] = (float) ((b[co] - mean[co]) * scale + beta[co]);
         }
         return new FusedConv2d(conv.params, relu, Tensor.of(conv.weight().device(), w, conv.weight().shape()), Tensor.of(conv.weight().device(), fb, cout),
-                conv.in + "→" + conv.out + " k" + conv.kernel + " +BN" + (relu ? "+ReLU" : ""));
+                description);
+    }
+
+    /**
+     * Folds an ungrouped {@code conv} followed directly by a 1×1 stride-1 unpadded ungrouped
+     * {@code pointwise} conv (no nonlinearity between them, as in a separable block), then
+     * {@code bn}, into one convolution: w'[o] = Σ_m P[o][m]·w[m], b' = P·b + b_P (sums in double).
+     * The composed layer has Cin·Cout·k² multiply-adds per pixel instead of Cmid·(Cin·k² + Cout).
+     */
+    public static FusedConv2d foldPair(Conv2d conv, Conv2d pointwise, BatchNorm2d bn, boolean relu) {
+        if (conv.groups != 1 || !isPointwise(pointwise) || pointwise.in != conv.out) {
+            throw new IllegalArgumentException("foldPair: needs an ungrouped conv then a 1x1 stride-1 conv of matching width");
+        }
+        int mid = conv.out, cout = pointwise.out, per = conv.weight().shape()[1] * conv.kernel * conv.kernel;
+        float[] w = conv.weight().toFloatArray(), pw = pointwise.weight().toFloatArray();
+        float[] b = conv.bias() == null ? new float[mid] : conv.bias().toFloatArray();
+        float[] pb = pointwise.bias() == null ? new float[cout] : pointwise.bias().toFloatArray();
+        float[] cw = new float[cout * per], cb = new float[cout];
+        for (int o = 0; o < cout; o++) {
+            double bias = pb[o];
+            double[] acc = new double[per];
+            for (int m = 0; m < mid; m++) {
+                double pv = pw[o * mid + m];
+                bias += pv * b[m];
+                for (int i = 0; i < per; i++) acc[i] += pv * w[m * per + i];
+            }
+            for (int i = 0; i < per; i++) cw[o * per + i] = (float) acc[i];
+            cb[o] = (float) bias;
+        }
+        int[] shape = conv.weight().shape();
+        Conv2d composed = new Conv2d(conv.in, cout, conv.kernel, conv.params, Tensor.of(conv.weight().device(), cw, cout, shape[1], shape[2], shape[3]),
+                Tensor.of(conv.weight().device(), cb, cout));
+        return fold(composed, bn, relu, conv.in + "→" + mid + "→" + cout + " k" + conv.kernel + "·1x1 composed +BN" + (relu ? "+ReLU" : ""));
+    }
+
+    /** A 1×1, stride-1, unpadded, ungrouped convolution. */
+    public static boolean isPointwise(Conv2d c) {
+        ConvParams p = c.params;
+        return c.kernel == 1 && c.groups == 1 && p.strideH() == 1 && p.strideW() == 1 && p.padH() == 0 && p.padW() == 0
+                && p.dilationH() == 1 && p.dilationW() == 1;
     }
 
     @Override

@@ -29,11 +29,29 @@ public final class Storage implements AutoCloseable {
     private BytePointer pointer;
     private ByteBuffer bytes;             // host views; null for device memory
     private FloatBuffer floats;
-    private final boolean host;
-    private final Runnable free;          // releases device memory (null: JavaCPP deallocates host memory)
     private volatile long version;
     private Map<String, Object> packs;      // packed forms of this content, by kind; guarded by this
     private long packsBuilt;
+    // device memory (a GPU allocation): its address and how to give it back; 0 / null for host storage
+    private long deviceAddress;
+    private Runnable release;
+
+    private Storage(DType dtype, long length, long deviceAddress, Runnable release) {
+        this.dtype = dtype;
+        this.length = length;
+        this.deviceAddress = deviceAddress;
+        this.release = release;
+        TensorScope.register(this);
+    }
+
+    /**
+     * Wraps device memory (not host-addressable) of {@code length} elements at {@code address};
+     * {@code release} gives it back on {@link #close()}. Devices with their own memory call this.
+     */
+    public static Storage ofDevice(DType dtype, long length, long address, Runnable release) {
+        if (address == 0 || release == null) throw new IllegalArgumentException("device storage needs an address and a release action");
+        return new Storage(dtype, length, address, release);
+    }
 
     private Storage(DType dtype, long length, boolean zero) {
         long nbytes = length * dtype.bytes();
@@ -48,26 +66,7 @@ public final class Storage implements AutoCloseable {
         if (zero) Pointer.memset(pointer, 0, Math.max(1, nbytes));
         this.bytes = pointer.capacity(Math.max(1, nbytes)).asByteBuffer().order(ByteOrder.nativeOrder());
         this.floats = dtype == DType.F32 ? bytes.asFloatBuffer() : null;
-        this.host = true;
-        this.free = null;
         TensorScope.register(this);
-    }
-
-    private Storage(DType dtype, long length, BytePointer deviceMemory, Runnable free) {
-        this.dtype = dtype;
-        this.length = length;
-        this.pointer = deviceMemory;
-        this.host = false;
-        this.free = free;
-        TensorScope.register(this);
-    }
-
-    /**
-     * Wraps memory a non-host device allocated (e.g. a CUDA device pointer's address in
-     * {@code deviceMemory}); {@code free} releases it on {@link #close()}. Host views refuse such storage.
-     */
-    public static Storage wrapDevice(DType dtype, long length, BytePointer deviceMemory, Runnable free) {
-        return new Storage(dtype, length, deviceMemory, free);
     }
 
     /** Allocates {@code length} zeroed host elements (devices call this; other code asks a Device). */
@@ -80,10 +79,17 @@ public final class Storage implements AutoCloseable {
 
     public long length() { return length; }
 
-    public boolean isReleased() { return pointer == null; }
+    public boolean isReleased() { return release == null ? pointer == null : deviceAddress == 0; }
 
-    /** True when the memory is host-addressable (every storage today; device memory later). */
-    public boolean isHost() { return host; }
+    /** True when the memory is host-addressable; false for device (GPU) memory. */
+    public boolean isHost() { return release == null; }
+
+    /** The device address of element 0 (device storage only). */
+    public long deviceAddress() {
+        if (release == null) throw new IllegalStateException("host storage has no device address");
+        if (deviceAddress == 0) throw new IllegalStateException("tensor storage was already released");
+        return deviceAddress;
+    }
 
     /** Write counter: changes whenever the content was written through a public mutator. */
     public long version() { return version; }
@@ -152,17 +158,23 @@ public final class Storage implements AutoCloseable {
 
     /** The raw pointer (byte-addressed), for native kernels. */
     public BytePointer pointer() {
-        check();
+        checkHost();
         return pointer;
-    }
-
-    private void check() {
-        if (pointer == null) throw new IllegalStateException("tensor storage was already released");
     }
 
     private void checkHost() {
         check();
-        if (!host) throw new IllegalStateException("storage is device memory: copy it to the host (Tensor.toFloatArray/toHost) first");
+        if (release != null) {
+            throw new IllegalStateException("tensor lives in device memory; copy it to the host with toFloatArray() or toHost()");
+        }
+    }
+
+    private void check() {
+        if (release != null) {
+            if (deviceAddress == 0) throw new IllegalStateException("tensor storage was already released");
+            return;
+        }
+        if (pointer == null) throw new IllegalStateException("tensor storage was already released");
     }
 
     @Override
@@ -170,13 +182,19 @@ public final class Storage implements AutoCloseable {
         synchronized (this) {
             dropPacks();
         }
+        if (release != null) {
+            if (deviceAddress != 0) {
+                deviceAddress = 0;
+                release.run();
+            }
+            return;
+        }
         if (pointer != null) {
             BytePointer p = pointer;
             pointer = null;
             bytes = null;
             floats = null;
-            if (free != null) free.run();
-            else p.deallocate();
+            p.deallocate();
         }
     }
 }

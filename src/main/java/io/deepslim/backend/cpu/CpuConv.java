@@ -22,7 +22,12 @@ final class CpuConv {
     private final CpuBackend be;
     private final ThreadLocal<Storage> workspace = new ThreadLocal<>();
 
-    CpuConv(CpuBackend be) { this.be = be; }
+    private final WinogradConv winograd;
+
+    CpuConv(CpuBackend be) {
+        this.be = be;
+        this.winograd = new WinogradConv(be);
+    }
 
     private static boolean isPointwise(RefConv.Geometry g, ConvParams p) {
         return g.kh == 1 && g.kw == 1 && p.strideH() == 1 && p.strideW() == 1 && p.padH() == 0 && p.padW() == 0;
@@ -95,6 +100,11 @@ final class CpuConv {
         if (algo == Algo.DEPTHWISE) {
             DepthwiseConv.forward(be.par, x, w, bias, p, y);
             if (relu) be.unary(io.deepslim.backend.UnaryOp.RELU, y, 0f, y);
+            return;
+        }
+        WinogradTransform tf = WinogradConv.choose(g.n, g.cin, g.cout, g.h, g.w, g.kh, g.kw, p);
+        if (tf != null) {
+            winograd.forward(x, w, bias, relu, y, tf, false);
             return;
         }
         int k = g.cinG * g.kh * g.kw, pix = g.ho * g.wo, rows = bandRows(g, p.groups());
@@ -246,6 +256,12 @@ final class CpuConv {
         Algo algo = plan(g, p);
         if (algo == Algo.DEPTHWISE) {
             DepthwiseConv.backwardData(be.par, dy, w, p, dx);
+            return;
+        }
+        // the transposed 3×3 same-padding convolution is a convolution with the rotated filter
+        WinogradTransform tf = WinogradConv.choose(g.n, g.cout, g.cin, g.h, g.w, g.kh, g.kw, p);
+        if (tf != null) {
+            winograd.forward(dy, w, null, false, dx, tf, true);
             return;
         }
         int k = g.cinG * g.kh * g.kw, pix = g.ho * g.wo, groups = p.groups();

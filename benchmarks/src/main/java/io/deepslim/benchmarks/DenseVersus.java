@@ -1,0 +1,172 @@
+package io.deepslim.benchmarks;
+
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import io.deepslim.autograd.GradMode;
+import io.deepslim.backend.cpu.Gemm;
+import io.deepslim.infer.InferenceFusion;
+import io.deepslim.models.Zoo;
+import io.deepslim.models.ZooNet;
+import io.deepslim.tensor.Tensor;
+import io.deepslim.tensor.TensorScope;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.FloatBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+/**
+ * deepslim (BN+ReLU-fused inference graph) vs ONNX Runtime Java vs PyTorch eager on the same
+ * models, input size, batch and thread count. Engines alternate inside every round (deepslim,
+ * ORT, PyTorch, then the next round), each round's figure is the median of its repetitions and
+ * the reported figure is the median over rounds: on a shared machine a load change then hits
+ * every engine alike. PyTorch runs as a subprocess of tools/bench_torch.py --forward-only.
+ *
+ * <pre>
+ * /usr/bin/python3 tools/export_onnx.py --out benchmarks/target/onnx
+ * java -cp benchmarks/target/benchmarks.jar io.deepslim.benchmarks.DenseVersus --onnx benchmarks/target/onnx
+ * </pre>
+ */
+public final class DenseVersus {
+    private DenseVersus() {}
+
+    static double median(List<Double> v) {
+        double[] s = v.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+        if (s.length == 0) return Double.NaN;
+        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+    }
+
+    static double timeMs(Runnable r) {
+        long t0 = System.nanoTime();
+        r.run();
+        return (System.nanoTime() - t0) / 1e6;
+    }
+
+    /** Median of {@code reps} timed runs after one untimed run. */
+    static double roundMs(Runnable r, int reps) {
+        r.run();
+        List<Double> t = new ArrayList<>();
+        for (int i = 0; i < reps; i++) t.add(timeMs(r));
+        return median(t);
+    }
+
+    static String arg(String[] args, String name, String def) {
+        for (int i = 0; i + 1 < args.length; i++) if (args[i].equals(name)) return args[i + 1];
+        return def;
+    }
+
+    /** PyTorch's median ms from one subprocess run, NaN when Python/torch is unavailable. */
+    static double torchMs(String python, Path repo, String arch, int size, int batch, int threads, int reps) {
+        ProcessBuilder pb = new ProcessBuilder(python, "bench_torch.py", "--forward-only", "--models", arch, "--size", "" + size,
+                "--batch", "" + batch, "--threads", "" + threads, "--reps", "" + reps).directory(repo.resolve("tools").toFile())
+                .redirectErrorStream(true);
+        try {
+            Process p = pb.start();
+            String last = null;
+            try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+                for (String line; (line = r.readLine()) != null; ) last = line;
+            }
+            if (p.waitFor() != 0 || last == null || !last.startsWith(arch + " ")) return Double.NaN;
+            return Double.parseDouble(last.trim().split(" ")[2]);
+        } catch (IOException | InterruptedException | RuntimeException e) {
+            return Double.NaN;
+        }
+    }
+
+    /** OpenBLAS sgemm GFLOP/s at 1024³ on {@code threads} threads (the machine's practical peak). */
+    static double sgemmPeak(int threads) {
+        int n = 1024;
+        Random rng = new Random(3);
+        Tensor a = Tensor.randn(rng, 1f, n, n), b = Tensor.randn(rng, 1f, n, n), c = Tensor.zeros(n, n);
+        Gemm g = Gemm.best();
+        Gemm.setBlasThreads(threads);
+        double ms = roundMs(() -> g.sgemm(false, false, n, n, n, 1f, a.storage().floatPointer(0), a.buffer(), 0, n,
+                b.storage().floatPointer(0), b.buffer(), 0, n, 0f, c.storage().floatPointer(0), c.buffer(), 0, n), 5);
+        Gemm.setBlasThreads(1);
+        return 2.0 * n * n * n / ms / 1e6;
+    }
+
+    public static void main(String[] args) throws Exception {
+        Path onnxDir = Path.of(arg(args, "--onnx", "benchmarks/target/onnx"));
+        Path repo = Path.of(arg(args, "--repo", "."));
+        String python = arg(args, "--python", "/usr/bin/python3");
+        String[] models = arg(args, "--models", "vgg45m,student10").split(",");
+        int[] batches = Arrays.stream(arg(args, "--batches", "1,8").split(",")).mapToInt(Integer::parseInt).toArray();
+        int size = Integer.parseInt(arg(args, "--size", "224"));
+        int rounds = Integer.parseInt(arg(args, "--rounds", "5"));
+        int reps = Integer.parseInt(arg(args, "--reps", "3"));
+        int threads = Integer.parseInt(arg(args, "--threads", "2"));
+        boolean torch = !arg(args, "--torch", "yes").equals("no");
+
+        StringBuilder out = new StringBuilder();
+        String cpu = Files.lines(Path.of("/proc/cpuinfo")).filter(l -> l.startsWith("model name")).findFirst().orElse("model name: ?")
+                .replaceFirst("model name\\s*:\\s*", "");
+        String flags = Files.lines(Path.of("/proc/cpuinfo")).filter(l -> l.startsWith("flags")).findFirst().orElse("");
+        out.append(String.format("CPU: %s, %d cores visible, avx2 %s, avx512f %s; %d threads per engine; %d rounds × %d reps, engines alternating, medians%n",
+                cpu, Runtime.getRuntime().availableProcessors(), flags.contains(" avx2"), flags.contains(" avx512f"), threads, rounds, reps));
+        out.append(String.format("load average at start: %s", Files.readString(Path.of("/proc/loadavg"))));
+        out.append(String.format("OpenBLAS sgemm 1024³ on %d threads: %.0f GFLOP/s%n%n", threads, sgemmPeak(threads)));
+        out.append("| model | batch | deepslim fused ms | ONNX Runtime ms | PyTorch ms | deepslim / ORT | deepslim / PyTorch | deepslim images/s | ORT images/s |\n");
+        out.append("|---|---|---|---|---|---|---|---|---|\n");
+        System.out.print(out);
+
+        OrtEnvironment env = OrtEnvironment.getEnvironment();
+        for (String arch : models) {
+            ZooNet net = InferenceFusion.fuse(Zoo.create(arch, size, 2, 1));
+            OrtSession.SessionOptions opts = new OrtSession.SessionOptions();
+            opts.setIntraOpNumThreads(threads);
+            opts.setInterOpNumThreads(1);
+            opts.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+            try (OrtSession session = env.createSession(onnxDir.resolve(arch + "-" + size + ".onnx").toString(), opts)) {
+                for (int batch : batches) {
+                    float[] data = Tensor.randn(new Random(2), 1f, batch, 3, size, size).toFloatArray();
+                    Tensor x = Tensor.of(data, batch, 3, size, size);
+                    OnnxTensor ox = OnnxTensor.createTensor(env, FloatBuffer.wrap(data), new long[]{batch, 3, size, size});
+                    Runnable ds = () -> {
+                        try (GradMode g = GradMode.off(); TensorScope s = TensorScope.open()) {
+                            net.forward(x);
+                        }
+                    };
+                    Runnable ort = () -> {
+                        try (OrtSession.Result r = session.run(Map.of("input", ox))) {
+                            r.get(0);
+                        } catch (OrtException e) {
+                            throw new IllegalStateException(e);
+                        }
+                    };
+                    List<Double> tDs = new ArrayList<>(), tOrt = new ArrayList<>(), tTorch = new ArrayList<>();
+                    for (int round = 0; round < rounds; round++) {
+                        tDs.add(roundMs(ds, reps));
+                        tOrt.add(roundMs(ort, reps));
+                        if (torch) tTorch.add(torchMs(python, repo, arch, size, batch, threads, reps));
+                    }
+                    double d = median(tDs), o = median(tOrt), p = median(tTorch);
+                    String line = String.format("| %s | %d | %.1f | %.1f | %s | %.2f× | %s | %.1f | %.1f |%n", arch, batch, d, o,
+                            Double.isNaN(p) ? "–" : String.format("%.1f", p), d / o, Double.isNaN(p) ? "–" : String.format("%.2f×", d / p),
+                            1000.0 * batch / d, 1000.0 * batch / o);
+                    System.out.print(line);
+                    out.append(line);
+                    ox.close();
+                    x.close();
+                }
+            }
+        }
+        out.append(String.format("%nload average at end: %s", Files.readString(Path.of("/proc/loadavg"))));
+        String file = arg(args, "--out", null);
+        if (file != null) {
+            Path tmp = Path.of(file + ".tmp");
+            Files.writeString(tmp, out.toString());
+            Files.move(tmp, Path.of(file), java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        }
+    }
+}
