@@ -61,29 +61,48 @@ final class CellRunner {
         try (CellLog log = new CellLog(console, dir.resolve("log.txt"))) {
             log.log("cell " + c.id() + " (fingerprint " + c.fingerprint() + ", seed " + c.cellSeed() + ")");
             Path base = baseModel(c.block().model(), c.seed(), log);
-            ResultRow compressed = null;
-            Path model;
+            Map<String, Object> row;
             if (c.method().transfer()) {
-                model = TransferCells.run(c, base, log);
-            } else if (c.method().name().equals("baseline")) {
-                model = base;
-            } else if (c.method().name().equals("student")) {
-                int size = ModelFile.load(base).info().inputSize();
-                TrainConfig tc = new TrainConfig(training.distillEpochs(), training.batch(), "adam", lr(), 0.9f, 0f, "cosine", 0, c.cellSeed());
-                new TrainJob(data(c.data(spec)), "student" + c.level(), size, tc, "flip", dir.resolve("student"), false).run(log);
-                model = dir.resolve("student").resolve("model.safetensors");
+                TransferCells.Outcome o = new TransferCells(this, training).run(c, base, dir, log);
+                row = row(c, base, o.modelFile(), o.stats(), o.evaluation());
             } else {
-                model = dir.resolve("model.safetensors");
-                compressed = job(c, base, model).run(log);
+                ResultRow compressed = null;
+                Path model;
+                if (c.method().name().equals("baseline")) {
+                    model = base;
+                } else if (c.method().name().equals("student")) {
+                    int size = ModelFile.load(base).info().inputSize();
+                    TrainConfig tc = new TrainConfig(training.distillEpochs(), training.batch(), "adam", lr(), 0.9f, 0f, "cosine", 0, c.cellSeed());
+                    new TrainJob(data(c.data(spec)), "student" + c.level(), size, tc, "flip", dir.resolve("student"), false).run(log);
+                    model = dir.resolve("student").resolve("model.safetensors");
+                } else {
+                    model = dir.resolve("model.safetensors");
+                    compressed = job(c, base, model).run(log);
+                }
+                EvaluateJob.Result ev = new EvaluateJob(model, data(c.evaluate(spec)), "auto", 64, null, false).run(log);
+                row = row(c, base, model, stats(model, compressed), ev);
             }
-            EvaluateJob.Result ev = new EvaluateJob(model, data(c.evaluate(spec)), "auto", 64, null, false).run(log);
-            Map<String, Object> row = row(c, base, model, compressed, ev);
             row.put("cell_seconds", ResultRowFields.round((System.nanoTime() - t0) / 1e9));
             return row;
         }
     }
 
-    private float lr() { return training.lr() == null ? 1e-3f : training.lr().floatValue(); }
+    /** Size, speed and time of a cell's model. */
+    record Stats(long parameters, long nonZero, double cpuMs, double compressSeconds, double trainSeconds) {}
+
+    private static Stats stats(Path model, ResultRow compressed) throws IOException {
+        if (compressed != null) {
+            return new Stats(compressed.parameters(), compressed.nonZeroParameters(), compressed.cpuMsPerImage(), compressed.compressSeconds(),
+                    compressed.trainSeconds());
+        }
+        ModelFile.Loaded l = ModelFile.load(model);
+        ModelStats s = ModelStats.of(l.model());
+        return new Stats(s.parameterCount(), s.nonZeroCount(), CompressionSteps.cpuMsPerImage(l.model(), l.info().inputSize()), 0, 0);
+    }
+
+    Spec spec() { return spec; }
+
+    float lr() { return training.lr() == null ? 1e-3f : training.lr().floatValue(); }
 
     private io.deepslim.workflow.TuneConfig tune(Plan.Cell c) {
         return new io.deepslim.workflow.TuneConfig(training.batch(), training.lr() == null ? null : training.lr().floatValue(), training.trainLimit(), c.cellSeed());
@@ -137,7 +156,7 @@ final class CellRunner {
         return n;
     }
 
-    private Map<String, Object> row(Plan.Cell c, Path base, Path model, ResultRow compressed, EvaluateJob.Result ev) throws IOException {
+    private Map<String, Object> row(Plan.Cell c, Path base, Path model, Stats st, EvaluateJob.Result ev) throws IOException {
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("cell", c.id());
         r.put("fingerprint", c.fingerprint());
@@ -158,21 +177,10 @@ final class CellRunner {
         r.put("recall", ResultRowFields.num(m.recall()));
         r.put("f1", ResultRowFields.num(m.f1()));
         r.put("roc_auc", ResultRowFields.num(m.rocAuc()));
-        long params, nonZero;
-        double cpuMs;
-        if (compressed != null) {
-            params = compressed.parameters();
-            nonZero = compressed.nonZeroParameters();
-            cpuMs = compressed.cpuMsPerImage();
-            r.put("compress_seconds", ResultRowFields.round(compressed.compressSeconds()));
-            r.put("train_seconds", ResultRowFields.round(compressed.trainSeconds()));
-        } else {
-            ModelFile.Loaded l = ModelFile.load(model);
-            ModelStats s = ModelStats.of(l.model());
-            params = s.parameterCount();
-            nonZero = s.nonZeroCount();
-            cpuMs = CompressionSteps.cpuMsPerImage(l.model(), l.info().inputSize());
-        }
+        long params = st.parameters(), nonZero = st.nonZero();
+        double cpuMs = st.cpuMs();
+        r.put("compress_seconds", ResultRowFields.round(st.compressSeconds()));
+        r.put("train_seconds", ResultRowFields.round(st.trainSeconds()));
         r.put("parameters", params);
         r.put("non_zero_parameters", nonZero);
         r.put("kept_share", ResultRowFields.round(nonZero / (double) parameters(base)));

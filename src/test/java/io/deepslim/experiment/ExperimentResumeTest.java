@@ -107,4 +107,29 @@ class ExperimentResumeTest {
         for (String f : List.of("results.json", "report.md")) assertTrue(Files.size(out.resolve(f)) > 0, f);
         assertTrue(Files.readString(out.resolve("cells/c_prune@10_s1/log.txt")).contains("cell c/prune@10/s1"), "a log per cell");
     }
+
+    @Test
+    void transferCellsRunThroughTheTransferLibrary() throws Exception {
+        String t = SPEC.substring(0, SPEC.indexOf("grid:")).replace("name: resume", "name: transfer") + """
+                grid:
+                  - name: t
+                    model: base
+                    targets: [{dataset: synth, generators: [vae8]}]
+                    methods: [source, finetune]
+                """;
+        Path out = tmp.resolve("transfer");
+        ExperimentRunner runner = new ExperimentRunner(SpecLoader.parse(t, "transfer.yaml"), out, tmp.resolve("data"));
+        ExperimentRunner.Summary s = runner.run(new Recorder(0));
+        assertEquals(2, s.ran());
+        Map<String, Map<String, Object>> rows = new TreeMap<>();
+        for (Map<String, Object> r : new ResultStore(out.resolve("results.jsonl")).rows()) rows.put((String) r.get("cell"), r);
+        assertEquals(List.of("t/finetune>vae8/s1", "t/source>vae8/s1"), List.copyOf(rows.keySet()));
+        // "source" is the task-A model on task B untouched: the same accuracy EvaluateJob gives on the vae8 test split
+        var ev = new io.deepslim.workflow.EvaluateJob(out.resolve("models/base-s1/model.safetensors"),
+                io.deepslim.workflow.DataConfig.of(runner.dataRoots().get("synth")).withGenerators(List.of("vae8")),
+                "auto", 64, null, false).run(JobListener.SILENT);
+        assertEquals(ev.overall().accuracy(), ((Number) rows.get("t/source>vae8/s1").get("accuracy")).doubleValue(), 1e-12);
+        assertEquals(ev.overall().n(), ((Number) rows.get("t/finetune>vae8/s1").get("test_images")).intValue());
+        assertTrue(Files.readString(out.resolve("report.md")).contains("Accuracy: t → vae8"));
+    }
 }
