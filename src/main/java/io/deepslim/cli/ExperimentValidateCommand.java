@@ -34,7 +34,6 @@ public final class ExperimentValidateCommand implements Callable<Integer> {
         if (listCells) for (Plan.Cell c : cells) System.out.println("  " + c.id());
         List<String> missing = new ExperimentRunner(l, Path.of("runs", l.spec().name()), null).missing();
         for (String m : missing) System.out.println("data missing: " + m);
-        if (transfer > 0) System.out.println("note: " + transfer + " transfer cells need the transfer library, not in this build");
         return 0;
     }
 }
