@@ -15,7 +15,7 @@ import java.util.concurrent.Callable;
         description = {"Runs the demo experiment on built-in synthetic data, no download needed (experiments/demo.yaml):",
                 "  synthetic real/fake images (five fake families, 64 px; generated once and reused),",
                 "  the paper's vgg45m baseline trained on ONE family, then pruning (with and without fine-tuning),",
-                "  distillation into the small students, int8 and low-rank at 40/30/20/10% kept, the students",
+                "  distillation into the small students, int8 and low-rank at 40/30/20/10%% kept, the students",
                 "  trained without a teacher, a per-generator test (the generalization gap) and a transfer block.",
                 "Writes --out/report.html (tables and plots, self-contained), report.md, results.json, results.csv.",
                 "Interrupted? Run it again: finished cells are kept and skipped.", "",
