@@ -81,16 +81,20 @@ public final class ConvBench {
 
     /** Whole-model eval forward latency (ms per batch); {@code fused} folds BN and ReLU into the convs first. */
     public Row model(String arch, int size, int batch, boolean fused) {
-        ZooNet plain = Zoo.create(arch, size, 2, 1);
+        return model(arch, Zoo.create(arch, size, 2, 1), size, batch, fused);
+    }
+
+    /** {@link #model(String, int, int, boolean)} for any network (e.g. one loaded from a model file), labelled {@code what}. */
+    public Row model(String what, io.deepslim.nn.Module plain, int size, int batch, boolean fused) {
         plain.eval();
-        ZooNet net = fused ? io.deepslim.infer.InferenceFusion.fuse(plain) : plain;
+        io.deepslim.nn.Module net = fused ? io.deepslim.infer.InferenceFusion.fuse(plain) : plain;
         Tensor x = Tensor.randn(new Random(2), 1f, batch, 3, size, size);
         double ms = time(() -> {
             try (GradMode g = GradMode.off(); TensorScope s = TensorScope.open()) {
                 net.forward(x);
             }
         });
-        return new Row(arch + (fused ? " fused" : "") + " forward @" + size + " batch " + batch, ms, Double.NaN, Double.NaN, Double.NaN);
+        return new Row(what + (fused ? " fused" : "") + " forward @" + size + " batch " + batch, ms, Double.NaN, Double.NaN, Double.NaN);
     }
 
     /** Describes the backend stack the measurements ran on and which implementation runs the main primitives. */

@@ -22,7 +22,8 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--batch", description = "Batch size. Default: ${DEFAULT-VALUE}.", defaultValue = "1")
     int batch;
 
-    @Option(names = "--models", split = ",", description = "Models for whole-forward latency. Default: ${DEFAULT-VALUE}.",
+    @Option(names = "--models", split = ",", description = {"Models for whole-forward latency: zoo names (at --size) or model files",
+            "(.safetensors, at their own input size; adapter and CAE models too). Default: ${DEFAULT-VALUE}."},
             defaultValue = "vgg45m")
     List<String> models;
 
@@ -64,8 +65,10 @@ public final class BenchCommand implements Callable<Integer> {
         md.append(head);
         System.out.print(head);
         for (String m : models) {
+            io.deepslim.io.ModelFile.Loaded file = m.endsWith(".safetensors") ? io.deepslim.workflow.Inputs.model("--models", Path.of(m)) : null;
             for (boolean fused : new boolean[]{false, true}) {
-                ConvBench.Row r = bench.model(m, size, batch, fused);
+                ConvBench.Row r = file == null ? bench.model(m, size, batch, fused)
+                        : bench.model(Path.of(m).getFileName().toString(), file.network(), file.info().inputSize(), batch, fused);
                 String line = String.format("| %s | %.1f | %.1f |%n", r.what(), r.ms(), 1000.0 * batch / r.ms());
                 md.append(line);
                 System.out.print(line);

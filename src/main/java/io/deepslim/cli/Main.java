@@ -14,7 +14,8 @@ import java.nio.file.NotDirectoryException;
         description = "Train, compress and transfer-learn CNN DeepFake image detectors; run them fast on CPUs.",
         subcommands = {DemoCommand.class, SynthCommand.class, DataCommand.class, TrainCommand.class, EvaluateCommand.class,
                 PredictCommand.class, InfoCommand.class, PruneCommand.class, DistillCommand.class, QuantizeCommand.class,
-                FactorizeCommand.class, TransferCommand.class, ExperimentCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+                FactorizeCommand.class, TransferCommand.class, ExperimentCommand.class, BenchCommand.class, ServeCommand.class,
+                BundleCommand.class, LoadTestCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @Override
     public void run() {

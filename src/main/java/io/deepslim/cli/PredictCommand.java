@@ -54,7 +54,7 @@ public final class PredictCommand implements Callable<Integer> {
                 continue;
             }
             try (GradMode g = GradMode.off(); TensorScope sc = TensorScope.open()) {
-                float[] p = Ops.softmax(m.model().forward(Tensor.of(buf, 1, 3, s, s)), 1).toFloatArray();
+                float[] p = Ops.softmax(m.network().forward(Tensor.of(buf, 1, 3, s, s)), 1).toFloatArray();
                 float fake = p[1];
                 System.out.printf("%s\t%s\t%.4f%n", img, info.classNames().get(fake >= threshold ? 1 : 0), fake);
             }

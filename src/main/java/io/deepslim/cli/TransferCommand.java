@@ -8,10 +8,9 @@ import io.deepslim.data.TransformConfig;
 import io.deepslim.eval.EvalReport;
 import io.deepslim.io.ModelFile;
 import io.deepslim.io.ModelInfo;
+import io.deepslim.models.CaeNet;
 import io.deepslim.models.ZooNet;
 import io.deepslim.train.DataSpec;
-import io.deepslim.transfer.AdapterModelFile;
-import io.deepslim.transfer.Adapters;
 import io.deepslim.transfer.Freezing;
 import io.deepslim.transfer.TaskData;
 import io.deepslim.transfer.Transfer;
@@ -42,7 +41,7 @@ import java.util.concurrent.Callable;
                 "A, trained with the KD loss), quant-finetune / lowrank-finetune (fine-tune, then int8 linears / SVD of the largest",
                 "linear), fretal (source-free: CE + KD T=20 + confidence-binned feature loss), cae / cae-ce (two-branch",
                 "autoencoder trained on --generators, λ = --lambda or 0; --source-generators then give the cross-family accuracy).",
-                "Writes --out (model file; not for cae) and --out.json (the result row). Data are read into memory: use --train-limit.", "",
+                "Writes --out (a model file, CAE models too; evaluate, predict, info read it) and --out.json (the result row). Data are read into memory: use --train-limit.", "",
                 "Example:",
                 "  deepslim transfer --method adapter --model runs/vgg-tconv/model.safetensors --data data/synth \\",
                 "      --generators vae8 --source-generators tconv --epochs 3 --out runs/vgg-vae8-adapter.safetensors"})
@@ -161,21 +160,19 @@ public final class TransferCommand implements Callable<Integer> {
                 System.err.printf("%s epoch %d/%d  loss %.4f  %.0f img/s%n", phase, epoch, n, loss, ips);
             }
         };
-        TransferResult r = Transfer.run(cfg, new Transfer.Inputs(cae ? null : a.model(), cae ? null : info.classNames(), s == null ? null : s.model(),
+        TransferResult r = Transfer.run(cfg, new Transfer.Inputs(cae ? null : a.network(), cae ? null : info.classNames(), s == null ? null : s.model(),
                 train, test, source), l);
         Map<String, Object> row = new LinkedHashMap<>(r.row());
         Path o = out.toAbsolutePath();
         Files.createDirectories(o.getParent());
-        if (!cae) {
-            ModelInfo base = s != null && method.equals("kd-adapter") ? s.info() : info;
-            Map<String, Object> prov = new LinkedHashMap<>(base.provenance());
-            prov.put("transfer", r.row());
-            ZooNet net = (ZooNet) r.model();
-            ModelInfo outInfo = new ModelInfo(net.arch(), net.inputSize(), train.classNames(), base.mean(), base.std(), prov, base.compression());
-            if (Adapters.of(net).isEmpty()) ModelFile.save(net, outInfo, o);
-            else AdapterModelFile.save(net, outInfo, o);
-            row.put("model_file", o.toString());
-        }
+        // every result (adapter, pruned, distilled or CAE) is a normal model file: its module tree says what it is
+        ModelInfo base = cae ? info : s != null && method.equals("kd-adapter") ? s.info() : info;
+        Map<String, Object> prov = new LinkedHashMap<>(base.provenance());
+        prov.put("transfer", r.row());
+        String arch = r.model() instanceof ZooNet z ? z.arch() : CaeNet.ARCH;
+        ModelInfo outInfo = new ModelInfo(arch, base.inputSize(), train.classNames(), base.mean(), base.std(), prov, base.compression());
+        ModelFile.save(r.model(), outInfo, o);
+        row.put("model_file", o.toString());
         Path json = o.resolveSibling(o.getFileName() + ".json");
         EvalReport.writeJson(json, row);
         System.out.printf("%s: accuracy on B %s → %s; on A %s → %s; %,d trainable of %,d parameters; %.1f s, %.0f img/s%nwrote %s%n",
@@ -185,8 +182,7 @@ public final class TransferCommand implements Callable<Integer> {
     }
 
     private static ModelFile.Loaded load(String option, Path file) throws java.io.IOException {
-        if (!Files.isRegularFile(file)) throw new IllegalArgumentException(option + ": model file " + file + " does not exist");
-        return AdapterModelFile.load(file);
+        return io.deepslim.workflow.Inputs.model(option, file);
     }
 
     private List<Sample> limit(List<Sample> all, int n) {

@@ -16,8 +16,6 @@ import io.deepslim.tensor.Tensor;
 import io.deepslim.tensor.TensorScope;
 import io.deepslim.train.DataSpec;
 import io.deepslim.train.Predictions;
-import io.deepslim.transfer.AdapterModelFile;
-import io.deepslim.transfer.Adapters;
 import io.deepslim.transfer.TaskData;
 import io.deepslim.transfer.Transfer;
 import io.deepslim.transfer.TransferConfig;
@@ -108,8 +106,7 @@ final class TransferCells {
         ZooNet net = (ZooNet) model;
         Path file = dir.resolve("model.safetensors");
         ModelInfo outInfo = new ModelInfo(net.arch(), net.inputSize(), train.classNames(), info.mean(), info.std(), info.provenance(), info.compression());
-        if (Adapters.of(net).isEmpty()) ModelFile.save(net, outInfo, file);
-        else AdapterModelFile.save(net, outInfo, file);
+        ModelFile.save(net, outInfo, file);   // adapters included: the model file describes the network
         ModelStats st = ModelStats.of(net);
         Predictions p = predict(net, eval, Plan.label(c.evaluate(spec)));
         log.log(String.format("%s on %s: accuracy %.4f", m, Plan.label(c.evaluate(spec)), p.metrics().accuracy()));

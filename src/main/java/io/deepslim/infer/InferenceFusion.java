@@ -1,6 +1,6 @@
 package io.deepslim.infer;
 
-import io.deepslim.models.Zoo;
+import io.deepslim.io.ModelFile;
 import io.deepslim.models.ZooNet;
 import io.deepslim.nn.BatchNorm2d;
 import io.deepslim.nn.Conv2d;
@@ -9,24 +9,46 @@ import io.deepslim.nn.Module;
 import io.deepslim.nn.Sequential;
 
 /**
- * Rewrites a trained dense zoo model for inference: every Conv2d → BatchNorm2d [→ ReLU] run
- * becomes one {@link FusedConv2d}; an ungrouped Conv2d → 1x1 Conv2d → BatchNorm2d [→ ReLU] run
- * (a separable block with a dense spatial conv) becomes one composed {@link FusedConv2d}. The source model is not modified. Compressed layers (pruned,
- * int8, low-rank) are left as they are.
+ * Rewrites a trained network for inference: inside every {@link Sequential} of the tree (the zoo
+ * blocks, a CAE's encoder, …) each Conv2d → BatchNorm2d [→ ReLU] run becomes one
+ * {@link FusedConv2d}, and an ungrouped Conv2d → 1x1 Conv2d → BatchNorm2d [→ ReLU] run (a
+ * separable block with a dense spatial conv) one composed {@link FusedConv2d}. Everything else —
+ * compressed layers (pruned, int8, low-rank), adapters and other custom modules, whose forward is
+ * not a plain chain — is kept as it is. The source model is not modified: the work is done on a
+ * copy made through the model-file tree ({@link ModelFile#copy}), so any network that saves fuses.
  */
 public final class InferenceFusion {
     private InferenceFusion() {}
 
     /** A fused evaluation-mode copy of {@code src}; logits equal src.eval()'s up to float rounding. */
-    public static ZooNet fuse(ZooNet src) {
-        ZooNet net = Zoo.create(src.arch(), src.inputSize(), src.numClasses(), 0);
-        net.loadStateDict(src.stateDict(), true);
+    public static ZooNet fuse(ZooNet src) { return (ZooNet) fuse((Module) src); }
+
+    /**
+     * A fused evaluation-mode copy of any network built from registered layer types (see
+     * {@code docs/model-files.md}); logits equal src.eval()'s up to float rounding. A network with
+     * a module of an unregistered class cannot be copied: IllegalArgumentException naming it.
+     */
+    public static Module fuse(Module src) {
+        Module net = ModelFile.copy(src);
         net.eval();
-        for (String f : net.featureNames()) {
-            Module block = net.children().get(f);
-            if (block instanceof Sequential) fuseBlock((Sequential) block);
-        }
+        java.util.Set<io.deepslim.tensor.Storage> before = storages(net);
+        fuseAll(net);
+        // the copy is private: free the conv/BN tensors the fused layers replaced now, not at the next GC
+        java.util.Set<io.deepslim.tensor.Storage> after = storages(net);
+        for (io.deepslim.tensor.Storage s : before) if (!after.contains(s)) s.close();
         return net;
+    }
+
+    private static java.util.Set<io.deepslim.tensor.Storage> storages(Module net) {
+        java.util.Set<io.deepslim.tensor.Storage> out = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        for (io.deepslim.tensor.Tensor t : net.stateDict().values()) out.add(t.storage());
+        for (io.deepslim.tensor.Tensor t : net.parameters()) out.add(t.storage());
+        return out;
+    }
+
+    private static void fuseAll(Module m) {
+        if (m instanceof Sequential seq) fuseBlock(seq);
+        for (Module c : m.children().values()) fuseAll(c);
     }
 
     private static void fuseBlock(Sequential seq) {

@@ -98,6 +98,13 @@ public final class ModelFile {
         }
     }
 
+    /**
+     * An independent copy of {@code model} (any network that {@link #save} accepts: the same module
+     * tree and values, compressed layers re-decoded), built the way {@link #load} builds a file's
+     * network but without a file; on the CPU, in eval mode.
+     */
+    public static Module copy(Module model) { return NetworkFile.copy(model); }
+
     /** Loads a deepslim model file (metadata required). */
     public static Loaded load(Path file) throws IOException { return load(file, null, 0); }
 

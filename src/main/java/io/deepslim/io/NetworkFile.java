@@ -93,7 +93,7 @@ final class NetworkFile {
                 throw new IllegalArgumentException("the network gives outputs " + Arrays.toString(out) + " for a (3, " + inputSize + ", " + inputSize
                         + ") input; class_names lists " + numClasses + " classes");
             }
-            net = construct(file, st, root, "");
+            net = construct(root, "", of(st));
         } catch (IllegalArgumentException | ArithmeticException ex) {
             throw new ModelFormatException(file + ": " + ex.getMessage(), ex);
         }
@@ -203,16 +203,66 @@ final class NetworkFile {
     }
 
     /** Steps 4 and 5: builds the module and fills its tensors. */
-    private static Module construct(Path file, SafeTensors st, ModuleSpec s, String path) throws IllegalArgumentException {
+    /** Where {@link #construct} reads values: a file's tensors, or a live network's (for {@link #copy}). */
+    private interface Values {
+        java.util.Collection<String> names();
+
+        /** A dense tensor's values as floats (counters too). */
+        float[] floats(String name);
+
+        /** A compressed layer's stored tensor as a CPU tensor of its stored dtype. */
+        Tensor stored(String name);
+    }
+
+    private static Values of(SafeTensors st) {
+        return new Values() {
+            @Override
+            public java.util.Collection<String> names() { return st.names(); }
+
+            @Override
+            public float[] floats(String name) { return st.floats(name); }
+
+            @Override
+            public Tensor stored(String name) { return read(st, name); }
+        };
+    }
+
+    /**
+     * An independent copy of {@code model} built the way a file's network is (tree described,
+     * layers rebuilt from it, values copied), without a file; compressed layers are
+     * re-decoded from their stored tensors. The copy is on the CPU, in eval mode.
+     */
+    static Module copy(Module model) {
+        ModuleSpec tree = describe(model);
+        Map<String, Tensor> all = CompressedModel.tensors(model);
+        Values v = new Values() {
+            @Override
+            public java.util.Collection<String> names() { return all.keySet(); }
+
+            @Override
+            public float[] floats(String name) { return all.get(name).toFloatArray(); }
+
+            @Override
+            public Tensor stored(String name) {
+                Tensor t = all.get(name);
+                return TensorScope.unscoped(() -> t.to(io.deepslim.engine.Devices.cpu()));
+            }
+        };
+        Module net = construct(tree, "", v);
+        net.eval();
+        return net;
+    }
+
+    private static Module construct(ModuleSpec s, String path, Values st) throws IllegalArgumentException {
         if (s.type().contains("/")) {
             Map<String, Object> recipe = new LinkedHashMap<>(s.args());
             recipe.remove(TENSORS);
             Map<String, Tensor> own = new LinkedHashMap<>();
-            for (String name : st.names()) if (name.startsWith(path + ".")) own.put(name.substring(path.length() + 1), read(st, name));
+            for (String name : st.names()) if (name.startsWith(path + ".")) own.put(name.substring(path.length() + 1), st.stored(name));
             return LayerCodecs.decode(at(path), s.type(), recipe, own);
         }
         Map<String, Module> kids = new LinkedHashMap<>();
-        for (Map.Entry<String, ModuleSpec> e : s.children().entrySet()) kids.put(e.getKey(), construct(file, st, e.getValue(), join(path, e.getKey())));
+        for (Map.Entry<String, ModuleSpec> e : s.children().entrySet()) kids.put(e.getKey(), construct(e.getValue(), join(path, e.getKey()), st));
         LayerTypes.LayerType<?> t = LayerTypes.byName(s.type());
         Module m = t.build().build(s.argsAt(at(path)), kids);
         if (!m.children().keySet().equals(kids.keySet())) {

@@ -340,6 +340,10 @@ public final class LayerTypes {
             for (int d : in) n *= d;
             return new int[]{(int) n};
         });
+        // library networks outside nn: registered here, not in their own static initializers, so a
+        // file naming them loads whether or not their class was touched before
+        register(CaeNet.layerType());
+        register(io.deepslim.transfer.Adapter.layerType());
     }
 
     private static Module pool(SpecArgs a, boolean max) {

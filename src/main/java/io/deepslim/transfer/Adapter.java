@@ -7,7 +7,13 @@ import io.deepslim.nn.Module;
 import io.deepslim.ops.Ops;
 import io.deepslim.tensor.Tensor;
 
+import io.deepslim.models.LayerTypes;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 
 /**
  * The paper's convolutional adapter (PAPER.md §1.3) as a residual branch:
@@ -19,25 +25,52 @@ import java.util.Random;
  * everywhere (DESIGN.md). Child names follow PyTorch attribute names: dw, pw, bn, out.
  */
 public final class Adapter extends Module {
-    // Model-file registration point: when the layer-type registry lands (io, seams-model), register
-    // "deepslim.Adapter" with its one field {channels} here so adapter models load like any other.
-    /** Layer type name for the model-file registry. */
-    public static final String TYPE = "deepslim.Adapter";
+    /** Layer type name in model files (registered among LayerTypes' built-ins). */
+    public static final String TYPE = "adapter";
+    private static final List<String> PARTS = List.of("dw", "pw", "bn", "out");
 
     private final int channels;
-    private final Conv2d dw, pw, out;
-    private final BatchNorm2d bn;
 
     /** An adapter for C-channel feature maps, dw/pw initialized like PyTorch, out at zero. */
     public Adapter(int channels, long seed) {
         if (channels <= 0) throw new IllegalArgumentException("adapter: channels must be > 0, got " + channels);
         Random rng = new Random(seed);
         this.channels = channels;
-        this.dw = child("dw", new Conv2d(rng, channels, channels, 3, 1, 1, channels, true));
-        this.pw = child("pw", new Conv2d(rng, channels, channels, 1, 1, 0, 1, true));
-        this.bn = child("bn", new BatchNorm2d(channels));
-        this.out = child("out", new Conv2d(channels, channels, 1, ConvParams.of(1, 0, 1),
+        child("dw", new Conv2d(rng, channels, channels, 3, 1, 1, channels, true));
+        child("pw", new Conv2d(rng, channels, channels, 1, 1, 0, 1, true));
+        child("bn", new BatchNorm2d(channels));
+        child("out", new Conv2d(channels, channels, 1, ConvParams.of(1, 0, 1),
                 Tensor.zeros(channels, channels, 1, 1), Tensor.zeros(channels)));
+    }
+
+    /** An adapter from already-built parts (the model-file reader; shapes checked by the layer type). */
+    private Adapter(int channels, Map<String, Module> parts) {
+        this.channels = channels;
+        for (String p : PARTS) child(p, parts.get(p));
+    }
+
+    /**
+     * The model-file layer type {@value #TYPE}: args {channels}, children dw, pw, bn, out (any
+     * registered layers or codec nodes, so a pruned or quantized adapter loads too); the shape
+     * function checks that the branch keeps the (C, H, W) input shape.
+     */
+    public static LayerTypes.LayerType<Adapter> layerType() {
+        return new LayerTypes.LayerType<>(TYPE, Adapter.class, a -> Map.of("channels", a.channels), (a, kids) -> {
+            int c = a.integer("channels", 1, LayerTypes.MAX_CHANNELS);
+            if (!kids.keySet().equals(Set.copyOf(PARTS))) throw a.fail("needs children " + PARTS + ", has " + kids.keySet());
+            return new Adapter(c, kids);
+        }, a -> {
+            a.only("channels");
+            a.integer("channels", 1, LayerTypes.MAX_CHANNELS);
+            return Map.of();
+        }, (a, in, kids) -> {
+            LayerTypes.requireChannels(a, in, a.integer("channels", 1, LayerTypes.MAX_CHANNELS));
+            if (!kids.names().equals(PARTS)) throw a.fail("needs children " + PARTS + " in this order, has " + kids.names());
+            int[] y = in;
+            for (String p : PARTS) y = kids.out(p, y);
+            if (!Arrays.equals(in, y)) throw a.fail("branch maps " + Arrays.toString(in) + " to " + Arrays.toString(y) + "; it must keep the shape");
+            return in;
+        });
     }
 
     public int channels() { return channels; }
@@ -47,7 +80,8 @@ public final class Adapter extends Module {
         if (x.dim() != 4 || x.size(1) != channels) {
             throw new IllegalArgumentException("adapter expects (N, " + channels + ", H, W), got " + io.deepslim.tensor.Shape.str(x.shape()));
         }
-        Tensor branch = out.forward(Ops.relu(bn.forward(pw.forward(dw.forward(x)))));
+        Map<String, Module> k = children();
+        Tensor branch = k.get("out").forward(Ops.relu(k.get("bn").forward(k.get("pw").forward(k.get("dw").forward(x)))));
         return Ops.add(x, branch);
     }
 

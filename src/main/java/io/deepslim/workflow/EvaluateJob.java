@@ -51,7 +51,7 @@ public record EvaluateJob(Path model, DataConfig data, String split, int batch, 
         Predictions p;
         try (DataLoader loader = spec.loader(samples, tf, LoaderConfig.evaluation(batch), skips);
              JobListener.Progress pb = listener.progress("evaluate", samples.size(), "img")) {
-            p = Evaluator.predict(m.model(), loader, pb::step);
+            p = Evaluator.predict(m.network(), loader, pb::step);
         }
         BinaryMetrics all = p.metrics();
         Map<String, BinaryMetrics> per = p.perGenerator();

@@ -9,7 +9,6 @@ import io.deepslim.io.ModelInfo;
 import io.deepslim.models.Zoo;
 import io.deepslim.models.ZooNet;
 import io.deepslim.transfer.Adapter;
-import io.deepslim.transfer.AdapterModelFile;
 import io.deepslim.transfer.Adapters;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -60,7 +59,7 @@ class TransferCliTest {
         }
         assertEquals("adapter_layer5", row.get("adapter"));
         assertTrue(((Number) row.get("trainable_parameters")).longValue() < ((Number) row.get("parameters")).longValue() / 2);
-        ModelFile.Loaded m = AdapterModelFile.load(tmp.resolve("adapter.safetensors"));
+        ModelFile.Loaded m = ModelFile.load(tmp.resolve("adapter.safetensors"));
         assertEquals(1, Adapters.of(m.model()).size());
         assertTrue(m.model().featureNames().contains("adapter_layer5"));
         // the reloaded model predicts what the saved one did: it evaluates to the same accuracy through the CLI's own reader
@@ -80,7 +79,44 @@ class TransferCliTest {
         assertNotNull(reloaded);
         Map<String, Object> c = ok("cae", "--method", "cae", "--size", "32", "--cae-width", "4", "--cae-depth", "2");
         assertEquals("cae", c.get("arch"));
-        assertFalse(Files.exists(tmp.resolve("cae.safetensors")), "CAE models are not written until the model-file registry lands");
+        assertTrue(ModelFile.load(tmp.resolve("cae.safetensors")).network() instanceof io.deepslim.models.CaeNet);
+    }
+
+    /** evaluate's accuracy on the same task-B test images (no limits: the same samples) equals what transfer measured before saving. */
+    @SuppressWarnings("unchecked")
+    private static void evaluatePredictInfoRead(String name, Map<String, Object> row, String mustList) throws Exception {
+        Path model = tmp.resolve(name + ".safetensors"), out = tmp.resolve(name + "-eval");
+        CompressCliTest.Run e = CompressCliTest.cli("evaluate", "--model", model.toString(), "--data", data.toString(), "--generators", "vae8",
+                "--out", out.toString(), "--no-progress");
+        assertEquals(0, e.code(), e.err() + e.out());
+        Map<String, Object> metrics = new ObjectMapper().readValue(out.resolve("metrics.json").toFile(), Map.class);
+        double acc = ((Number) ((Map<String, Object>) metrics.get("overall")).get("accuracy")).doubleValue();
+        assertEquals(((Number) row.get("target_accuracy")).doubleValue(), acc, 1e-4, name + ": the reloaded model evaluates as the trained one did");
+        List<Path> images;
+        try (var files = Files.walk(data)) {
+            images = files.filter(p -> p.toString().matches(".*\\.(png|jpg)")).limit(3).toList();
+        }
+        assertEquals(3, images.size());
+        List<String> args = new ArrayList<>(List.of("predict", "--model", model.toString()));
+        images.forEach(p -> args.add(p.toString()));
+        CompressCliTest.Run p = CompressCliTest.cli(args.toArray(new String[0]));
+        assertEquals(0, p.code(), p.err() + p.out());
+        assertEquals(4, p.out().strip().split("\n").length, p.out());
+        for (String line : p.out().strip().split("\n")) if (!line.startsWith("image")) assertTrue(line.matches(".*\\t\\S+\\t[01]\\.\\d{4}"), line);
+        CompressCliTest.Run b = CompressCliTest.cli("bench", "--no-layers", "--warmup", "0", "--reps", "1", "--batch", "1", "--models", model.toString());
+        assertEquals(0, b.code(), b.err() + b.out());
+        assertTrue(b.out().contains(name + ".safetensors fused forward @32"), b.out());
+        CompressCliTest.Run i = CompressCliTest.cli("info", model.toString());
+        assertEquals(0, i.code(), i.err() + i.out());
+        assertTrue(i.out().contains(mustList), i.out());
+    }
+
+    @Test
+    void adapterAndCaeModelsAreReadByEvaluatePredictAndInfo() throws Exception {
+        Map<String, Object> a = ok("adapter-e2e", "--method", "adapter", "--model", base.toString());
+        evaluatePredictInfoRead("adapter-e2e", a, "adapter_layer5.pw");
+        Map<String, Object> c = ok("cae-e2e", "--method", "cae", "--size", "32", "--cae-width", "4", "--cae-depth", "2");
+        evaluatePredictInfoRead("cae-e2e", c, "decoder.0");
     }
 
     @Test

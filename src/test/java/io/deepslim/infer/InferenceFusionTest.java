@@ -12,9 +12,9 @@ import java.util.Random;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
-class InferenceFusionTest {
+public class InferenceFusionTest {
     /** Gives every BatchNorm non-trivial statistics and affine parameters, as a trained model has. */
-    static void randomizeBatchNorm(ZooNet net, long seed) {
+    public static void randomizeBatchNorm(io.deepslim.nn.Module net, long seed) {
         Random r = new Random(seed);
         for (Map.Entry<String, Tensor> e : net.stateDict().entrySet()) {
             String k = e.getKey();
@@ -37,14 +37,48 @@ class InferenceFusionTest {
             assertTrue(fused.summary().contains("+BN+ReLU"), arch + ": nothing was fused");
             // student10's first block (dense 3x3 then 1x1) must have been composed into one conv
             if (arch.equals("student10")) assertTrue(fused.summary().contains("composed"), "student10: block 1 not composed");
-            Tensor x = Tensor.randn(new Random(9), 1f, 2, 3, 64, 64);
-            try (GradMode g = GradMode.off()) {
-                float[] ref = net.forward(x).toFloatArray(), got = fused.forward(x).toFloatArray();
-                for (int i = 0; i < ref.length; i++) {
-                    // folding reorders float operations: 1e-4 relative to the logits' scale
-                    if (Math.abs(ref[i] - got[i]) > 1e-4 * (1 + Math.abs(ref[i]))) fail(arch + " logit " + i + ": " + got[i] + " vs " + ref[i]);
-                }
+            assertSameLogits(arch, net, fused, 64);
+        }
+    }
+
+    static void assertSameLogits(String what, io.deepslim.nn.Module net, io.deepslim.nn.Module fused, int size) {
+        Tensor x = Tensor.randn(new Random(9), 1f, 2, 3, size, size);
+        try (GradMode g = GradMode.off()) {
+            float[] ref = net.forward(x).toFloatArray(), got = fused.forward(x).toFloatArray();
+            for (int i = 0; i < ref.length; i++) {
+                // folding reorders float operations: 1e-4 relative to the logits' scale
+                if (Math.abs(ref[i] - got[i]) > 1e-4 * (1 + Math.abs(ref[i]))) fail(what + " logit " + i + ": " + got[i] + " vs " + ref[i]);
             }
         }
+    }
+
+    private static long count(io.deepslim.nn.Module m, Class<?> cls) {
+        return m.namedModules().values().stream().filter(cls::isInstance).count();
+    }
+
+    @Test
+    void adapterAndCaeNetworksFuseTheirZooBlocksAndKeepTheRest() {
+        // an adapter model with a trained-looking (non-zero) adapter: zoo blocks fuse, the adapter stays as it is
+        ZooNet net = Zoo.create("student10", 32, 2, 3);
+        String name = io.deepslim.transfer.Adapters.insert(net, null, 4);
+        Tensor w = net.stateDict().get(name + ".out.weight");
+        Random r = new Random(6);
+        for (int i = 0; i < w.numel(); i++) w.buffer().put(w.offset() + i, (float) r.nextGaussian() * 0.2f);
+        randomizeBatchNorm(net, 5);
+        net.eval();
+        ZooNet fused = InferenceFusion.fuse(net);
+        assertTrue(count(fused, FusedConv2d.class) > 0, "nothing was fused in the adapter model");
+        assertTrue(count(fused, io.deepslim.transfer.Adapter.class) == 1 && fused.children().get(name) instanceof io.deepslim.transfer.Adapter,
+                "the adapter must stay in place: " + fused.featureNames());
+        assertTrue(count(net, FusedConv2d.class) == 0, "the source model must not be modified");
+        assertSameLogits("student10+adapter", net, fused, 32);
+
+        io.deepslim.models.CaeNet cae = new io.deepslim.models.CaeNet(32, 4, 2, 8, 2, 7);
+        randomizeBatchNorm(cae, 8);
+        cae.eval();
+        io.deepslim.nn.Module fc = InferenceFusion.fuse(cae);
+        assertTrue(fc instanceof io.deepslim.models.CaeNet, "fusion keeps the network's class");
+        assertTrue(count(fc, FusedConv2d.class) == 2, "both encoder blocks fuse: " + fc.summary());
+        assertSameLogits("cae", cae, fc, 32);
     }
 }
