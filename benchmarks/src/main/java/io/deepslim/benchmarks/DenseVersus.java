@@ -88,11 +88,9 @@ public final class DenseVersus {
         int n = 1024;
         Random rng = new Random(3);
         Tensor a = Tensor.randn(rng, 1f, n, n), b = Tensor.randn(rng, 1f, n, n), c = Tensor.zeros(n, n);
-        Gemm g = Gemm.best();
-        Gemm.setBlasThreads(threads);
+        Gemm g = Gemm.best(threads);
         double ms = roundMs(() -> g.sgemm(false, false, n, n, n, 1f, a.storage().floatPointer(0), a.buffer(), 0, n,
                 b.storage().floatPointer(0), b.buffer(), 0, n, 0f, c.storage().floatPointer(0), c.buffer(), 0, n), 5);
-        Gemm.setBlasThreads(1);
         return 2.0 * n * n * n / ms / 1e6;
     }
 

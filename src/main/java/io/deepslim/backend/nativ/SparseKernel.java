@@ -13,12 +13,13 @@ import io.deepslim.tensor.Tensor;
  */
 public final class SparseKernel {
     /**
-     * Sparsity from which the sparse kernel is used. Provisional: side-by-side runs on a machine
-     * at load ~20 on 2 cores (benchmarks/results/compress-quick-noisy.txt) put the stride-1
-     * break-even between 50% and 80%; re-measure with {@code benchmarks/run.sh CompressLayerBench}
-     * on a quiet machine. Strided convs run the portable loop, which needs more sparsity to win.
+     * Sparsity from which the sparse kernel is used. Stride-1 convs compete with the dense Winograd
+     * path: per-layer runs with the two alternating (benchmarks/results/2026-11-30-compress-layers-224-alternating.md)
+     * put the break-even near 90% (50–70% sparse layers ran 1.4–4× slower than Winograd), so below
+     * 85% a pruned conv stays dense and pruning does not make a model slower. Strided convs run the
+     * portable loop, which needs more sparsity to win.
      */
-    public static final double CONV_BREAK_EVEN = 0.6, STRIDED_CONV_BREAK_EVEN = 0.8, LINEAR_BREAK_EVEN = 0.6;
+    public static final double CONV_BREAK_EVEN = 0.85, STRIDED_CONV_BREAK_EVEN = 0.8, LINEAR_BREAK_EVEN = 0.6;
 
     /** Kernel policy: by break-even, or forced (tests, benchmarks). */
     public enum Mode { AUTO, SPARSE, DENSE }

@@ -1,0 +1,164 @@
+package io.deepslim.benchmarks;
+
+import io.deepslim.autograd.GradMode;
+import io.deepslim.backend.nativ.NativeKernels;
+import io.deepslim.backend.nativ.SparseKernel;
+import io.deepslim.compress.prune.PrunedConv2d;
+import io.deepslim.compress.prune.Pruning;
+import io.deepslim.compress.quant.Granularity;
+import io.deepslim.compress.quant.Int8Conv2d;
+import io.deepslim.compress.quant.QParams;
+import io.deepslim.infer.InferenceFusion;
+import io.deepslim.models.Zoo;
+import io.deepslim.models.ZooNet;
+import io.deepslim.nn.Conv2d;
+import io.deepslim.nn.Module;
+import io.deepslim.nn.Sequential;
+import io.deepslim.tensor.Tensor;
+import io.deepslim.tensor.TensorScope;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.TreeSet;
+
+/**
+ * Whole-model (vgg45m, batch 1, eval) and per-layer latency of dense vs compressed variants with the
+ * variants ALTERNATING inside every round (one untimed run + median of reps per variant per round),
+ * reported as the median over rounds, so a load change on a shared machine hits every variant alike.
+ * Unlike the JMH CompressBench, which runs each variant in its own block of time.
+ *
+ * <pre>
+ * java -cp benchmarks/target/benchmarks.jar io.deepslim.benchmarks.CompressVersus --size 224 --rounds 5 --reps 3
+ * java -cp benchmarks/target/benchmarks.jar io.deepslim.benchmarks.CompressVersus --layers 64:64:224,128:256:56
+ * </pre>
+ */
+public final class CompressVersus {
+    private CompressVersus() {}
+
+    static String header(int rounds, int reps) throws Exception {
+        String cpu = Files.lines(Path.of("/proc/cpuinfo")).filter(l -> l.startsWith("model name")).findFirst().orElse("model name: ?")
+                .replaceFirst("model name\\s*:\\s*", "");
+        String flags = Files.lines(Path.of("/proc/cpuinfo")).filter(l -> l.startsWith("flags")).findFirst().orElse("") + " ";
+        return String.format("CPU: %s, %d cores visible, avx2 %s, avx512f %s, avx512_vnni %s; native path: %s; %d rounds × %d reps, variants alternating, medians%n"
+                        + "load average at start: %s",
+                cpu, Runtime.getRuntime().availableProcessors(), flags.contains(" avx2 "), flags.contains(" avx512f "),
+                flags.contains(" avx512_vnni "), NativeKernels.describe(), rounds, reps, Files.readString(Path.of("/proc/loadavg")));
+    }
+
+    /** The kernels the model's compressed layers reported after a run (distinct). */
+    static String kernels(Module net) {
+        TreeSet<String> s = new TreeSet<>();
+        for (Module m : net.namedModules().values()) {
+            if (m instanceof PrunedConv2d p) s.add("conv " + p.sparseKernel().lastChoice().replaceAll("\\(.*\\)", "").trim());
+            if (m instanceof Int8Conv2d q) s.add("int8 conv");
+        }
+        return String.join(", ", s);
+    }
+
+    static void run(Map<String, Runnable> variants, int rounds, int reps, StringBuilder out, String firstCol, Map<String, String> notes) {
+        Map<String, List<Double>> t = new LinkedHashMap<>();
+        for (String v : variants.keySet()) t.put(v, new ArrayList<>());
+        for (int r = 0; r < rounds; r++) {
+            for (Map.Entry<String, Runnable> e : variants.entrySet()) t.get(e.getKey()).add(DenseVersus.roundMs(e.getValue(), reps));
+            System.err.println("round " + (r + 1) + " done");
+        }
+        String base = variants.containsKey("dense-fused") ? "dense-fused" : "dense";
+        double baseMs = DenseVersus.median(t.get(base)), unfusedMs = t.containsKey("dense") ? DenseVersus.median(t.get("dense")) : baseMs;
+        for (String v : variants.keySet()) {
+            double ms = DenseVersus.median(t.get(v));
+            String line = String.format("| %s | %s | %.1f | %.2f× | %.2f× | %s | %s |%n", firstCol, v, ms, baseMs / ms, unfusedMs / ms,
+                    t.get(v).stream().map(d -> String.format("%.0f", d)).reduce((a, b) -> a + " " + b).orElse(""), notes.getOrDefault(v, ""));
+            System.out.print(line);
+            out.append(line);
+        }
+    }
+
+    static Runnable forward(Module net, Tensor x) {
+        return () -> {
+            try (GradMode g = GradMode.off(); TensorScope s = TensorScope.open()) {
+                net.forward(x);
+            }
+        };
+    }
+
+    public static void main(String[] args) throws Exception {
+        int size = Integer.parseInt(DenseVersus.arg(args, "--size", "224"));
+        int rounds = Integer.parseInt(DenseVersus.arg(args, "--rounds", "5"));
+        int reps = Integer.parseInt(DenseVersus.arg(args, "--reps", "3"));
+        String layers = DenseVersus.arg(args, "--layers", null);
+        StringBuilder out = new StringBuilder(header(rounds, reps));
+        System.out.print(out);
+        if (layers == null) models(size, rounds, reps, out);
+        else layers(layers.split(","), DenseVersus.arg(args, "--variants", "dense,s50,s70,s90,s95,int8").split(","), rounds, reps, out);
+        out.append(String.format("load average at end: %s", Files.readString(Path.of("/proc/loadavg"))));
+        System.out.print("load average at end: " + Files.readString(Path.of("/proc/loadavg")));
+        String file = DenseVersus.arg(args, "--out", null);
+        if (file != null) {
+            Path tmp = Path.of(file + ".tmp");
+            Files.writeString(tmp, out.toString());
+            Files.move(tmp, Path.of(file), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        }
+    }
+
+    static void models(int size, int rounds, int reps, StringBuilder out) {
+        Tensor x = Tensor.randn(new Random(1), 1f, 1, 3, size, size);
+        Map<String, Runnable> variants = new LinkedHashMap<>();
+        Map<String, String> notes = new LinkedHashMap<>();
+        Map<String, Module> nets = new LinkedHashMap<>();
+        ZooNet dense = Zoo.create("vgg45m", size, 2, 1);
+        dense.eval();
+        nets.put("dense", dense);
+        nets.put("dense-fused", InferenceFusion.fuse(dense));
+        for (String v : new String[]{"prune40", "prune30", "prune20", "prune10", "int8dynamic", "int8static", "lowrank"}) {
+            ZooNet net = Zoo.create("vgg45m", size, 2, 1);
+            net.eval();
+            CompressBench.compress(net, v, x);
+            nets.put(v, net);
+        }
+        for (Map.Entry<String, Module> e : nets.entrySet()) variants.put(e.getKey(), forward(e.getValue(), x));
+        for (Runnable r : variants.values()) r.run();
+        for (Map.Entry<String, Module> e : nets.entrySet()) notes.put(e.getKey(), kernels(e.getValue()));
+        String h = String.format("%n| vgg45m @%d b1 | variant | median ms | speed-up vs dense-fused | vs dense unfused | per-round ms | compressed kernels |%n|---|---|---|---|---|---|---|%n", size);
+        out.append(h);
+        System.out.print(h);
+        run(variants, rounds, reps, out, "vgg45m @" + size, notes);
+    }
+
+    static void layers(String[] shapes, String[] names, int rounds, int reps, StringBuilder out) {
+        String h = "\n| layer | variant | median ms | speed-up vs dense | (same) | per-round ms | kernel |\n|---|---|---|---|---|---|---|\n";
+        out.append(h);
+        System.out.print(h);
+        for (String shape : shapes) {
+            String[] s = shape.split(":");
+            int cin = Integer.parseInt(s[0]), cout = Integer.parseInt(s[1]), hw = Integer.parseInt(s[2]);
+            Tensor x = Tensor.randn(new Random(2), 1f, 1, cin, hw, hw);
+            Map<String, Runnable> variants = new LinkedHashMap<>();
+            Map<String, String> notes = new LinkedHashMap<>();
+            Map<String, Module> mods = new LinkedHashMap<>();
+            for (String v : names) {
+                Conv2d conv = new Conv2d(new Random(1), cin, cout);
+                Sequential holder = new Sequential(conv);
+                if (v.startsWith("s")) {
+                    Pruning.l1Local(holder, Integer.parseInt(v.substring(1)) / 100.0);
+                    ((PrunedConv2d) holder.get(0)).sparseKernel().mode(SparseKernel.Mode.SPARSE);
+                } else if (v.equals("int8")) {
+                    holder.replaceChild("0", Int8Conv2d.fromFloat(conv, Granularity.PER_CHANNEL, QParams.covering(-4f, 4f)));
+                }
+                holder.eval();
+                mods.put(v, holder.get(0));
+                variants.put(v, forward(holder.get(0), x));
+            }
+            for (Runnable r : variants.values()) r.run();
+            for (Map.Entry<String, Module> e : mods.entrySet())
+                notes.put(e.getKey(), e.getValue() instanceof PrunedConv2d p ? p.sparseKernel().lastChoice()
+                        : e.getValue() instanceof Int8Conv2d ? "int8 static" : "dense (auto: Winograd/im2col)");
+            run(variants, rounds, reps, out, cin + "→" + cout + " @" + hw, notes);
+        }
+    }
+}
