@@ -30,6 +30,27 @@ public final class MaskedWeight {
     /** orig ⊙ mask, differentiable with respect to orig. */
     Tensor effective() { return Ops.mul(orig, mask); }
 
+    private Tensor inference;        // cached orig ⊙ mask for dense inference; guarded by this
+    private long inferenceKey = Long.MIN_VALUE, inferenceMaskKey, inferenceOrigKey;
+
+    /**
+     * orig ⊙ mask for inference (no gradient), computed once and reused until orig or the mask is
+     * written (storage versions) or the mask is combined: the dense path of a pruned layer would
+     * otherwise build a fresh weight every call, which also defeats the conv's cached filter
+     * transforms (Winograd) — measured 6× slower than the dense model at 64 px.
+     */
+    synchronized Tensor inferenceWeight() {
+        long o = orig.storage().version(), m = mask.storage().version();
+        if (inference == null || inferenceKey != version || inferenceOrigKey != o || inferenceMaskKey != m) {
+            if (inference != null) inference.close();
+            inference = bakedCopy();
+            inferenceKey = version;
+            inferenceOrigKey = o;
+            inferenceMaskKey = m;
+        }
+        return inference;
+    }
+
     /** orig ⊙ mask (the backend's elementwise product) as a new detached tensor outliving any open scope. */
     Tensor bakedCopy() {
         return TensorScope.unscoped(() -> {
