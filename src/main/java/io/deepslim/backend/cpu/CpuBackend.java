@@ -365,19 +365,9 @@ public class CpuBackend extends DelegatingBackend {
         });
     }
 
-    @Override
-    public void dropoutMask(Tensor out, float p, long seed) {
-        requireContiguous("dropout", out);
-        SplittableRandom rng = new SplittableRandom(seed);
-        FloatBuffer o = out.buffer();
-        float keep = 1f / (1f - p);
-        for (int i = 0, n = (int) out.numel(); i < n; i++) o.put(out.offset() + i, rng.nextDouble() >= p ? keep : 0f);
-    }
+    // dropoutMask and minMax: delegated to the reference backend, whose single pass is the same code
 
     // ------------------------------------------------------------------ int8
-
-    @Override
-    public float[] minMax(Tensor x) { return CpuQuant.minMax(x); }
 
     @Override
     public void quantize(Tensor x, float scale, int zeroPoint, Tensor q) { CpuQuant.quantize(par, x, scale, zeroPoint, q); }
