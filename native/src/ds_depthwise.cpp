@@ -6,7 +6,7 @@
 // runs for every channel into a cache-resident scratch D (cmid x band), the 1x1 GEMM reads D and
 // writes C (cout x band) with its bias and ReLU, and the epilogue pools C (or copies it) into y:
 // the intermediate map never goes to memory. The vector paths are the same source (ds_depthwise_body.inc)
-// compiled three times: portable (GCC vectors, no FMA), AVX2+FMA (8 lanes), AVX-512 (16 lanes).
+// compiled three times: portable (4-lane GCC vectors, no FMA), AVX2+FMA (8 lanes), AVX-512 (16 lanes).
 #include "ds_common.h"
 
 namespace {
@@ -30,14 +30,15 @@ constexpr int BAND_PIXELS = 256;
 }  // namespace
 
 namespace dsdw_portable {
-constexpr int VW = 8;
-typedef float vf __attribute__((vector_size(32)));
+// 4 lanes: the baseline SSE2 width, so GCC vectors need no wider ABI
+constexpr int VW = 4;
+typedef float vf __attribute__((vector_size(16)));
 static inline vf vload(const float* p) { vf v; std::memcpy(&v, p, sizeof v); return v; }
 static inline void vstore(float* p, vf v) { std::memcpy(p, &v, sizeof v); }
 static inline vf vset1(float s) { return vf{} + s; }
 static inline vf vfma(vf a, vf b, vf c) { return a * b + c; }
 static inline vf vrelu(vf a) { return a > vf{} ? a : vf{}; }
-constexpr int PW_MR = 4, PW_NV = 2;
+constexpr int PW_MR = 4, PW_NV = 4;
 #include "ds_depthwise_body.inc"
 }  // namespace dsdw_portable
 
