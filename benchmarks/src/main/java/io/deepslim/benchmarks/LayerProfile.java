@@ -36,7 +36,7 @@ public final class LayerProfile {
                 if (!(seq.get(i) instanceof Layers.Identity)) leaves(prefix + "." + i, seq.get(i), out);
             }
         } else {
-            out.add(new Step(prefix + " " + m.getClass().getSimpleName() + "(" + m.toString().split("\n")[0] + ")", m));
+            out.add(new Step(prefix + " " + m.summary().split("\n")[0], m));
         }
     }
 
