@@ -8,6 +8,7 @@
 // the intermediate map never goes to memory. The vector paths are the same source (ds_depthwise_body.inc)
 // compiled three times: portable (4-lane GCC vectors, no FMA), AVX2+FMA (8 lanes), AVX-512 (16 lanes).
 #include "ds_common.h"
+#include <memory>
 
 namespace {
 
