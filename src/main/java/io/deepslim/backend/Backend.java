@@ -73,6 +73,24 @@ public interface Backend {
         unary(UnaryOp.RELU, y, 0f, y);
     }
 
+    /**
+     * conv2dForward [+ ReLU] followed by a 2×2 stride-2 unpadded max-pool (inference, no argmax):
+     * y is (N, Cout, ⌊Ho/2⌋, ⌊Wo/2⌋). Backends may fuse the pool into the convolution's epilogue.
+     */
+    default void conv2dForwardMaxPool2(Tensor x, Tensor w, Tensor bias, ConvParams p, boolean relu, Tensor y) {
+        int[] ys = y.shape();
+        Tensor full = Tensor.empty(y.device(), io.deepslim.tensor.DType.F32, ys[0], ys[1], p.outH(x.size(2), w.size(2)), p.outW(x.size(3), w.size(3)));
+        Tensor argmax = Tensor.empty(y.device(), io.deepslim.tensor.DType.I32, ys);
+        try {
+            if (relu) conv2dForwardRelu(x, w, bias, p, full);
+            else conv2dForward(x, w, bias, p, full);
+            maxPool2dForward(full, new PoolParams(2, 2, 0), y, argmax);
+        } finally {
+            full.close();
+            argmax.close();
+        }
+    }
+
     /** dx = gradient of conv2d with respect to its input. */
     void conv2dBackwardData(Tensor dy, Tensor w, ConvParams p, Tensor dx);
 

@@ -101,6 +101,9 @@ public abstract class DelegatingBackend implements Backend {
     public void conv2dForwardRelu(Tensor x, Tensor w, Tensor bias, ConvParams p, Tensor y) { next.conv2dForwardRelu(x, w, bias, p, y); }
 
     @Override
+    public void conv2dForwardMaxPool2(Tensor x, Tensor w, Tensor bias, ConvParams p, boolean relu, Tensor y) { next.conv2dForwardMaxPool2(x, w, bias, p, relu, y); }
+
+    @Override
     public void conv2dBackwardData(Tensor dy, Tensor w, ConvParams p, Tensor dx) { next.conv2dBackwardData(dy, w, p, dx); }
 
     @Override

@@ -15,12 +15,19 @@ import io.deepslim.tensor.Tensor;
 public final class FusedConv2d extends Module {
     private final ConvParams params;
     private final boolean relu;
+    /** A 2×2 stride-2 max-pool follows in the same call (the backend may fuse it into the epilogue). */
+    private final boolean pool;
     private final Tensor weight, bias;
     private final String description;
 
     private FusedConv2d(ConvParams params, boolean relu, Tensor weight, Tensor bias, String description) {
+        this(params, relu, false, weight, bias, description);
+    }
+
+    private FusedConv2d(ConvParams params, boolean relu, boolean pool, Tensor weight, Tensor bias, String description) {
         this.params = params;
         this.relu = relu;
+        this.pool = pool;
         this.weight = buffer("weight", weight);
         this.bias = buffer("bias", bias);
         this.description = description;
@@ -98,12 +105,30 @@ public final class FusedConv2d extends Module {
             throw new IllegalArgumentException("fused conv2d: input " + java.util.Arrays.toString(x.shape())
                     + " does not match weight " + java.util.Arrays.toString(ws));
         }
-        Tensor y = Tensor.empty(x.device(), DType.F32, x.size(0), ws[0], params.outH(x.size(2), ws[2]), params.outW(x.size(3), ws[3]));
+        int ho = params.outH(x.size(2), ws[2]), wo = params.outW(x.size(3), ws[3]);
         Tensor xc = x.contiguousRaw();
+        if (pool) {
+            if (ho < 2 || wo < 2) {
+                throw new IllegalArgumentException("fused conv2d+maxpool2: input " + java.util.Arrays.toString(x.shape())
+                        + " gives a " + ho + "x" + wo + " map, smaller than the 2x2 window");
+            }
+            Tensor y = Tensor.empty(x.device(), DType.F32, x.size(0), ws[0], ho / 2, wo / 2);
+            x.device().backend().conv2dForwardMaxPool2(xc, weight, bias, params, relu, y);
+            return y;
+        }
+        Tensor y = Tensor.empty(x.device(), DType.F32, x.size(0), ws[0], ho, wo);
         if (relu) x.device().backend().conv2dForwardRelu(xc, weight, bias, params, y);
         else x.device().backend().conv2dForward(xc, weight, bias, params, y);
         return y;
     }
+
+    /** This layer with the 2×2 stride-2 max-pool that follows it folded in (the weight and bias are shared). */
+    FusedConv2d withMaxPool2() {
+        if (pool) throw new IllegalStateException("fused conv2d already pools: " + description);
+        return new FusedConv2d(params, relu, true, weight, bias, description + "+maxpool2");
+    }
+
+    boolean pools() { return pool; }
 
     @Override
     protected String describe() { return description; }

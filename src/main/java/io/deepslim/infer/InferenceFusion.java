@@ -112,5 +112,16 @@ public final class InferenceFusion {
                     f.relu(), pool, f.description() + (pool ? "+maxpool2" : "") + " direct"));
             if (pool) seq.replaceChild(String.valueOf(j), new Layers.Identity());
         }
+        // any other folded conv followed by a 2x2 max-pool (vgg45m's blocks): the pool in the conv's call, so
+        // the backend can pool in its output transform and the full-size map is never written (no argmax either)
+        for (int i = 0; i < seq.size(); i++) {
+            if (!(seq.get(i) instanceof FusedConv2d f) || f.pools()) continue;
+            int j = i + 1;
+            while (j < seq.size() && seq.get(j) instanceof Layers.Identity) j++;
+            if (j < seq.size() && isPool2(seq.get(j))) {
+                seq.replaceChild(String.valueOf(i), f.withMaxPool2());
+                seq.replaceChild(String.valueOf(j), new Layers.Identity());
+            }
+        }
     }
 }

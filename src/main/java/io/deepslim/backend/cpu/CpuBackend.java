@@ -274,6 +274,12 @@ public class CpuBackend extends DelegatingBackend {
     }
 
     @Override
+    public void conv2dForwardMaxPool2(Tensor x, Tensor w, Tensor bias, ConvParams p, boolean relu, Tensor y) {
+        requireContiguous("conv2d_maxpool2", x, w, bias, y);
+        conv.forwardMaxPool2(x, w, bias, p, relu, y);
+    }
+
+    @Override
     public void conv2dBackwardData(Tensor dy, Tensor w, ConvParams p, Tensor dx) {
         requireContiguous("conv2d_backward_data", dy, w, dx);
         conv.backwardData(dy, w, p, dx);

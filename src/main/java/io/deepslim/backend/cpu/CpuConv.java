@@ -90,6 +90,31 @@ final class CpuConv {
     }
 
     /**
+     * forward(…) followed by a 2×2/2 max-pool into y (N, Cout, ⌊Ho/2⌋, ⌊Wo/2⌋), no argmax: on the
+     * Winograd path the pool runs in the output transform (the full-size map is never written);
+     * otherwise the convolution writes a temporary map that is pooled and freed.
+     */
+    void forwardMaxPool2(Tensor x, Tensor w, Tensor bias, ConvParams p, boolean relu, Tensor y) {
+        int ho = p.outH(x.size(2), w.size(2)), wo = p.outW(x.size(3), w.size(3));
+        if (y.size(0) != x.size(0) || y.size(1) != w.size(0) || y.size(2) != ho / 2 || y.size(3) != wo / 2 || ho < 2 || wo < 2) {
+            throw new IllegalArgumentException("conv2d_maxpool2: output " + java.util.Arrays.toString(y.shape()) + " is not the 2x2-pooled "
+                    + ho + "x" + wo + " map of input " + java.util.Arrays.toString(x.shape()));
+        }
+        WinogradTransform tf = WinogradConv.choose(x.size(0), x.size(1), w.size(0), x.size(2), x.size(3), w.size(2), w.size(3), p);
+        if (tf != null) {
+            winograd.forwardMaxPool2(x, w, bias, relu, y, tf);
+            return;
+        }
+        Tensor full = Tensor.empty(y.device(), io.deepslim.tensor.DType.F32, y.size(0), y.size(1), ho, wo);
+        try {
+            forward(x, w, bias, p, relu, full);
+            CpuPool.maxForward(be.par, full, new io.deepslim.backend.PoolParams(2, 2, 0), y, null);
+        } finally {
+            full.close();
+        }
+    }
+
+    /**
      * y = conv(x, w) + bias, then max(·, 0) when {@code relu}. Jobs are (sample, group, band of
      * output rows), run in parallel; each job unfolds its band into its thread's workspace, runs
      * one single-threaded sgemm and applies the epilogue while the band is in cache.

@@ -9,12 +9,13 @@ import java.nio.FloatBuffer;
 final class CpuPool {
     private CpuPool() {}
 
+    /** y = max-pool(x); argmax may be null (inference: no indices kept). */
     static void maxForward(Parallel par, Tensor x, PoolParams p, Tensor y, Tensor argmax) {
         int[] xs = x.shape(), ys = y.shape();
         int planes = xs[0] * xs[1], h = xs[2], w = xs[3], ho = ys[2], wo = ys[3];
         FloatBuffer xb = x.buffer(), yb = y.buffer();
-        java.nio.IntBuffer ab = argmax.byteBuffer().asIntBuffer();
-        int xo = x.offset(), yo = y.offset(), ao = argmax.offset();
+        java.nio.IntBuffer ab = argmax == null ? null : argmax.byteBuffer().asIntBuffer();
+        int xo = x.offset(), yo = y.offset(), ao = argmax == null ? 0 : argmax.offset();
         par.forEach(planes, (long) ho * wo * p.kernel() * p.kernel(), pl -> {
             float[] in = ArrayKernels.plane(0, h * w), out = ArrayKernels.plane(1, ho * wo);
             int[] arg = argScratch(ho * wo);
@@ -25,7 +26,7 @@ final class CpuPool {
                 maxPoolGeneral(in, h, w, p, out, arg, ho, wo);
             }
             yb.put(yo + pl * ho * wo, out, 0, ho * wo);
-            ab.put(ao + pl * ho * wo, arg, 0, ho * wo); // one bulk copy, not a putInt per element
+            if (ab != null) ab.put(ao + pl * ho * wo, arg, 0, ho * wo); // one bulk copy, not a putInt per element
         });
     }
 

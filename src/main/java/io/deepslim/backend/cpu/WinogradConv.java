@@ -119,6 +119,20 @@ final class WinogradConv {
      * is computed instead (backward data: dx = convᵀ(dy, w)).
      */
     void forward(Tensor x, Tensor w, Tensor bias, boolean relu, Tensor y, WinogradTransform tf, boolean flipped) {
+        forward(x, w, bias, relu, false, y, tf, flipped);
+    }
+
+    /**
+     * The forward convolution followed by a 2×2 stride-2 max-pool, for inference: y is
+     * (N, Cout, ⌊H/2⌋, ⌊W/2⌋). Output tiles start at even rows and columns (m is even), so every
+     * pool window lies inside one tile: the pool is done on the block's output rows while they are
+     * in cache and the full-size map never reaches memory; no argmax is kept.
+     */
+    void forwardMaxPool2(Tensor x, Tensor w, Tensor bias, boolean relu, Tensor y, WinogradTransform tf) {
+        forward(x, w, bias, relu, true, y, tf, false);
+    }
+
+    private void forward(Tensor x, Tensor w, Tensor bias, boolean relu, boolean pool, Tensor y, WinogradTransform tf, boolean flipped) {
         int n = x.size(0), cin = x.size(1), h = x.size(2), wd = x.size(3), cout = y.size(1);
         Storage u = filter(w, tf, flipped);
         float[] b = new float[cout];
@@ -131,7 +145,7 @@ final class WinogradConv {
                 Block k = plan.block(blk, workspace.get());
                 k.transformInput(x, 0, cin);
                 k.multiply(u, 0, tf.t * tf.t);
-                k.transformOutput(y, b, relu, 0, cout);
+                k.transformOutput(y, b, relu, pool, 0, cout);
             });
             return;
         }
@@ -142,7 +156,7 @@ final class WinogradConv {
             Block k = plan.block(blk, ws);
             be.par.forEach(cChunks, 1L << 40, c -> k.transformInput(x, c * cin / cChunks, (c + 1) * cin / cChunks));
             be.par.forEach(tt, 1L << 40, xi -> k.multiply(u, xi, xi + 1));
-            be.par.forEach(kChunks, 1L << 40, c -> k.transformOutput(y, b, relu, c * cout / kChunks, (c + 1) * cout / kChunks));
+            be.par.forEach(kChunks, 1L << 40, c -> k.transformOutput(y, b, relu, pool, c * cout / kChunks, (c + 1) * cout / kChunks));
         }
     }
 
@@ -164,7 +178,15 @@ final class WinogradConv {
             long perRow = (long) tf.t * tf.t * (cin + cout) * tw;
             int byBudget = (int) Math.max(1, BLOCK_BUDGET / perRow);
             int byTiles = (MIN_BLOCK_TILES + tw - 1) / tw;
-            this.rowsPerBlock = Math.min(tileRows, Math.max(1, Math.min(byBudget, Math.max(byTiles, 1))));
+            int rows = Math.min(tileRows, Math.max(1, Math.min(byBudget, Math.max(byTiles, 1))));
+            int blocks = (tileRows + rows - 1) / rows, threads = be.par.threads();
+            if (blocks >= 2 * threads && blocks % threads != 0) {
+                // whole blocks per thread: round the count up to a multiple of the threads (vgg45m @224: 7 → 8
+                // blocks on 2 threads, else one thread runs 4 blocks while the other runs 3); smaller blocks stay in budget
+                int even = (blocks + threads - 1) / threads * threads;
+                rows = (tileRows + even - 1) / even;
+            }
+            this.rowsPerBlock = rows;
         }
 
         Block block(int index, Storage[] ws) {
@@ -247,8 +269,8 @@ final class WinogradConv {
             }
         }
 
-        /** y rows of output channels [k0, k1) for this block's tiles, bias and ReLU applied. */
-        void transformOutput(Tensor y, float[] bias, boolean relu, int k0, int k1) {
+        /** y rows of output channels [k0, k1) for this block's tiles, bias and ReLU applied, 2×2-max-pooled when {@code pool}. */
+        void transformOutput(Tensor y, float[] bias, boolean relu, boolean pool, int k0, int k1) {
             int t = tf.t, m = tf.m, tt = t * t, hw = pl.h * pl.w, mm = m * m, stride = pl.tw * m, chunk = WinogradTransform.CHUNK;
             Scratch sc = Scratch.get();
             // the block's output rows for one channel: (r1 − r0)·m rows of tw·m columns
@@ -278,6 +300,10 @@ final class WinogradConv {
                         q += run;
                     }
                 }
+                if (pool) {
+                    storePooled(out, stride, yb, y.offset(), k, sc.pooled(pl.w / 2));
+                    continue;
+                }
                 for (int r = r0; r < r1; r++) {
                     int n = r / pl.th, tr = r % pl.th, plane = y.offset() + (n * pl.cout + k) * hw;
                     for (int a = 0; a < m && tr * m + a < pl.h; a++) {
@@ -286,12 +312,32 @@ final class WinogradConv {
                 }
             }
         }
+
+        /**
+         * Channel k's block rows (out: (r1 − r0)·m rows of {@code stride} columns) max-pooled 2×2/2
+         * into y (N, Cout, ⌊H/2⌋, ⌊W/2⌋); rows and columns past the map's even part are dropped,
+         * as PyTorch's floor mode does. Math.max propagates NaN like the pool op.
+         */
+        private void storePooled(float[] out, int stride, FloatBuffer yb, int yOff, int k, float[] row) {
+            int m = tf.m, hp = pl.h / 2, wp = pl.w / 2;
+            for (int r = r0; r < r1; r++) {
+                int n = r / pl.th, tr = r % pl.th, plane = yOff + (n * pl.cout + k) * hp * wp;
+                for (int a = 0; a < m / 2 && tr * (m / 2) + a < hp; a++) {
+                    int top = ((r - r0) * m + 2 * a) * stride, bottom = top + stride;
+                    for (int j = 0; j < wp; j++) {
+                        row[j] = Math.max(Math.max(out[top + 2 * j], out[top + 2 * j + 1]),
+                                Math.max(out[bottom + 2 * j], out[bottom + 2 * j + 1]));
+                    }
+                    yb.put(plane + (tr * (m / 2) + a) * wp, row, 0, wp);
+                }
+            }
+        }
     }
 
-    /** Growable per-thread scratch: one flat array and three sets of t² chunk rows. */
+    /** Growable per-thread scratch: one flat array, a pooled row and three sets of t² chunk rows. */
     private static final class Scratch {
         private static final ThreadLocal<Scratch> LOCAL = ThreadLocal.withInitial(Scratch::new);
-        private float[] flat = new float[0];
+        private float[] flat = new float[0], pooled = new float[0];
         private final float[][][] rows = new float[3][0][];
 
         static Scratch get() { return LOCAL.get(); }
@@ -299,6 +345,11 @@ final class WinogradConv {
         float[] flat(int n) {
             if (flat.length < n) flat = new float[n];
             return flat;
+        }
+
+        float[] pooled(int n) {
+            if (pooled.length < n) pooled = new float[n];
+            return pooled;
         }
 
         float[][] rows(int set, int count) {
