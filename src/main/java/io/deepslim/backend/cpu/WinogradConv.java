@@ -273,7 +273,7 @@ final class WinogradConv {
         void transformOutput(Tensor y, float[] bias, boolean relu, boolean pool, int k0, int k1) {
             int t = tf.t, m = tf.m, tt = t * t, hw = pl.h * pl.w, mm = m * m, stride = pl.tw * m, chunk = WinogradTransform.CHUNK;
             Scratch sc = Scratch.get();
-            // the block's output rows for one channel: (r1 − r0)·m rows of tw·m columns
+            // the block's output rows for one channel: (r1 − r0)·m rows of tw·m columns (pooled: half of each)
             float[] out = sc.flat((r1 - r0) * m * stride);
             float[][] ml = sc.rows(0, tt), tmp = sc.rows(1, m * t), res = sc.rows(2, mm);
             FloatBuffer mb = mOut.floats(), yb = y.buffer();
@@ -282,6 +282,10 @@ final class WinogradConv {
                     int nq = Math.min(chunk, p - q0);
                     for (int xi = 0; xi < tt; xi++) mb.get((xi * pl.cout + k) * p + q0, ml[xi], 0, nq);
                     tf.output(ml, tmp, res, nq, bias[k]);
+                    if (pool) {
+                        poolChunk(res, tmp[0], relu, q0, nq, out);
+                        continue;
+                    }
                     if (relu) {
                         for (float[] row : res) {
                             for (int j = 0; j < nq; j++) row[j] = Math.max(row[j], 0f);
@@ -301,7 +305,7 @@ final class WinogradConv {
                     }
                 }
                 if (pool) {
-                    storePooled(out, stride, yb, y.offset(), k, sc.pooled(pl.w / 2));
+                    storePooled(out, yb, y.offset(), k);
                     continue;
                 }
                 for (int r = r0; r < r1; r++) {
@@ -314,30 +318,49 @@ final class WinogradConv {
         }
 
         /**
-         * Channel k's block rows (out: (r1 − r0)·m rows of {@code stride} columns) max-pooled 2×2/2
-         * into y (N, Cout, ⌊H/2⌋, ⌊W/2⌋); rows and columns past the map's even part are dropped,
-         * as PyTorch's floor mode does. Math.max propagates NaN like the pool op.
+         * 2×2 max-pool of a chunk of output tiles (res: m² rows, element a·m + b of tile q at res[a·m+b][q])
+         * into the pooled block rows (out: (r1 − r0)·m/2 rows of tw·m/2 columns). The max over the four
+         * elements of each window runs over the chunk's tiles (contiguous, vectorized), then a quarter of
+         * the data is scattered; ReLU after the max (relu(max) = max(relu)). Math.max propagates NaN.
          */
-        private void storePooled(float[] out, int stride, FloatBuffer yb, int yOff, int k, float[] row) {
-            int m = tf.m, hp = pl.h / 2, wp = pl.w / 2;
+        private void poolChunk(float[][] res, float[] max, boolean relu, int q0, int nq, float[] out) {
+            int m = tf.m, h2 = m / 2, pstride = pl.tw * h2;
+            for (int a = 0; a < h2; a++) {
+                for (int c = 0; c < h2; c++) {
+                    float[] e00 = res[2 * a * m + 2 * c], e01 = res[2 * a * m + 2 * c + 1];
+                    float[] e10 = res[(2 * a + 1) * m + 2 * c], e11 = res[(2 * a + 1) * m + 2 * c + 1];
+                    for (int j = 0; j < nq; j++) max[j] = Math.max(Math.max(e00[j], e01[j]), Math.max(e10[j], e11[j]));
+                    if (relu) for (int j = 0; j < nq; j++) max[j] = Math.max(max[j], 0f);
+                    for (int q = 0; q < nq; ) {
+                        int tile = q0 + q, jt = tile % pl.tw, run = Math.min(nq - q, pl.tw - jt);
+                        int o = ((tile / pl.tw) * h2 + a) * pstride + jt * h2 + c;
+                        for (int j = 0; j < run; j++) out[o + j * h2] = max[q + j];
+                        q += run;
+                    }
+                }
+            }
+        }
+
+        /**
+         * Channel k's pooled block rows into y (N, Cout, ⌊H/2⌋, ⌊W/2⌋): output tiles start at even
+         * rows and columns, so each window lies in one tile; rows and columns past the map's even
+         * part are dropped, as PyTorch's floor mode does.
+         */
+        private void storePooled(float[] out, FloatBuffer yb, int yOff, int k) {
+            int h2 = tf.m / 2, hp = pl.h / 2, wp = pl.w / 2, pstride = pl.tw * h2;
             for (int r = r0; r < r1; r++) {
                 int n = r / pl.th, tr = r % pl.th, plane = yOff + (n * pl.cout + k) * hp * wp;
-                for (int a = 0; a < m / 2 && tr * (m / 2) + a < hp; a++) {
-                    int top = ((r - r0) * m + 2 * a) * stride, bottom = top + stride;
-                    for (int j = 0; j < wp; j++) {
-                        row[j] = Math.max(Math.max(out[top + 2 * j], out[top + 2 * j + 1]),
-                                Math.max(out[bottom + 2 * j], out[bottom + 2 * j + 1]));
-                    }
-                    yb.put(plane + (tr * (m / 2) + a) * wp, row, 0, wp);
+                for (int a = 0; a < h2 && tr * h2 + a < hp; a++) {
+                    yb.put(plane + (tr * h2 + a) * wp, out, ((r - r0) * h2 + a) * pstride, wp);
                 }
             }
         }
     }
 
-    /** Growable per-thread scratch: one flat array, a pooled row and three sets of t² chunk rows. */
+    /** Growable per-thread scratch: one flat array and three sets of t² chunk rows. */
     private static final class Scratch {
         private static final ThreadLocal<Scratch> LOCAL = ThreadLocal.withInitial(Scratch::new);
-        private float[] flat = new float[0], pooled = new float[0];
+        private float[] flat = new float[0];
         private final float[][][] rows = new float[3][0][];
 
         static Scratch get() { return LOCAL.get(); }
@@ -345,11 +368,6 @@ final class WinogradConv {
         float[] flat(int n) {
             if (flat.length < n) flat = new float[n];
             return flat;
-        }
-
-        float[] pooled(int n) {
-            if (pooled.length < n) pooled = new float[n];
-            return pooled;
         }
 
         float[][] rows(int set, int count) {
