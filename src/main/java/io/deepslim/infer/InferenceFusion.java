@@ -55,6 +55,14 @@ public final class InferenceFusion {
     /** Most input channels per group for which a dense 3x3 conv runs as the direct native kernel (a first layer). */
     static final int DIRECT_MAX_CIN = 4;
 
+    /**
+     * Most input channels for which a dense 3x3 conv followed by a 2x2 max-pool runs as the direct
+     * native kernel with the pool in its epilogue (student20's 32→64 @112 and 64→128 @56: the
+     * pre-pool map and the separate pool pass cost more than Winograd saves on so few channels);
+     * {@code -Ddeepslim.directPooledMaxCin=N} overrides (0: never).
+     */
+    static final int DIRECT_POOLED_MAX_CIN = Integer.getInteger("deepslim.directPooledMaxCin", 64);
+
     /** A 2x2, stride-2, unpadded max-pool. */
     private static boolean isPool2(Module m) {
         return m instanceof Layers.MaxPool2d mp && mp.kernel() == 2 && mp.stride() == 2 && mp.padding() == 0;
@@ -99,15 +107,17 @@ public final class InferenceFusion {
             seq.replaceChild(String.valueOf(i + 1), new Layers.Identity());
             if (relu) seq.replaceChild(String.valueOf(i + 2), new Layers.Identity());
         }
-        // a folded 3x3 conv with few input channels (a first layer), with the 2x2 max-pool that follows
-        // it: the direct native kernel with the pool in its epilogue (im2col with K = 27 does not pay)
+        // a folded 3x3 conv with few input channels (a first layer), or with up to DIRECT_POOLED_MAX_CIN
+        // when a 2x2 max-pool follows: the direct native kernel with the pool in its epilogue (im2col
+        // with K = 27 does not pay; on few channels the pre-pool map costs more than Winograd saves)
         for (int i = 0; i < seq.size(); i++) {
             if (!(seq.get(i) instanceof FusedConv2d f)) continue;
             int[] ws = f.foldedWeight().shape();
-            if (f.params().groups() != 1 || ws[1] > DIRECT_MAX_CIN || !SeparableKernel.supports(ws[2], ws[3], f.params())) continue;
+            if (f.params().groups() != 1 || !SeparableKernel.supports(ws[2], ws[3], f.params())) continue;
             int j = i + 1;
             while (j < seq.size() && seq.get(j) instanceof Layers.Identity) j++;
             boolean pool = j < seq.size() && isPool2(seq.get(j));
+            if (ws[1] > (pool ? Math.max(DIRECT_MAX_CIN, DIRECT_POOLED_MAX_CIN) : DIRECT_MAX_CIN)) continue;
             seq.replaceChild(String.valueOf(i), new FusedSeparable3x3(f.params(), f.foldedWeight(), f.foldedBias(), null, null,
                     f.relu(), pool, f.description() + (pool ? "+maxpool2" : "") + " direct"));
             if (pool) seq.replaceChild(String.valueOf(j), new Layers.Identity());
