@@ -72,6 +72,8 @@ class NativeSeparableTest {
             }
             // one wide map: several bands, full vectors and both worker threads
             check(k.withThreads(2), r, 1, 8, 40, 70, 16, 8, 1, 0, true, false, "depthwise 40x70");
+            // multiplier 1 on 12 channels: blocks of 4 channels that each read their own plane
+            check(k, r, 2, 12, 9, 45, 12, 12, 1, 0, true, false, "depthwise x1 9x45");
         }
     }
 
