@@ -78,105 +78,107 @@ inline void store_chunk(const ChunkPass& a, int co, int q0, const float* v, int 
 }
 
 #if DS_X86
-// AVX2: 32 positions per chunk (4 vectors), nonzeros taken in pairs so that eight FMAs are in flight.
-__attribute__((target("avx2,fma"))) void chunk_avx2(const ChunkPass& a, int q, int len, float* tile) {
-    alignas(32) float out[32];
+// One chunk of 16*NV positions, all channel blocks, every output channel: NV accumulators per
+// nonzero stream, S streams interleaved (NV*S >= 8 keeps enough FMAs in flight). Measured single
+// thread (benchmarks/native/sparse_bench.sh): NV 8, S 1 (128 positions) beat NV 4, S 2 by 10-25%.
+template <int NV, int S>
+__attribute__((target("avx512f,fma"))) void chunk_avx512_t(const ChunkPass& a, int q, int len, float* tile) {
+    constexpr int CH = 16 * NV;
+    alignas(64) float out[CH];
     for (int g = 0; g < a.nblk; g++) {
         const bool first = g == 0, last = g == a.nblk - 1;
         for (int co = 0; co < a.cout; co++) {
             const float* base = a.xpad + (size_t) (co / a.coutG) * a.cinG * a.plane + q;
             const int lo = a.bptr[(size_t) co * (a.nblk + 1) + g], hi = a.bptr[(size_t) co * (a.nblk + 1) + g + 1];
-            float* t = tile + (size_t) co * 32;
-            __m256 a0, a1, a2, a3, b0 = _mm256_setzero_ps(), b1 = b0, b2 = b0, b3 = b0;
-            if (first) {
-                a0 = b0, a1 = b0, a2 = b0, a3 = b0;
-            } else {
-                a0 = _mm256_load_ps(t), a1 = _mm256_load_ps(t + 8), a2 = _mm256_load_ps(t + 16), a3 = _mm256_load_ps(t + 24);
+            float* t = tile + (size_t) co * CH;
+            __m512 acc[S][NV];
+#pragma GCC unroll 16
+            for (int v = 0; v < NV; v++) {
+                acc[0][v] = first ? _mm512_setzero_ps() : _mm512_load_ps(t + 16 * v);
+#pragma GCC unroll 4
+                for (int st = 1; st < S; st++) acc[st][v] = _mm512_setzero_ps();
             }
             int i = lo;
-            for (; i + 1 < hi; i += 2) {
-                const __m256 v = _mm256_broadcast_ss(a.vals + i), u = _mm256_broadcast_ss(a.vals + i + 1);
-                const float* p = base + a.off[i];
-                const float* r = base + a.off[i + 1];
-                a0 = _mm256_fmadd_ps(v, _mm256_loadu_ps(p), a0);
-                a1 = _mm256_fmadd_ps(v, _mm256_loadu_ps(p + 8), a1);
-                a2 = _mm256_fmadd_ps(v, _mm256_loadu_ps(p + 16), a2);
-                a3 = _mm256_fmadd_ps(v, _mm256_loadu_ps(p + 24), a3);
-                b0 = _mm256_fmadd_ps(u, _mm256_loadu_ps(r), b0);
-                b1 = _mm256_fmadd_ps(u, _mm256_loadu_ps(r + 8), b1);
-                b2 = _mm256_fmadd_ps(u, _mm256_loadu_ps(r + 16), b2);
-                b3 = _mm256_fmadd_ps(u, _mm256_loadu_ps(r + 24), b3);
+            for (; i + S - 1 < hi; i += S) {
+#pragma GCC unroll 4
+                for (int st = 0; st < S; st++) {
+                    const __m512 w = _mm512_set1_ps(a.vals[i + st]);
+                    const float* p = base + a.off[i + st];
+#pragma GCC unroll 16
+                    for (int v = 0; v < NV; v++) acc[st][v] = _mm512_fmadd_ps(w, _mm512_loadu_ps(p + 16 * v), acc[st][v]);
+                }
             }
-            if (i < hi) {
-                const __m256 v = _mm256_broadcast_ss(a.vals + i);
+            for (; i < hi; i++) {
+                const __m512 w = _mm512_set1_ps(a.vals[i]);
                 const float* p = base + a.off[i];
-                a0 = _mm256_fmadd_ps(v, _mm256_loadu_ps(p), a0);
-                a1 = _mm256_fmadd_ps(v, _mm256_loadu_ps(p + 8), a1);
-                a2 = _mm256_fmadd_ps(v, _mm256_loadu_ps(p + 16), a2);
-                a3 = _mm256_fmadd_ps(v, _mm256_loadu_ps(p + 24), a3);
+#pragma GCC unroll 16
+                for (int v = 0; v < NV; v++) acc[0][v] = _mm512_fmadd_ps(w, _mm512_loadu_ps(p + 16 * v), acc[0][v]);
             }
-            a0 = _mm256_add_ps(a0, b0), a1 = _mm256_add_ps(a1, b1), a2 = _mm256_add_ps(a2, b2), a3 = _mm256_add_ps(a3, b3);
+#pragma GCC unroll 16
+            for (int v = 0; v < NV; v++) {
+#pragma GCC unroll 4
+                for (int st = 1; st < S; st++) acc[0][v] = _mm512_add_ps(acc[0][v], acc[st][v]);
+            }
             if (!last) {
-                _mm256_store_ps(t, a0), _mm256_store_ps(t + 8, a1), _mm256_store_ps(t + 16, a2), _mm256_store_ps(t + 24, a3);
+#pragma GCC unroll 16
+                for (int v = 0; v < NV; v++) _mm512_store_ps(t + 16 * v, acc[0][v]);
                 continue;
             }
-            const __m256 bb = _mm256_set1_ps(a.bias ? a.bias[co] : 0.f), lo0 = a.relu ? _mm256_setzero_ps() : _mm256_set1_ps(-INFINITY);
-            _mm256_store_ps(out, _mm256_max_ps(_mm256_add_ps(a0, bb), lo0));
-            _mm256_store_ps(out + 8, _mm256_max_ps(_mm256_add_ps(a1, bb), lo0));
-            _mm256_store_ps(out + 16, _mm256_max_ps(_mm256_add_ps(a2, bb), lo0));
-            _mm256_store_ps(out + 24, _mm256_max_ps(_mm256_add_ps(a3, bb), lo0));
+            const __m512 bb = _mm512_set1_ps(a.bias ? a.bias[co] : 0.f), lo0 = a.relu ? _mm512_setzero_ps() : _mm512_set1_ps(-INFINITY);
+#pragma GCC unroll 16
+            for (int v = 0; v < NV; v++) _mm512_store_ps(out + 16 * v, _mm512_maskz_max_ps(0xFFFF, _mm512_add_ps(acc[0][v], bb), lo0));
             store_chunk(a, co, q, out, len);
         }
     }
 }
 
-// AVX-512: the same with 64 positions per chunk.
-__attribute__((target("avx512f,fma"))) void chunk_avx512(const ChunkPass& a, int q, int len, float* tile) {
-    alignas(64) float out[64];
+// AVX2: the same with 8-float vectors.
+template <int NV, int S>
+__attribute__((target("avx2,fma"))) void chunk_avx2_t(const ChunkPass& a, int q, int len, float* tile) {
+    constexpr int CH = 8 * NV;
+    alignas(32) float out[CH];
     for (int g = 0; g < a.nblk; g++) {
         const bool first = g == 0, last = g == a.nblk - 1;
         for (int co = 0; co < a.cout; co++) {
             const float* base = a.xpad + (size_t) (co / a.coutG) * a.cinG * a.plane + q;
             const int lo = a.bptr[(size_t) co * (a.nblk + 1) + g], hi = a.bptr[(size_t) co * (a.nblk + 1) + g + 1];
-            float* t = tile + (size_t) co * 64;
-            __m512 a0, a1, a2, a3, b0 = _mm512_setzero_ps(), b1 = b0, b2 = b0, b3 = b0;
-            if (first) {
-                a0 = b0, a1 = b0, a2 = b0, a3 = b0;
-            } else {
-                a0 = _mm512_load_ps(t), a1 = _mm512_load_ps(t + 16), a2 = _mm512_load_ps(t + 32), a3 = _mm512_load_ps(t + 48);
+            float* t = tile + (size_t) co * CH;
+            __m256 acc[S][NV];
+#pragma GCC unroll 16
+            for (int v = 0; v < NV; v++) {
+                acc[0][v] = first ? _mm256_setzero_ps() : _mm256_load_ps(t + 8 * v);
+#pragma GCC unroll 4
+                for (int st = 1; st < S; st++) acc[st][v] = _mm256_setzero_ps();
             }
             int i = lo;
-            for (; i + 1 < hi; i += 2) {
-                const __m512 v = _mm512_set1_ps(a.vals[i]), u = _mm512_set1_ps(a.vals[i + 1]);
-                const float* p = base + a.off[i];
-                const float* r = base + a.off[i + 1];
-                a0 = _mm512_fmadd_ps(v, _mm512_loadu_ps(p), a0);
-                a1 = _mm512_fmadd_ps(v, _mm512_loadu_ps(p + 16), a1);
-                a2 = _mm512_fmadd_ps(v, _mm512_loadu_ps(p + 32), a2);
-                a3 = _mm512_fmadd_ps(v, _mm512_loadu_ps(p + 48), a3);
-                b0 = _mm512_fmadd_ps(u, _mm512_loadu_ps(r), b0);
-                b1 = _mm512_fmadd_ps(u, _mm512_loadu_ps(r + 16), b1);
-                b2 = _mm512_fmadd_ps(u, _mm512_loadu_ps(r + 32), b2);
-                b3 = _mm512_fmadd_ps(u, _mm512_loadu_ps(r + 48), b3);
+            for (; i + S - 1 < hi; i += S) {
+#pragma GCC unroll 4
+                for (int st = 0; st < S; st++) {
+                    const __m256 w = _mm256_set1_ps(a.vals[i + st]);
+                    const float* p = base + a.off[i + st];
+#pragma GCC unroll 16
+                    for (int v = 0; v < NV; v++) acc[st][v] = _mm256_fmadd_ps(w, _mm256_loadu_ps(p + 8 * v), acc[st][v]);
+                }
             }
-            if (i < hi) {
-                const __m512 v = _mm512_set1_ps(a.vals[i]);
+            for (; i < hi; i++) {
+                const __m256 w = _mm256_set1_ps(a.vals[i]);
                 const float* p = base + a.off[i];
-                a0 = _mm512_fmadd_ps(v, _mm512_loadu_ps(p), a0);
-                a1 = _mm512_fmadd_ps(v, _mm512_loadu_ps(p + 16), a1);
-                a2 = _mm512_fmadd_ps(v, _mm512_loadu_ps(p + 32), a2);
-                a3 = _mm512_fmadd_ps(v, _mm512_loadu_ps(p + 48), a3);
+#pragma GCC unroll 16
+                for (int v = 0; v < NV; v++) acc[0][v] = _mm256_fmadd_ps(w, _mm256_loadu_ps(p + 8 * v), acc[0][v]);
             }
-            a0 = _mm512_add_ps(a0, b0), a1 = _mm512_add_ps(a1, b1), a2 = _mm512_add_ps(a2, b2), a3 = _mm512_add_ps(a3, b3);
+#pragma GCC unroll 16
+            for (int v = 0; v < NV; v++) {
+#pragma GCC unroll 4
+                for (int st = 1; st < S; st++) acc[0][v] = _mm256_add_ps(acc[0][v], acc[st][v]);
+            }
             if (!last) {
-                _mm512_store_ps(t, a0), _mm512_store_ps(t + 16, a1), _mm512_store_ps(t + 32, a2), _mm512_store_ps(t + 48, a3);
+#pragma GCC unroll 16
+                for (int v = 0; v < NV; v++) _mm256_store_ps(t + 8 * v, acc[0][v]);
                 continue;
             }
-            const __m512 bb = _mm512_set1_ps(a.bias ? a.bias[co] : 0.f), lo0 = a.relu ? _mm512_setzero_ps() : _mm512_set1_ps(-INFINITY);
-            _mm512_store_ps(out, _mm512_maskz_max_ps(0xFFFF, _mm512_add_ps(a0, bb), lo0));
-            _mm512_store_ps(out + 16, _mm512_maskz_max_ps(0xFFFF, _mm512_add_ps(a1, bb), lo0));
-            _mm512_store_ps(out + 32, _mm512_maskz_max_ps(0xFFFF, _mm512_add_ps(a2, bb), lo0));
-            _mm512_store_ps(out + 48, _mm512_maskz_max_ps(0xFFFF, _mm512_add_ps(a3, bb), lo0));
+            const __m256 bb = _mm256_set1_ps(a.bias ? a.bias[co] : 0.f), lo0 = a.relu ? _mm256_setzero_ps() : _mm256_set1_ps(-INFINITY);
+#pragma GCC unroll 16
+            for (int v = 0; v < NV; v++) _mm256_store_ps(out + 8 * v, _mm256_max_ps(_mm256_add_ps(acc[0][v], bb), lo0));
             store_chunk(a, co, q, out, len);
         }
     }
@@ -192,9 +194,12 @@ struct uninit_floats {
     uninit_floats& operator=(const uninit_floats&) = delete;
 };
 
-// Bytes the input window of one channel block may use: measured best at 48 KB on Zen 4 (32 KB L1D,
-// 1 MB L2) over 16/24/48/96 KB, single thread (benchmarks/native/sparse_bench.sh 1 x BYTES).
-int ds_sparse_l1_window = 48 * 1024;
+// Positions per chunk on the AVX-512 / AVX2 paths (8 vectors each).
+constexpr int CH512 = 128, CH256 = 64;
+
+// Bytes the input window of one channel block may use: 32 KB measured best on Zen 4 (32 KB L1D,
+// 1 MB L2) over 8-96 KB with 128-position chunks, single thread (benchmarks/native/sparse_bench.sh 1 x BYTES).
+int ds_sparse_l1_window = 32 * 1024;
 
 // Channels per block: the block's input window for one chunk of CH positions fits the budget.
 int block_channels(int CH, int cinG, int kh, int kw, int dh, int dw, int Wp) {
@@ -229,7 +234,7 @@ extern "C" void ds_sparse_conv2d_forward(int path, int threads, const float* x, 
     path = ds_effective_path(path);
     const int Hp = h + 2 * ph, Wp = w + 2 * pw, cinG = cin / groups;
     const bool vector = path != DS_PATH_PORTABLE && sw == 1 && sh == 1;
-    const int CH = path == DS_PATH_AVX512_VNNI ? 64 : 32;
+    const int CH = path == DS_PATH_AVX512_VNNI ? CH512 : CH256;
     // channel planes 16 floats apart keep a nonzero's load alignment independent of its channel
     const size_t plane = ((size_t) Hp * Wp + 15) / 16 * 16;
     const int blk = vector ? block_channels(CH, cinG, kh, kw, dh, dw, Wp) : cinG;
@@ -267,8 +272,8 @@ extern "C" void ds_sparse_conv2d_forward(int path, int threads, const float* x, 
             uninit_floats tile(nblk > 1 ? (size_t) cout * CH : 1);
             for (int c = next.fetch_add(1); c < nchunks; c = next.fetch_add(1)) {
                 int q = c * CH, len = std::min(CH, Q - q);
-                if (path == DS_PATH_AVX512_VNNI) chunk_avx512(a, q, len, tile.p);
-                else chunk_avx2(a, q, len, tile.p);
+                if (path == DS_PATH_AVX512_VNNI) chunk_avx512_t<CH512 / 16, 1>(a, q, len, tile.p);
+                else chunk_avx2_t<CH256 / 8, 1>(a, q, len, tile.p);
             }
         });
 #endif
@@ -279,7 +284,7 @@ extern "C" int ds_sparse_conv_blocks(int path, int cin, int w, int kh, int kw, i
                                      int dh, int dw, int groups) {
     path = ds_effective_path(path);
     if (path == DS_PATH_PORTABLE || sh != 1 || sw != 1) return 1;
-    const int cinG = cin / groups, blk = block_channels(path == DS_PATH_AVX512_VNNI ? 64 : 32, cinG, kh, kw, dh, dw, w + 2 * pw);
+    const int cinG = cin / groups, blk = block_channels(path == DS_PATH_AVX512_VNNI ? CH512 : CH256, cinG, kh, kw, dh, dw, w + 2 * pw);
     return (cinG + blk - 1) / blk;
 }
 

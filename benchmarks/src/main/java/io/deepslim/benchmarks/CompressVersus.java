@@ -31,11 +31,12 @@ import java.util.TreeSet;
  * Whole-model (vgg45m, batch 1, eval) and per-layer latency of dense vs compressed variants with the
  * variants ALTERNATING inside every round (one untimed run + median of reps per variant per round),
  * reported as the median over rounds, so a load change on a shared machine hits every variant alike.
- * Unlike the JMH CompressBench, which runs each variant in its own block of time.
+ * Unlike the JMH CompressBench, which runs each variant in its own block of time. Dense runs twice:
+ * with the engine's choice (Winograd F(4×4) for vgg45m's 3×3 convs) and forced to im2col + sgemm.
  *
  * <pre>
  * java -cp benchmarks/target/benchmarks.jar io.deepslim.benchmarks.CompressVersus --size 224 --rounds 5 --reps 3
- * java -cp benchmarks/target/benchmarks.jar io.deepslim.benchmarks.CompressVersus --layers 64:64:224,128:256:56
+ * java -cp benchmarks/target/benchmarks.jar io.deepslim.benchmarks.CompressVersus --layers 64:64:224,128:256:56 [--variants dense,dense-im2col,s90]
  * </pre>
  */
 public final class CompressVersus {
@@ -69,14 +70,30 @@ public final class CompressVersus {
             System.err.println("round " + (r + 1) + " done");
         }
         String base = variants.containsKey("dense-fused") ? "dense-fused" : "dense";
-        double baseMs = DenseVersus.median(t.get(base)), unfusedMs = t.containsKey("dense") ? DenseVersus.median(t.get("dense")) : baseMs;
+        String im2col = variants.containsKey("dense-fused-im2col") ? "dense-fused-im2col" : "dense-im2col";
+        double baseMs = DenseVersus.median(t.get(base));
+        double im2colMs = t.containsKey(im2col) ? DenseVersus.median(t.get(im2col)) : Double.NaN;
         for (String v : variants.keySet()) {
             double ms = DenseVersus.median(t.get(v));
-            String line = String.format("| %s | %s | %.1f | %.2f× | %.2f× | %s | %s |%n", firstCol, v, ms, baseMs / ms, unfusedMs / ms,
+            String line = String.format("| %s | %s | %.1f | %.2f× | %.2f× | %s | %s |%n", firstCol, v, ms, baseMs / ms, im2colMs / ms,
                     t.get(v).stream().map(d -> String.format("%.0f", d)).reduce((a, b) -> a + " " + b).orElse(""), notes.getOrDefault(v, ""));
             System.out.print(line);
             out.append(line);
         }
+    }
+
+    /** Runs r with the dense convs on im2col + GEMM (Winograd off), restoring the property after. */
+    static Runnable im2col(Runnable r) {
+        return () -> {
+            String old = System.getProperty("deepslim.winograd");
+            System.setProperty("deepslim.winograd", "off");
+            try {
+                r.run();
+            } finally {
+                if (old == null) System.clearProperty("deepslim.winograd");
+                else System.setProperty("deepslim.winograd", old);
+            }
+        };
     }
 
     static Runnable forward(Module net, Tensor x) {
@@ -95,7 +112,7 @@ public final class CompressVersus {
         StringBuilder out = new StringBuilder(header(rounds, reps));
         System.out.print(out);
         if (layers == null) models(size, rounds, reps, out);
-        else layers(layers.split(","), DenseVersus.arg(args, "--variants", "dense,s50,s70,s90,s95,int8").split(","), rounds, reps, out);
+        else layers(layers.split(","), DenseVersus.arg(args, "--variants", "dense,dense-im2col,s50,s70,s80,s90,s95,int8").split(","), rounds, reps, out);
         out.append(String.format("load average at end: %s", Files.readString(Path.of("/proc/loadavg"))));
         System.out.print("load average at end: " + Files.readString(Path.of("/proc/loadavg")));
         String file = DenseVersus.arg(args, "--out", null);
@@ -121,17 +138,22 @@ public final class CompressVersus {
             CompressBench.compress(net, v, x);
             nets.put(v, net);
         }
-        for (Map.Entry<String, Module> e : nets.entrySet()) variants.put(e.getKey(), forward(e.getValue(), x));
+        for (Map.Entry<String, Module> e : nets.entrySet()) {
+            variants.put(e.getKey(), forward(e.getValue(), x));
+            if (e.getKey().equals("dense-fused")) variants.put("dense-fused-im2col", im2col(forward(e.getValue(), x)));
+        }
         for (Runnable r : variants.values()) r.run();
         for (Map.Entry<String, Module> e : nets.entrySet()) notes.put(e.getKey(), kernels(e.getValue()));
-        String h = String.format("%n| vgg45m @%d b1 | variant | median ms | speed-up vs dense-fused | vs dense unfused | per-round ms | compressed kernels |%n|---|---|---|---|---|---|---|%n", size);
+        notes.put("dense-fused", "dense convs: Winograd F(4×4) (im2col for the RGB layer)");
+        notes.put("dense-fused-im2col", "dense convs: im2col + sgemm (deepslim.winograd=off)");
+        String h = String.format("%n| vgg45m @%d b1 | variant | median ms | speed-up vs dense-fused (Winograd) | vs dense-fused im2col | per-round ms | compressed kernels |%n|---|---|---|---|---|---|---|%n", size);
         out.append(h);
         System.out.print(h);
         run(variants, rounds, reps, out, "vgg45m @" + size, notes);
     }
 
     static void layers(String[] shapes, String[] names, int rounds, int reps, StringBuilder out) {
-        String h = "\n| layer | variant | median ms | speed-up vs dense | (same) | per-round ms | kernel |\n|---|---|---|---|---|---|---|\n";
+        String h = "\n| layer | variant | median ms | speed-up vs dense (Winograd) | vs dense-im2col | per-round ms | kernel |\n|---|---|---|---|---|---|---|\n";
         out.append(h);
         System.out.print(h);
         for (String shape : shapes) {
@@ -152,12 +174,13 @@ public final class CompressVersus {
                 }
                 holder.eval();
                 mods.put(v, holder.get(0));
-                variants.put(v, forward(holder.get(0), x));
+                variants.put(v, v.equals("dense-im2col") ? im2col(forward(holder.get(0), x)) : forward(holder.get(0), x));
             }
             for (Runnable r : variants.values()) r.run();
             for (Map.Entry<String, Module> e : mods.entrySet())
                 notes.put(e.getKey(), e.getValue() instanceof PrunedConv2d p ? p.sparseKernel().lastChoice()
-                        : e.getValue() instanceof Int8Conv2d ? "int8 static" : "dense (auto: Winograd/im2col)");
+                        : e.getValue() instanceof Int8Conv2d ? "int8 static"
+                        : e.getKey().equals("dense-im2col") ? "dense im2col + sgemm" : "dense (auto: Winograd/im2col)");
             run(variants, rounds, reps, out, cin + "→" + cout + " @" + hw, notes);
         }
     }
