@@ -185,14 +185,26 @@ __attribute__((target("avx2,fma"))) void chunk_avx2_t(const ChunkPass& a, int q,
 }
 #endif
 
-// A 64-byte aligned float buffer left uninitialized (ds_buffer zeroes; the padded input is written in full).
-struct uninit_floats {
-    float* p;
-    explicit uninit_floats(size_t count) : p(static_cast<float*>(std::aligned_alloc(64, (count * sizeof(float) + 127) / 64 * 64))) {}
-    ~uninit_floats() { std::free(p); }
-    uninit_floats(const uninit_floats&) = delete;
-    uninit_floats& operator=(const uninit_floats&) = delete;
+// Scratch kept by the calling thread between calls (grown, never shrunk; freed with the thread):
+// a fresh multi-MB buffer per call was measured at ~2 ms of page faults per layer in the JVM
+// (256->512 @28, 90% sparse: 5.6 ms per call vs 3.4 ms with the buffers reused).
+struct Scratch {
+    void* p = nullptr;
+    size_t cap = 0;
+    ~Scratch() { std::free(p); }
+    template <class T>
+    T* get(size_t count) {
+        size_t bytes = (count * sizeof(T) + 127) / 64 * 64;
+        if (bytes > cap) {
+            std::free(p);
+            p = std::aligned_alloc(64, bytes);
+            if (!p) throw std::bad_alloc();
+            cap = bytes;
+        }
+        return static_cast<T*>(p);
+    }
 };
+thread_local Scratch scratch_xpad, scratch_tiles, scratch_off, scratch_bptr;
 
 // Positions per chunk on the AVX-512 / AVX2 paths (8 vectors each).
 constexpr int CH512 = 128, CH256 = 64;
@@ -240,7 +252,8 @@ extern "C" void ds_sparse_conv2d_forward(int path, int threads, const float* x, 
     const int blk = vector ? block_channels(CH, cinG, kh, kw, dh, dw, Wp) : cinG;
     const int nblk = (cinG + blk - 1) / blk;
     const int nnz = rowptr[cout];
-    std::vector<int32_t> off(nnz > 0 ? nnz : 1), bptr((size_t) cout * (nblk + 1));
+    int32_t* off = scratch_off.get<int32_t>(nnz > 0 ? nnz : 1);
+    int32_t* bptr = scratch_bptr.get<int32_t>((size_t) cout * (nblk + 1));
     for (int co = 0; co < cout; co++) {
         int g = 0;
         for (int i = rowptr[co]; i < rowptr[co + 1]; i++) {
@@ -251,14 +264,16 @@ extern "C" void ds_sparse_conv2d_forward(int path, int threads, const float* x, 
         while (g <= nblk) bptr[(size_t) co * (nblk + 1) + g++] = rowptr[co + 1];
     }
     // slack: a chunk may read up to CH-1 positions past the last valid one
-    uninit_floats xpad((size_t) cin * plane + 2 * CH + (size_t) kw * dw);
     const int Q = ho * Wp, nchunks = (Q + CH - 1) / CH;
+    float* xpad = scratch_xpad.get<float>((size_t) cin * plane + 2 * CH + (size_t) kw * dw);
+    const int nt = std::max(1, std::min(threads, nchunks));
+    float* tiles = scratch_tiles.get<float>(nblk > 1 ? (size_t) nt * cout * CH : 1);  // one (cout, CH) tile per thread
     for (int s = 0; s < n; s++) {
-        pad_sample(threads, x + (size_t) s * cin * h * w, cin, h, w, ph, pw, Wp, plane, xpad.p);
-        std::memset(xpad.p + (size_t) cin * plane, 0, sizeof(float) * (2 * CH + (size_t) kw * dw));
+        pad_sample(threads, x + (size_t) s * cin * h * w, cin, h, w, ph, pw, Wp, plane, xpad);
+        std::memset(xpad + (size_t) cin * plane, 0, sizeof(float) * (2 * CH + (size_t) kw * dw));
         float* ys = y + (size_t) s * cout * ho * wo;
         if (!vector) {
-            SparseConv a{xpad.p, rowptr, off.data(), vals, bias, plane, cinG, cout / groups, Wp, sh, sw, relu, ho, wo, ys};
+            SparseConv a{xpad, rowptr, off, vals, bias, plane, cinG, cout / groups, Wp, sh, sw, relu, ho, wo, ys};
             int tasks = std::min(cout, std::max(1, threads) * 4);
             ds_parallel(tasks, threads, [&](int t) {
                 for (int co = cout * t / tasks; co < cout * (t + 1) / tasks; co++) sparse_conv_rows_portable(a, co);
@@ -266,14 +281,14 @@ extern "C" void ds_sparse_conv2d_forward(int path, int threads, const float* x, 
             continue;
         }
 #if DS_X86
-        ChunkPass a{xpad.p, bptr.data(), off.data(), vals, bias, plane, cinG, cout / groups, cout, nblk, Wp, relu, ho, wo, ys};
+        ChunkPass a{xpad, bptr, off, vals, bias, plane, cinG, cout / groups, cout, nblk, Wp, relu, ho, wo, ys};
         std::atomic<int> next(0);
-        ds_parallel(std::min(threads, nchunks), threads, [&](int) {
-            uninit_floats tile(nblk > 1 ? (size_t) cout * CH : 1);
+        ds_parallel(nt, nt, [&](int t) {
+            float* tile = tiles + (size_t) t * cout * CH;
             for (int c = next.fetch_add(1); c < nchunks; c = next.fetch_add(1)) {
                 int q = c * CH, len = std::min(CH, Q - q);
-                if (path == DS_PATH_AVX512_VNNI) chunk_avx512_t<CH512 / 16, 1>(a, q, len, tile.p);
-                else chunk_avx2_t<CH256 / 8, 1>(a, q, len, tile.p);
+                if (path == DS_PATH_AVX512_VNNI) chunk_avx512_t<CH512 / 16, 1>(a, q, len, tile);
+                else chunk_avx2_t<CH256 / 8, 1>(a, q, len, tile);
             }
         });
 #endif

@@ -37,6 +37,7 @@ import java.util.TreeSet;
  * <pre>
  * java -cp benchmarks/target/benchmarks.jar io.deepslim.benchmarks.CompressVersus --size 224 --rounds 5 --reps 3
  * java -cp benchmarks/target/benchmarks.jar io.deepslim.benchmarks.CompressVersus --layers 64:64:224,128:256:56 [--variants dense,dense-im2col,s90]
+ * java -XX:ActiveProcessorCount=1 -cp ... CompressVersus --layers ... --clock cpu   # one thread, its CPU ms: robust on a shared machine
  * </pre>
  */
 public final class CompressVersus {
@@ -47,9 +48,10 @@ public final class CompressVersus {
                 .replaceFirst("model name\\s*:\\s*", "");
         String flags = Files.lines(Path.of("/proc/cpuinfo")).filter(l -> l.startsWith("flags")).findFirst().orElse("") + " ";
         return String.format("CPU: %s, %d cores visible, avx2 %s, avx512f %s, avx512_vnni %s; native path: %s; %d rounds × %d reps, variants alternating, medians%n"
-                        + "load average at start: %s",
+                        + "clock: %s%nload average at start: %s",
                 cpu, Runtime.getRuntime().availableProcessors(), flags.contains(" avx2 "), flags.contains(" avx512f "),
-                flags.contains(" avx512_vnni "), NativeKernels.describe(), rounds, reps, Files.readString(Path.of("/proc/loadavg")));
+                flags.contains(" avx512_vnni "), NativeKernels.describe(), rounds, reps,
+                cpuClock ? "CPU time of the single engine thread" : "wall", Files.readString(Path.of("/proc/loadavg")));
     }
 
     /** The kernels the model's compressed layers reported after a run (distinct). */
@@ -62,11 +64,35 @@ public final class CompressVersus {
         return String.join(", ", s);
     }
 
+    /**
+     * true: time by the calling thread's CPU time (ns, clock_gettime), which other load on a shared
+     * machine barely moves; needs one engine thread (-XX:ActiveProcessorCount=1) so that all work,
+     * Java and native, runs on the calling thread.
+     */
+    static boolean cpuClock;
+
+    static double threadCpuMs() {
+        return java.lang.management.ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime() / 1e6;
+    }
+
+    /** Median of reps runs after one untimed run, by wall or process CPU time. */
+    static double roundMs(Runnable r, int reps) {
+        if (!cpuClock) return DenseVersus.roundMs(r, reps);
+        r.run();
+        List<Double> t = new ArrayList<>();
+        for (int i = 0; i < reps; i++) {
+            double t0 = threadCpuMs();
+            r.run();
+            t.add(threadCpuMs() - t0);
+        }
+        return DenseVersus.median(t);
+    }
+
     static void run(Map<String, Runnable> variants, int rounds, int reps, StringBuilder out, String firstCol, Map<String, String> notes) {
         Map<String, List<Double>> t = new LinkedHashMap<>();
         for (String v : variants.keySet()) t.put(v, new ArrayList<>());
         for (int r = 0; r < rounds; r++) {
-            for (Map.Entry<String, Runnable> e : variants.entrySet()) t.get(e.getKey()).add(DenseVersus.roundMs(e.getValue(), reps));
+            for (Map.Entry<String, Runnable> e : variants.entrySet()) t.get(e.getKey()).add(roundMs(e.getValue(), reps));
             System.err.println("round " + (r + 1) + " done");
         }
         String base = variants.containsKey("dense-fused") ? "dense-fused" : "dense";
@@ -109,6 +135,12 @@ public final class CompressVersus {
         int rounds = Integer.parseInt(DenseVersus.arg(args, "--rounds", "5"));
         int reps = Integer.parseInt(DenseVersus.arg(args, "--reps", "3"));
         String layers = DenseVersus.arg(args, "--layers", null);
+        cpuClock = DenseVersus.arg(args, "--clock", "wall").equals("cpu");
+        if (cpuClock && Runtime.getRuntime().availableProcessors() != 1) {
+            System.err.println("--clock cpu: run the JVM with -XX:ActiveProcessorCount=1 (all work on the calling thread), got "
+                    + Runtime.getRuntime().availableProcessors() + " processors");
+            System.exit(2);
+        }
         StringBuilder out = new StringBuilder(header(rounds, reps));
         System.out.print(out);
         if (layers == null) models(size, rounds, reps, out);
