@@ -199,6 +199,23 @@ class NativeKernelsTest {
         assertTrue(sk.lastChoice().startsWith("sparse-csr"), sk.lastChoice());
     }
 
+    @Test
+    void autoBreakEvenDependsOnInputChannels() {
+        kernels();
+        SplittableRandom r = new SplittableRandom(10);
+        ConvParams p = ConvParams.of(1, 1, 1);
+        // 60% sparse: above the narrow-conv break-even (50%), below the wide one (75%)
+        Tensor xn = random(r, 1, 64, 5, 5), wn = random(r, 3, 64, 3, 3);
+        SparseKernel narrow = new SparseKernel();
+        assertNotNull(narrow.conv(xn, wn, mask(r, 0.6, 3, 64, 3, 3), 0, null, p, false), narrow.lastChoice());
+        assertTrue(narrow.lastChoice().startsWith("sparse-csr"), narrow.lastChoice());
+        Tensor xw = random(r, 1, 65, 5, 5), ww = random(r, 3, 65, 3, 3);
+        SparseKernel wide = new SparseKernel();
+        assertNull(wide.conv(xw, ww, mask(r, 0.6, 3, 65, 3, 3), 0, null, p, false), wide.lastChoice());
+        assertTrue(wide.lastChoice().startsWith("dense") && wide.lastChoice().contains("75%"), wide.lastChoice());
+        assertEquals(SparseKernel.STRIDED_CONV_BREAK_EVEN, SparseKernel.convBreakEven(8, ConvParams.of(2, 1, 1)));
+    }
+
     static Tensor mul(Tensor a, Tensor b) {
         float[] x = a.toFloatArray(), y = b.toFloatArray();
         for (int i = 0; i < x.length; i++) x[i] *= y[i];
