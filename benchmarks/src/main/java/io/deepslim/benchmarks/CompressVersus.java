@@ -168,7 +168,9 @@ public final class CompressVersus {
             ZooNet net = Zoo.create("vgg45m", size, 2, 1);
             net.eval();
             CompressBench.compress(net, v, x);
-            nets.put(v, net);
+            // BN folded as for dense-fused (pruned convs keep their mask; int8/low-rank layers stay as they are)
+            if (v.equals("prune10")) nets.put(v, net);  // unfused, to show what the folding adds
+            nets.put(v + "-fused", InferenceFusion.fuse(net));
         }
         for (Map.Entry<String, Module> e : nets.entrySet()) {
             variants.put(e.getKey(), forward(e.getValue(), x));
