@@ -178,7 +178,7 @@ public final class CompressVersus {
         }
         for (Runnable r : variants.values()) r.run();
         for (Map.Entry<String, Module> e : nets.entrySet()) notes.put(e.getKey(), kernels(e.getValue()));
-        notes.put("dense-fused", "dense convs: Winograd F(4×4) (im2col for the RGB layer)");
+        notes.put("dense-fused", "dense convs: Winograd F(4×4) (the RGB layer: the engine's choice)");
         notes.put("dense-fused-im2col", "dense convs: im2col + sgemm (deepslim.winograd=off)");
         String h = String.format("%n| vgg45m @%d b1 | variant | median ms | speed-up vs dense-fused (Winograd) | vs dense-fused im2col | per-round ms | compressed kernels |%n|---|---|---|---|---|---|---|%n", size);
         out.append(h);
