@@ -37,6 +37,13 @@ void ds_sparse_conv2d_forward(int path, int threads, const float* x, int n, int 
                               int cout, int kh, int kw, int sh, int sw, int ph, int pw, int dh, int dw,
                               int groups, int relu, float* y, int ho, int wo);
 
+/*
+ * How many input-channel blocks ds_sparse_conv2d_forward splits each conv group into on this path
+ * (1: one pass; more: partial sums kept between blocks so each block's input window stays in L1).
+ */
+int ds_sparse_conv_blocks(int path, int cin, int w, int kh, int kw, int sh, int sw, int pw,
+                          int dh, int dw, int groups);
+
 /* Sparse x dense for Linear: y (m, nout) = x (m, k) . W^T + bias, W (nout, k) in CSR by output row. */
 void ds_sparse_linear_forward(int path, int threads, const float* x, int m, int k,
                               const int32_t* rowptr, const int32_t* cols, const float* vals, const float* bias,

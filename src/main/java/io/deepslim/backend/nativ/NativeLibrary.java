@@ -27,6 +27,9 @@ public final class NativeLibrary {
             @Cast("const float*") long bias, int cout, int kh, int kw, int sh, int sw, int ph, int pw, int dh, int dw,
             int groups, int relu, @Cast("float*") long y, int ho, int wo);
 
+    public static native int ds_sparse_conv_blocks(int path, int cin, int w, int kh, int kw, int sh, int sw, int pw,
+            int dh, int dw, int groups);
+
     public static native void ds_sparse_linear_forward(int path, int threads, @Cast("const float*") long x, int m, int k,
             @Cast("const int32_t*") long rowptr, @Cast("const int32_t*") long cols, @Cast("const float*") long vals,
             @Cast("const float*") long bias, int nout, int relu, @Cast("float*") long y);

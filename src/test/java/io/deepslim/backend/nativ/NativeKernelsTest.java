@@ -111,6 +111,38 @@ class NativeKernelsTest {
         }
     }
 
+    /** Shapes whose input window does not fit the L1 budget, so the vector paths split input channels into blocks. */
+    static final List<ConvCase> BLOCKED = List.of(
+            new ConvCase(1, 40, 6, 5, 200, 3, ConvParams.of(1, 1, 1)),                 // 224-like row width
+            new ConvCase(2, 64, 10, 4, 300, 3, ConvParams.of(1, 1, 2)),                // grouped, 32 channels a group
+            new ConvCase(1, 512, 5, 3, 20, 1, ConvParams.of(1, 0, 1)),                 // pointwise, wide cin
+            new ConvCase(1, 96, 7, 6, 150, 3, new ConvParams(1, 1, 2, 2, 2, 2, 1)));   // dilated
+
+    @Test
+    void sparseConvChannelBlockedMatchesReference() {
+        SplittableRandom r = new SplittableRandom(12);
+        for (NativeKernels k : paths()) {
+            if (k.path() == NativeKernels.PORTABLE) continue;  // the portable loop does not block
+            for (ConvCase c : BLOCKED) {
+                int blocks = NativeLibrary.ds_sparse_conv_blocks(k.path(), c.cin, c.w, c.k, c.k, c.p.strideH(), c.p.strideW(),
+                        c.p.padW(), c.p.dilationH(), c.p.dilationW(), c.p.groups());
+                assertTrue(blocks > 1, k.pathName() + " " + c + " ran in " + blocks + " block(s): not the blocked path");
+                for (double sparsity : new double[]{0.0, 0.9}) {
+                    Tensor x = random(r, c.n, c.cin, c.h, c.w);
+                    int[] ws = {c.cout, c.cin / c.p.groups(), c.k, c.k};
+                    Tensor w = random(r, ws), m = mask(r, sparsity, ws), b = random(r, c.cout);
+                    SparseKernel sk = new SparseKernel().mode(SparseKernel.Mode.SPARSE).use(k);
+                    Tensor y = sk.conv(x, w, m, 0, b, c.p, true);
+                    assertNotNull(y, "sparse kernel declined " + c);
+                    assertTrue(sk.lastChoice().startsWith("sparse-csr " + k.pathName()), sk.lastChoice());
+                    Tensor ref = Tensor.empty(y.shape());
+                    REF.conv2dForwardRelu(x, mul(w, m), b, c.p, ref);
+                    assertClose(ref, y, k.pathName() + " " + c + " sparsity " + sparsity);
+                }
+            }
+        }
+    }
+
     @Test
     void sparseLinearMatchesReferenceOnEveryPath() {
         SplittableRandom r = new SplittableRandom(5);
@@ -165,6 +197,23 @@ class NativeKernelsTest {
         assertTrue(sk.lastChoice().startsWith("dense"), sk.lastChoice());
         assertNotNull(sk.conv(x, w, mask(r, 0.95, 5, 4, 3, 3), 1, null, ConvParams.of(1, 1, 1), false));
         assertTrue(sk.lastChoice().startsWith("sparse-csr"), sk.lastChoice());
+    }
+
+    @Test
+    void autoBreakEvenDependsOnInputChannels() {
+        kernels();
+        SplittableRandom r = new SplittableRandom(10);
+        ConvParams p = ConvParams.of(1, 1, 1);
+        // 60% sparse: above the narrow-conv break-even (50%), below the wide one (75%)
+        Tensor xn = random(r, 1, 64, 5, 5), wn = random(r, 3, 64, 3, 3);
+        SparseKernel narrow = new SparseKernel();
+        assertNotNull(narrow.conv(xn, wn, mask(r, 0.6, 3, 64, 3, 3), 0, null, p, false), narrow.lastChoice());
+        assertTrue(narrow.lastChoice().startsWith("sparse-csr"), narrow.lastChoice());
+        Tensor xw = random(r, 1, 65, 5, 5), ww = random(r, 3, 65, 3, 3);
+        SparseKernel wide = new SparseKernel();
+        assertNull(wide.conv(xw, ww, mask(r, 0.6, 3, 65, 3, 3), 0, null, p, false), wide.lastChoice());
+        assertTrue(wide.lastChoice().startsWith("dense") && wide.lastChoice().contains("75%"), wide.lastChoice());
+        assertEquals(SparseKernel.STRIDED_CONV_BREAK_EVEN, SparseKernel.convBreakEven(8, ConvParams.of(2, 1, 1)));
     }
 
     static Tensor mul(Tensor a, Tensor b) {
