@@ -56,7 +56,7 @@ public final class CompressVersus {
         TreeSet<String> s = new TreeSet<>();
         for (Module m : net.namedModules().values()) {
             if (m instanceof PrunedConv2d p) s.add("conv " + p.sparseKernel().lastChoice().replaceAll("\\(.*\\)", "").trim());
-            if (m instanceof Int8Conv2d q) s.add("int8 conv");
+            if (m instanceof Int8Conv2d q) s.add("conv " + q.int8Kernel().lastChoice());
         }
         return String.join(", ", s);
     }
@@ -121,13 +121,43 @@ public final class CompressVersus {
             CompressBench.compress(net, v, x);
             nets.put(v, net);
         }
+        // the int8 static model again with its int8 layers forced onto the AVX2 path (when the CPU has it)
+        ZooNet avx2 = Zoo.create("vgg45m", size, 2, 1);
+        avx2.eval();
+        CompressBench.compress(avx2, "int8static", x);
+        forceAvx2(avx2);
+        nets.put("int8static-avx2", avx2);
         for (Map.Entry<String, Module> e : nets.entrySet()) variants.put(e.getKey(), forward(e.getValue(), x));
+        variants.put("dense-fused-im2col", winogradOff(forward(nets.get("dense-fused"), x)));
         for (Runnable r : variants.values()) r.run();
         for (Map.Entry<String, Module> e : nets.entrySet()) notes.put(e.getKey(), kernels(e.getValue()));
+        notes.put("dense-fused-im2col", "Winograd off");
         String h = String.format("%n| vgg45m @%d b1 | variant | median ms | speed-up vs dense-fused | vs dense unfused | per-round ms | compressed kernels |%n|---|---|---|---|---|---|---|%n", size);
         out.append(h);
         System.out.print(h);
         run(variants, rounds, reps, out, "vgg45m @" + size, notes);
+    }
+
+    /** Puts every int8 layer of {@code net} on the AVX2 path (narrowed to portable on a CPU without AVX2). */
+    static void forceAvx2(Module net) {
+        NativeKernels k = NativeKernels.get().map(n -> n.withPath(NativeKernels.AVX2)).orElse(null);
+        if (k == null) return;
+        for (Module m : net.namedModules().values()) {
+            if (m instanceof Int8Conv2d q) q.int8Kernel().use(k);
+            if (m instanceof io.deepslim.compress.quant.Int8Linear l) l.int8Kernel().use(k);
+        }
+    }
+
+    /** {@code body} with dense convolutions on im2col ({@code deepslim.winograd=off}). */
+    static Runnable winogradOff(Runnable body) {
+        return () -> {
+            System.setProperty("deepslim.winograd", "off");
+            try {
+                body.run();
+            } finally {
+                System.clearProperty("deepslim.winograd");
+            }
+        };
     }
 
     static void layers(String[] shapes, String[] names, int rounds, int reps, StringBuilder out) {
@@ -147,17 +177,19 @@ public final class CompressVersus {
                 if (v.startsWith("s")) {
                     Pruning.l1Local(holder, Integer.parseInt(v.substring(1)) / 100.0);
                     ((PrunedConv2d) holder.get(0)).sparseKernel().mode(SparseKernel.Mode.SPARSE);
-                } else if (v.equals("int8")) {
+                } else if (v.startsWith("int8")) {
                     holder.replaceChild("0", Int8Conv2d.fromFloat(conv, Granularity.PER_CHANNEL, QParams.covering(-4f, 4f)));
+                    if (v.equals("int8avx2")) forceAvx2(holder);
                 }
                 holder.eval();
                 mods.put(v, holder.get(0));
-                variants.put(v, forward(holder.get(0), x));
+                variants.put(v, v.equals("im2col") ? winogradOff(forward(holder.get(0), x)) : forward(holder.get(0), x));
             }
             for (Runnable r : variants.values()) r.run();
             for (Map.Entry<String, Module> e : mods.entrySet())
                 notes.put(e.getKey(), e.getValue() instanceof PrunedConv2d p ? p.sparseKernel().lastChoice()
-                        : e.getValue() instanceof Int8Conv2d ? "int8 static" : "dense (auto: Winograd/im2col)");
+                        : e.getValue() instanceof Int8Conv2d q ? "int8 static, " + q.int8Kernel().lastChoice()
+                        : e.getKey().equals("im2col") ? "dense im2col (Winograd off)" : "dense (auto: Winograd/im2col)");
             run(variants, rounds, reps, out, cin + "→" + cout + " @" + hw, notes);
         }
     }

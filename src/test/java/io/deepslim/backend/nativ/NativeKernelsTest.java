@@ -269,5 +269,22 @@ class NativeKernelsTest {
         REF.quantize(x, 0.03f, -3, ref);
         for (int i = 0; i < q.numel(); i++) assertEquals(ref.byteBuffer().get(i), q.byteBuffer().get(i), "code " + i);
         assertArrayEquals(REF.minMax(x), Int8Kernel.minMax(x));
+        // scale 1/4: x * 4 is exact, so these are true ties (half to even), NaN (code 0 before the zero
+        // point, as Java's cast), infinities and huge values (clamped), inside the vector body and the tail
+        float[] special = {0.125f, 0.375f, -0.625f, -0.375f, Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, 1e30f, -1e30f,
+                31.875f, -32.125f, 31.625f};
+        Tensor y = random(r, 3, 1025);
+        for (int i = 0; i < special.length; i++) {
+            y.buffer().put(y.offset() + 17 * i, special[i]);
+            y.buffer().put(y.offset() + 3 * 1025 - 1 - i, special[i]);
+        }
+        Int8Kernel.quantize(k, y, 0.25f, 5, q);
+        REF.quantize(y, 0.25f, 5, ref);
+        for (int i = 0; i < q.numel(); i++) assertEquals(ref.byteBuffer().get(i), q.byteBuffer().get(i), "special code " + i);
+        assertEquals(0 + 5, q.byteBuffer().get(0), "0.125 * 4 = 0.5 rounds to even 0, then + 5");
+        assertEquals(2 + 5, q.byteBuffer().get(17 * 1), "1.5 rounds to 2");
+        assertEquals(-2 + 5, q.byteBuffer().get(17 * 2), "-2.5 rounds to -2");
+        assertEquals(0, q.byteBuffer().get(17 * 4), "NaN gives code 0");
+        assertEquals(127, q.byteBuffer().get(17 * 5), "+inf clamps");
     }
 }
