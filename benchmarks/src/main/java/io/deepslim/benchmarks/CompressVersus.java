@@ -121,12 +121,12 @@ public final class CompressVersus {
             CompressBench.compress(net, v, x);
             nets.put(v, net);
         }
-        // the int8 static model again with its int8 layers forced onto the AVX2 path (when the CPU has it)
-        ZooNet avx2 = Zoo.create("vgg45m", size, 2, 1);
-        avx2.eval();
-        CompressBench.compress(avx2, "int8static", x);
+        // the int8 static model fused for inference (BN into int8 scales, ReLU into the epilogue), and
+        // that again with its int8 layers forced onto the AVX2 path (when the CPU has it)
+        nets.put("int8static-fused", InferenceFusion.fuse((ZooNet) nets.get("int8static")));
+        ZooNet avx2 = InferenceFusion.fuse((ZooNet) nets.get("int8static"));
         forceAvx2(avx2);
-        nets.put("int8static-avx2", avx2);
+        nets.put("int8static-fused-avx2", avx2);
         for (Map.Entry<String, Module> e : nets.entrySet()) variants.put(e.getKey(), forward(e.getValue(), x));
         variants.put("dense-fused-im2col", winogradOff(forward(nets.get("dense-fused"), x)));
         for (Runnable r : variants.values()) r.run();
