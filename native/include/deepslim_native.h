@@ -85,6 +85,19 @@ void ds_int8_conv2d_forward(int path, int threads, const int8_t* xq, int n, int 
                             int nscale, const float* bias, int cout, int kh, int kw, int sh, int sw,
                             int ph, int pw, int dh, int dw, int groups, int relu, float* y, int ho, int wo);
 
+/*
+ * 3x3 convolution, stride 1 or 2, padding 1, of x (n, cin, h, w) with sw (cmid, cin/groups, 3, 3) and
+ * bias sb (may be null): depthwise when groups == cin, dense for groups == 1 (meant for few input
+ * channels per group: a direct kernel, no GEMM). Then, when pw is not null, a 1x1 convolution with
+ * pw (cout, cmid) and bias pb (may be null); else cout = cmid. ReLU (relu != 0) on the last stage,
+ * then, when pool != 0, a 2x2 stride-2 max-pool (floor mode). y: (n, cout, ho', wo') with
+ * ho = (h-1)/stride + 1, wo likewise, halved (rounded down) when pooled. The intermediate map is
+ * processed in bands of rows that stay in cache.
+ */
+void ds_separable3x3_forward(int path, int threads, const float* x, int n, int cin, int h, int w,
+                             const float* sw, const float* sb, int cmid, int groups, int stride,
+                             const float* pw, const float* pb, int cout, int relu, int pool, float* y);
+
 #ifdef __cplusplus
 }
 #endif

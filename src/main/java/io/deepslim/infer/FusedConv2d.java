@@ -108,6 +108,15 @@ public final class FusedConv2d extends Module {
     @Override
     protected String describe() { return description; }
 
-    /** The folded weight (for tests). */
+    /** The folded weight (Cout, Cin/groups, kh, kw). */
+    Tensor foldedWeight() { return weight; }
 
+    /** The folded bias (Cout). */
+    Tensor foldedBias() { return bias; }
+
+    ConvParams params() { return params; }
+
+    boolean relu() { return relu; }
+
+    String description() { return description; }
 }

@@ -1,5 +1,6 @@
 package io.deepslim.infer;
 
+import io.deepslim.backend.nativ.SeparableKernel;
 import io.deepslim.io.ModelFile;
 import io.deepslim.models.ZooNet;
 import io.deepslim.nn.BatchNorm2d;
@@ -53,7 +54,34 @@ public final class InferenceFusion {
         for (Module c : m.children().values()) fuseAll(c);
     }
 
+    /** Most input channels per group for which a dense 3x3 conv runs as the direct native kernel (a first layer). */
+    static final int DIRECT_MAX_CIN = 4;
+
+    /** A 2x2, stride-2, unpadded max-pool. */
+    private static boolean isPool2(Module m) {
+        return m instanceof Layers.MaxPool2d mp && mp.kernel() == 2 && mp.stride() == 2 && mp.padding() == 0;
+    }
+
     private static void fuseBlock(Sequential seq) {
+        // a depthwise 3x3 conv → 1x1 conv → BN [→ ReLU] [→ 2x2 max-pool] run (student10's blocks 2-5): one
+        // native pass whose intermediate map stays in cache
+        for (int i = 0; i + 2 < seq.size(); i++) {
+            Module a = seq.get(i), p = seq.get(i + 1), b = seq.get(i + 2);
+            if (a.getClass() != Conv2d.class || p.getClass() != Conv2d.class || !(b instanceof BatchNorm2d)) continue;
+            Conv2d dw = (Conv2d) a, pw = (Conv2d) p;
+            if (dw.groups != dw.in || dw.in < 2 || !SeparableKernel.supports(dw.kernel, dw.kernel, dw.params)
+                    || !FusedConv2d.isPointwise(pw) || pw.in != dw.out) continue;
+            int j = i + 3;
+            boolean relu = j < seq.size() && seq.get(j) instanceof Layers.ReLU;
+            if (relu) j++;
+            boolean pool = j < seq.size() && isPool2(seq.get(j));
+            if (pool) j++;
+            FusedConv2d point = FusedConv2d.fold(pw, (BatchNorm2d) b, relu);
+            seq.replaceChild(String.valueOf(i), new FusedSeparable3x3(dw.params, dw.weight(), dw.bias(), point.foldedWeight(),
+                    point.foldedBias(), relu, pool, dw.in + "→" + dw.out + " dw3x3 ·1x1→" + pw.out + " +BN" + (relu ? "+ReLU" : "")
+                    + (pool ? "+maxpool2" : "")));
+            for (int q = i + 1; q < j; q++) seq.replaceChild(String.valueOf(q), new Layers.Identity());
+        }
         // an ungrouped conv → 1x1 conv → BN [→ ReLU] run (student10's first block): one composed conv,
         // fewer multiply-adds and no intermediate map
         for (int i = 0; i + 2 < seq.size(); i++) {
@@ -81,6 +109,19 @@ public final class InferenceFusion {
             seq.replaceChild(String.valueOf(i), io.deepslim.compress.quant.Int8Conv2d.foldBatchNorm(q, (BatchNorm2d) b, relu));
             seq.replaceChild(String.valueOf(i + 1), new Layers.Identity());
             if (relu) seq.replaceChild(String.valueOf(i + 2), new Layers.Identity());
+        }
+        // a folded 3x3 conv with few input channels (a first layer), with the 2x2 max-pool that follows
+        // it: the direct native kernel with the pool in its epilogue (im2col with K = 27 does not pay)
+        for (int i = 0; i < seq.size(); i++) {
+            if (!(seq.get(i) instanceof FusedConv2d f)) continue;
+            int[] ws = f.foldedWeight().shape();
+            if (f.params().groups() != 1 || ws[1] > DIRECT_MAX_CIN || !SeparableKernel.supports(ws[2], ws[3], f.params())) continue;
+            int j = i + 1;
+            while (j < seq.size() && seq.get(j) instanceof Layers.Identity) j++;
+            boolean pool = j < seq.size() && isPool2(seq.get(j));
+            seq.replaceChild(String.valueOf(i), new FusedSeparable3x3(f.params(), f.foldedWeight(), f.foldedBias(), null, null,
+                    f.relu(), pool, f.description() + (pool ? "+maxpool2" : "") + " direct"));
+            if (pool) seq.replaceChild(String.valueOf(j), new Layers.Identity());
         }
     }
 }

@@ -105,6 +105,9 @@ public final class DenseVersus {
         int reps = Integer.parseInt(arg(args, "--reps", "3"));
         int threads = Integer.parseInt(arg(args, "--threads", "2"));
         boolean torch = !arg(args, "--torch", "yes").equals("no");
+        // ORT's intra-op threads spin-wait after each run by default; with engines alternating on 2 cores
+        // that spinning steals the cores from whichever engine runs next. "no" turns it off.
+        boolean ortSpin = !arg(args, "--ort-spinning", "yes").equals("no");
 
         StringBuilder out = new StringBuilder();
         String cpu = Files.lines(Path.of("/proc/cpuinfo")).filter(l -> l.startsWith("model name")).findFirst().orElse("model name: ?")
@@ -113,6 +116,7 @@ public final class DenseVersus {
         out.append(String.format("CPU: %s, %d cores visible, avx2 %s, avx512f %s; %d threads per engine; %d rounds × %d reps, engines alternating, medians%n",
                 cpu, Runtime.getRuntime().availableProcessors(), flags.contains(" avx2"), flags.contains(" avx512f"), threads, rounds, reps));
         out.append(String.format("load average at start: %s", Files.readString(Path.of("/proc/loadavg"))));
+        out.append(String.format("ONNX Runtime intra-op spinning: %s%n", ortSpin ? "on (default)" : "off"));
         out.append(String.format("OpenBLAS sgemm 1024³ on %d threads: %.0f GFLOP/s%n%n", threads, sgemmPeak(threads)));
         out.append("| model | batch | deepslim fused ms | ONNX Runtime ms | PyTorch ms | deepslim / ORT | deepslim / PyTorch | deepslim images/s | ORT images/s |\n");
         out.append("|---|---|---|---|---|---|---|---|---|\n");
@@ -125,6 +129,7 @@ public final class DenseVersus {
             opts.setIntraOpNumThreads(threads);
             opts.setInterOpNumThreads(1);
             opts.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+            if (!ortSpin) opts.addConfigEntry("session.intra_op.allow_spinning", "0");
             try (OrtSession session = env.createSession(onnxDir.resolve(arch + "-" + size + ".onnx").toString(), opts)) {
                 for (int batch : batches) {
                     float[] data = Tensor.randn(new Random(2), 1f, batch, 3, size, size).toFloatArray();

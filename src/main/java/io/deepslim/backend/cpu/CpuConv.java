@@ -98,6 +98,14 @@ final class CpuConv {
         RefConv.Geometry g = new RefConv.Geometry(x.shape(), w.shape(), y.shape(), p);
         Algo algo = plan(g, p);
         if (algo == Algo.DEPTHWISE) {
+            // 3x3 pad-1 (the students' blocks): the native kernel with bias and ReLU fused, training forward included
+            io.deepslim.backend.nativ.NativeKernels k = io.deepslim.backend.nativ.SeparableKernel.supports(g.kh, g.kw, p)
+                    ? io.deepslim.backend.nativ.SeparableKernel.kernelsFor(x) : null;
+            if (k != null) {
+                io.deepslim.backend.nativ.SeparableKernel.forward(k.withThreads(be.par.threads()), x, w, bias, p.groups(), p.strideH(),
+                        null, null, relu, false, y);
+                return;
+            }
             DepthwiseConv.forward(be.par, x, w, bias, p, y);
             if (relu) be.unary(io.deepslim.backend.UnaryOp.RELU, y, 0f, y);
             return;

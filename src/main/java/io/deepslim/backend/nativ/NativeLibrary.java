@@ -11,7 +11,7 @@ import org.bytedeco.javacpp.annotation.Platform;
  * catches a failed load. The kernel sources are compiled into the same library by the javacpp
  * Maven plugin (see pom.xml).
  */
-@Platform(include = {"deepslim_native.h", "ds_dispatch.cpp", "ds_sparse.cpp", "ds_int8.cpp"},
+@Platform(include = {"deepslim_native.h", "ds_dispatch.cpp", "ds_sparse.cpp", "ds_int8.cpp", "ds_depthwise.cpp"},
         library = "deepslim_native")
 public final class NativeLibrary {
     static { Loader.load(); }
@@ -53,4 +53,8 @@ public final class NativeLibrary {
             float xs, int xz, @Cast("const int8_t*") long wq, @Cast("const int32_t*") long wsum, @Cast("const float*") long wscale,
             int nscale, @Cast("const float*") long bias, int cout, int kh, int kw, int sh, int sw, int ph, int pw, int dh, int dw,
             int groups, int relu, @Cast("float*") long y, int ho, int wo);
+
+    public static native void ds_separable3x3_forward(int path, int threads, @Cast("const float*") long x, int n, int cin, int h, int w,
+            @Cast("const float*") long sw, @Cast("const float*") long sb, int cmid, int groups, int stride,
+            @Cast("const float*") long pw, @Cast("const float*") long pb, int cout, int relu, int pool, @Cast("float*") long y);
 }

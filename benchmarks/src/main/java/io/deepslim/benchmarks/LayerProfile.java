@@ -1,0 +1,92 @@
+package io.deepslim.benchmarks;
+
+import io.deepslim.autograd.GradMode;
+import io.deepslim.infer.InferenceFusion;
+import io.deepslim.models.Zoo;
+import io.deepslim.models.ZooNet;
+import io.deepslim.nn.Layers;
+import io.deepslim.nn.Module;
+import io.deepslim.nn.Sequential;
+import io.deepslim.tensor.Tensor;
+import io.deepslim.tensor.TensorScope;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+
+/**
+ * Per-layer time of a zoo model's fused forward: every leaf of every feature block and head runs
+ * alone on the previous leaf's output, median of {@code --reps} runs per round, median over rounds
+ * (all layers of one round back to back, so load changes hit every layer alike).
+ *
+ * <pre>
+ * java -cp benchmarks/target/benchmarks.jar io.deepslim.benchmarks.LayerProfile --models student10 --size 224
+ * </pre>
+ */
+public final class LayerProfile {
+    private LayerProfile() {}
+
+    private record Step(String name, Module m) {}
+
+    private static void leaves(String prefix, Module m, List<Step> out) {
+        if (m instanceof Sequential seq) {
+            for (int i = 0; i < seq.size(); i++) {
+                if (!(seq.get(i) instanceof Layers.Identity)) leaves(prefix + "." + i, seq.get(i), out);
+            }
+        } else {
+            out.add(new Step(prefix + " " + m.summary().split("\n")[0], m));
+        }
+    }
+
+    public static void main(String[] args) throws Exception {
+        String[] models = DenseVersus.arg(args, "--models", "student10").split(",");
+        int size = Integer.parseInt(DenseVersus.arg(args, "--size", "224"));
+        int batch = Integer.parseInt(DenseVersus.arg(args, "--batch", "1"));
+        int rounds = Integer.parseInt(DenseVersus.arg(args, "--rounds", "5"));
+        int reps = Integer.parseInt(DenseVersus.arg(args, "--reps", "5"));
+        StringBuilder out = new StringBuilder();
+        out.append(String.format("load average at start: %s", Files.readString(Path.of("/proc/loadavg"))));
+        for (String arch : models) {
+            ZooNet net = InferenceFusion.fuse(Zoo.create(arch, size, 2, 1));
+            List<Step> steps = new ArrayList<>();
+            for (String f : net.featureNames()) leaves(f, net.children().get(f), steps);
+            int firstHead = steps.size();
+            for (String h : net.headNames()) leaves(h, net.children().get(h), steps);
+            Tensor x0 = Tensor.randn(new Random(2), 1f, batch, 3, size, size);
+            List<List<Double>> times = new ArrayList<>();
+            for (int i = 0; i < steps.size(); i++) times.add(new ArrayList<>());
+            List<Double> whole = new ArrayList<>();
+            for (int r = 0; r < rounds; r++) {
+                try (GradMode g = GradMode.off(); TensorScope s = TensorScope.open()) {
+                    Tensor x = x0;
+                    for (int i = 0; i < steps.size(); i++) {
+                        Module m = steps.get(i).m();
+                        if (i == firstHead) x = io.deepslim.ops.Ops.flatten(x, 1);
+                        Tensor in = x;
+                        times.get(i).add(DenseVersus.roundMs(() -> {
+                            try (TensorScope inner = TensorScope.open()) { m.forward(in); }
+                        }, reps));
+                        x = m.forward(in);
+                    }
+                }
+                whole.add(DenseVersus.roundMs(() -> {
+                    try (GradMode g = GradMode.off(); TensorScope s = TensorScope.open()) { net.forward(x0); }
+                }, reps));
+            }
+            out.append(String.format("%n%s %d² batch %d (%d rounds × %d reps, medians)%n%n| layer | ms |%n|---|---|%n", arch, size, batch, rounds, reps));
+            double sum = 0;
+            for (int i = 0; i < steps.size(); i++) {
+                double ms = DenseVersus.median(times.get(i));
+                sum += ms;
+                out.append(String.format("| %s | %.2f |%n", steps.get(i).name(), ms));
+            }
+            out.append(String.format("| sum of layers | %.2f |%n| whole forward | %.2f |%n", sum, DenseVersus.median(whole)));
+        }
+        out.append(String.format("%nload average at end: %s", Files.readString(Path.of("/proc/loadavg"))));
+        System.out.print(out);
+        String file = DenseVersus.arg(args, "--out", null);
+        if (file != null) Files.writeString(Path.of(file), out.toString());
+    }
+}

@@ -1,0 +1,109 @@
+// 3x3 pad-1 convolutions with few inputs per output channel (depthwise, or a dense first layer with
+// 3 input channels), optionally followed by a 1x1 convolution, with bias + ReLU + 2x2 max-pool
+// fused (see ds_separable3x3_forward in deepslim_native.h).
+//
+// Work is split into bands of output rows (about BAND_PIXELS pixels). For one band, the 3x3 stage
+// runs for every channel into a cache-resident scratch D (cmid x band), the 1x1 GEMM reads D and
+// writes C (cout x band) with its bias and ReLU, and the epilogue pools C (or copies it) into y:
+// the intermediate map never goes to memory. The vector paths are the same source (ds_depthwise_body.inc)
+// compiled three times: portable (4-lane GCC vectors, no FMA), AVX2+FMA (8 lanes), AVX-512 (16 lanes).
+#include "ds_common.h"
+#include <memory>
+
+namespace {
+
+struct SepJob {
+    const float* x;
+    int n, cin, h, w;
+    const float* sw;  // (cmid, cin/groups, 3, 3)
+    const float* sb;  // (cmid) or null
+    int cmid, groups, stride, ho, wo;
+    const float* pw;  // (cout, cmid) or null: then cout == cmid
+    const float* pb;
+    int cout, relu, pool;
+    float* y;
+    int yh, yw;
+    int rows, ld;     // band rows, scratch row length in floats
+};
+
+constexpr int BAND_PIXELS = 256;
+
+}  // namespace
+
+namespace dsdw_portable {
+// 4 lanes: the baseline SSE2 width, so GCC vectors need no wider ABI
+constexpr int VW = 4;
+typedef float vf __attribute__((vector_size(16)));
+static inline vf vload(const float* p) { vf v; std::memcpy(&v, p, sizeof v); return v; }
+static inline void vstore(float* p, vf v) { std::memcpy(p, &v, sizeof v); }
+static inline vf vset1(float s) { return vf{} + s; }
+static inline vf vfma(vf a, vf b, vf c) { return a * b + c; }
+static inline vf vrelu(vf a) { return a > vf{} ? a : vf{}; }
+constexpr int PW_MR = 4, PW_NV = 4;
+#include "ds_depthwise_body.inc"
+}  // namespace dsdw_portable
+
+#if DS_X86
+#pragma GCC push_options
+#pragma GCC target("avx2,fma")
+namespace dsdw_avx2 {
+constexpr int VW = 8;
+typedef __m256 vf;
+static inline vf vload(const float* p) { return _mm256_loadu_ps(p); }
+static inline void vstore(float* p, vf v) { _mm256_storeu_ps(p, v); }
+static inline vf vset1(float s) { return _mm256_set1_ps(s); }
+static inline vf vfma(vf a, vf b, vf c) { return _mm256_fmadd_ps(a, b, c); }
+static inline vf vrelu(vf a) { return _mm256_max_ps(a, _mm256_setzero_ps()); }
+constexpr int PW_MR = 4, PW_NV = 3;
+#include "ds_depthwise_body.inc"
+}  // namespace dsdw_avx2
+#pragma GCC pop_options
+
+#pragma GCC push_options
+#pragma GCC target("avx512f,fma")
+namespace dsdw_avx512 {
+constexpr int VW = 16;
+typedef __m512 vf;
+static inline vf vload(const float* p) { return _mm512_loadu_ps(p); }
+static inline void vstore(float* p, vf v) { _mm512_storeu_ps(p, v); }
+static inline vf vset1(float s) { return _mm512_set1_ps(s); }
+static inline vf vfma(vf a, vf b, vf c) { return _mm512_fmadd_ps(a, b, c); }
+static inline vf vrelu(vf a) { return _mm512_max_ps(a, _mm512_setzero_ps()); }
+constexpr int PW_MR = 4, PW_NV = 4;
+#include "ds_depthwise_body.inc"
+}  // namespace dsdw_avx512
+#pragma GCC pop_options
+#endif
+
+extern "C" void ds_separable3x3_forward(int path, int threads, const float* x, int n, int cin, int h, int w,
+                                        const float* sw, const float* sb, int cmid, int groups, int stride,
+                                        const float* pw, const float* pb, int cout, int relu, int pool, float* y) {
+    SepJob a;
+    a.x = x; a.n = n; a.cin = cin; a.h = h; a.w = w;
+    a.sw = sw; a.sb = sb; a.cmid = cmid; a.groups = groups; a.stride = stride;
+    a.ho = (h - 1) / stride + 1;
+    a.wo = (w - 1) / stride + 1;
+    a.pw = pw; a.pb = pb; a.cout = pw ? cout : cmid; a.relu = relu; a.pool = pool ? 1 : 0;
+    a.y = y;
+    a.yh = pool ? a.ho / 2 : a.ho;
+    a.yw = pool ? a.wo / 2 : a.wo;
+    int need = pool ? 2 * a.yh : a.ho;  // rows the output needs (floor-mode pooling drops an odd last row)
+    if (n <= 0 || need <= 0 || a.yw <= 0) return;
+    int rows = std::max(1, BAND_PIXELS / a.wo);
+    if (pool) rows = std::max(2, rows & ~1);
+    a.rows = std::min(rows, need);
+    // room for the 1x1 tiles' overhang (tiles are at most 64 pixels; P rounded to 64 is a multiple of
+    // 8, so whole 24-pixel AVX2 tiles overhang by <= 16), +16 so rows are not 4 KiB-aliased
+    a.ld = (a.rows * a.wo + 63) / 64 * 64 + 16;
+    int bands = (need + a.rows - 1) / a.rows;
+    int tasks = n * bands;
+    // multiply-adds of the whole call: below ~2M a second thread costs more than it saves
+    double macs = (double) n * need * a.wo * ((double) cmid * 9 * (cin / groups) + (pw ? (double) cmid * a.cout : 0));
+    int nt = macs < 2e6 ? 1 : std::max(1, std::min(threads, tasks));
+    int p = ds_effective_path(path);
+#if DS_X86
+    if (p >= DS_PATH_AVX512_VNNI) { dsdw_avx512::run(a, tasks, bands, nt); return; }
+    if (p >= DS_PATH_AVX2) { dsdw_avx2::run(a, tasks, bands, nt); return; }
+#endif
+    dsdw_portable::run(a, tasks, bands, nt);
+}
