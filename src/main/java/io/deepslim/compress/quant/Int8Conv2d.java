@@ -55,9 +55,7 @@ public final class Int8Conv2d extends Int8Layer {
         float[] mean = st.get("running_mean").toFloatArray(), var = st.get("running_var").toFloatArray();
         if (gamma.length != cout) throw new IllegalArgumentException("foldBatchNorm: BN has " + gamma.length + " channels, conv " + cout);
         float[] sc = q.w.scales().toFloatArray();
-        byte[] codes = new byte[(int) q.w.codes().numel()];
-        Tensor c = q.w.codes().contiguousRaw();
-        c.byteBuffer().get(c.offset(), codes);
+        byte[] codes = q.w.codes().toByteArray();
         float[] b = q.bias == null ? new float[cout] : q.bias.toFloatArray();
         float[] scales = new float[cout], fb = new float[cout];
         int per = codes.length / cout;
