@@ -39,7 +39,7 @@ public final class InferenceFusion {
         net.eval();  // the layers fusion made are new (training mode)
         // the copy is private: free the conv/BN tensors the fused layers replaced now, not at the next GC
         java.util.Set<io.deepslim.tensor.Storage> after = storages(net);
-        // (never one the source still uses: a copied pruned layer shares its bias with the source)
+        // (never one the source still uses: a copied pruned layer shares its bias with the source, int8 codes are shared)
         java.util.Set<io.deepslim.tensor.Storage> source = storages(src);
         for (io.deepslim.tensor.Storage s : before) if (!after.contains(s) && !source.contains(s)) s.close();
         return net;
@@ -118,6 +118,15 @@ public final class InferenceFusion {
             if (a.getClass() != Conv2d.class || !(b instanceof BatchNorm2d)) continue;
             boolean relu = i + 2 < seq.size() && seq.get(i + 2) instanceof Layers.ReLU;
             seq.replaceChild(String.valueOf(i), FusedConv2d.fold((Conv2d) a, (BatchNorm2d) b, relu));
+            seq.replaceChild(String.valueOf(i + 1), new Layers.Identity());
+            if (relu) seq.replaceChild(String.valueOf(i + 2), new Layers.Identity());
+        }
+        // an int8 conv → BN [→ ReLU] run: BN into the int8 scales and bias, ReLU into the kernel's epilogue
+        for (int i = 0; i + 1 < seq.size(); i++) {
+            Module a = seq.get(i), b = seq.get(i + 1);
+            if (!(a instanceof io.deepslim.compress.quant.Int8Conv2d q) || q.relu || !(b instanceof BatchNorm2d)) continue;
+            boolean relu = i + 2 < seq.size() && seq.get(i + 2) instanceof Layers.ReLU;
+            seq.replaceChild(String.valueOf(i), io.deepslim.compress.quant.Int8Conv2d.foldBatchNorm(q, (BatchNorm2d) b, relu));
             seq.replaceChild(String.valueOf(i + 1), new Layers.Identity());
             if (relu) seq.replaceChild(String.valueOf(i + 2), new Layers.Identity());
         }

@@ -59,7 +59,7 @@ public final class CompressVersus {
         TreeSet<String> s = new TreeSet<>();
         for (Module m : net.namedModules().values()) {
             if (m instanceof PrunedConv2d p) s.add("conv " + p.sparseKernel().lastChoice().replaceAll("\\(.*\\)", "").trim());
-            if (m instanceof Int8Conv2d q) s.add("int8 conv");
+            if (m instanceof Int8Conv2d q) s.add("conv " + q.int8Kernel().lastChoice());
         }
         return String.join(", ", s);
     }
@@ -164,14 +164,20 @@ public final class CompressVersus {
         dense.eval();
         nets.put("dense", dense);
         nets.put("dense-fused", InferenceFusion.fuse(dense));
+        ZooNet int8Unfused = null;
         for (String v : new String[]{"prune40", "prune30", "prune20", "prune10", "int8dynamic", "int8static", "lowrank"}) {
             ZooNet net = Zoo.create("vgg45m", size, 2, 1);
             net.eval();
             CompressBench.compress(net, v, x);
             // BN folded as for dense-fused (pruned convs keep their mask; int8/low-rank layers stay as they are)
             if (v.equals("prune10")) nets.put(v, net);  // unfused, to show what the folding adds
+            if (v.equals("int8static")) int8Unfused = net;
             nets.put(v + "-fused", InferenceFusion.fuse(net));
         }
+        // the int8 static model fused, with its int8 layers forced onto the AVX2 path (when the CPU has it)
+        ZooNet avx2 = (ZooNet) InferenceFusion.fuse(int8Unfused);
+        forceAvx2(avx2);
+        nets.put("int8static-fused-avx2", avx2);
         for (Map.Entry<String, Module> e : nets.entrySet()) {
             variants.put(e.getKey(), forward(e.getValue(), x));
             if (e.getKey().equals("dense-fused")) variants.put("dense-fused-im2col", im2col(forward(e.getValue(), x)));
@@ -184,6 +190,16 @@ public final class CompressVersus {
         out.append(h);
         System.out.print(h);
         run(variants, rounds, reps, out, "vgg45m @" + size, notes);
+    }
+
+    /** Puts every int8 layer of {@code net} on the AVX2 path (narrowed to portable on a CPU without AVX2). */
+    static void forceAvx2(Module net) {
+        NativeKernels k = NativeKernels.get().map(n -> n.withPath(NativeKernels.AVX2)).orElse(null);
+        if (k == null) return;
+        for (Module m : net.namedModules().values()) {
+            if (m instanceof Int8Conv2d q) q.int8Kernel().use(k);
+            if (m instanceof io.deepslim.compress.quant.Int8Linear l) l.int8Kernel().use(k);
+        }
     }
 
     static void layers(String[] shapes, String[] names, int rounds, int reps, StringBuilder out) {
@@ -203,18 +219,19 @@ public final class CompressVersus {
                 if (v.startsWith("s")) {
                     Pruning.l1Local(holder, Integer.parseInt(v.substring(1)) / 100.0);
                     ((PrunedConv2d) holder.get(0)).sparseKernel().mode(SparseKernel.Mode.SPARSE);
-                } else if (v.equals("int8")) {
+                } else if (v.startsWith("int8")) {
                     holder.replaceChild("0", Int8Conv2d.fromFloat(conv, Granularity.PER_CHANNEL, QParams.covering(-4f, 4f)));
+                    if (v.equals("int8avx2")) forceAvx2(holder);
                 }
                 holder.eval();
                 mods.put(v, holder.get(0));
-                variants.put(v, v.equals("dense-im2col") ? im2col(forward(holder.get(0), x)) : forward(holder.get(0), x));
+                variants.put(v, v.equals("dense-im2col") || v.equals("im2col") ? im2col(forward(holder.get(0), x)) : forward(holder.get(0), x));
             }
             for (Runnable r : variants.values()) r.run();
             for (Map.Entry<String, Module> e : mods.entrySet())
                 notes.put(e.getKey(), e.getValue() instanceof PrunedConv2d p ? p.sparseKernel().lastChoice()
-                        : e.getValue() instanceof Int8Conv2d ? "int8 static"
-                        : e.getKey().equals("dense-im2col") ? "dense im2col + sgemm" : "dense (auto: Winograd/im2col)");
+                        : e.getValue() instanceof Int8Conv2d q ? "int8 static, " + q.int8Kernel().lastChoice()
+                        : e.getKey().contains("im2col") ? "dense im2col + sgemm" : "dense (auto: Winograd/im2col)");
             run(variants, rounds, reps, out, cin + "→" + cout + " @" + hw, notes);
         }
     }

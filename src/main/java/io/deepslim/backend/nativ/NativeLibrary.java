@@ -47,6 +47,11 @@ public final class NativeLibrary {
             @Cast("const int8_t*") long wq, @Cast("const int32_t*") long wsum, @Cast("const float*") long wscale, int nscale,
             @Cast("const float*") long bias, int nout, int relu, @Cast("float*") long y);
 
+    public static native long ds_int8_conv2d_packed_bytes(int cout, int cinG, int kh, int kw, int groups);
+
+    public static native void ds_int8_conv2d_pack(@Cast("const int8_t*") long w, int cout, int cinG, int kh, int kw, int groups,
+            @Cast("int8_t*") long out, @Cast("int32_t*") long wsum);
+
     public static native void ds_int8_conv2d_forward(int path, int threads, @Cast("const int8_t*") long xq, int n, int cin, int h, int w,
             float xs, int xz, @Cast("const int8_t*") long wq, @Cast("const int32_t*") long wsum, @Cast("const float*") long wscale,
             int nscale, @Cast("const float*") long bias, int cout, int kh, int kw, int sh, int sw, int ph, int pw, int dh, int dw,
