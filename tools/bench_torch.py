@@ -32,9 +32,16 @@ def main():
     ap.add_argument("--batch", type=int, default=1)
     ap.add_argument("--forward-only", action="store_true",
                     help="one line 'arch batch median_ms' per model (read by benchmarks/ DenseVersus)")
+    ap.add_argument("--train-only", action="store_true",
+                    help="one line 'arch batch median_ms' per model for a training step at --size px, batch "
+                         "--batch, SGD momentum 0.9 (read by benchmarks/ DenseVersus --train)")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
+    if args.train_only:
+        for arch in args.models.split(","):
+            print(f"{arch} {args.batch} {median_ms(train_step(arch, args.size, args.batch), 2, args.reps):.3f}", flush=True)
+        return
     if args.forward_only:
         for arch in args.models.split(","):
             net = ZooNet(arch, args.size).eval()
@@ -50,17 +57,22 @@ def main():
         x = torch.randn(1, 3, args.size, args.size)
         with torch.no_grad():
             fwd = median_ms(lambda: net(x), 3, args.reps)
-        tnet = ZooNet(arch, 64).train()
-        opt = torch.optim.SGD(tnet.parameters(), lr=0.01, momentum=0.9)
-        xb, yb = torch.randn(32, 3, 64, 64), torch.arange(32) % 2
-
-        def step():
-            opt.zero_grad()
-            torch.nn.functional.cross_entropy(tnet(xb), yb).backward()
-            opt.step()
-
-        train = median_ms(step, 2, args.reps)
+        train = median_ms(train_step(arch, 64, 32), 2, args.reps)
         print(f"| {arch} | {fwd:.1f} | {train:.1f} |")
+
+
+def train_step(arch, size, batch):
+    """One SGD-momentum training step (forward, cross-entropy backward, update) as a callable."""
+    tnet = ZooNet(arch, size).train()
+    opt = torch.optim.SGD(tnet.parameters(), lr=0.01, momentum=0.9)
+    xb, yb = torch.randn(batch, 3, size, size), torch.arange(batch) % 2
+
+    def step():
+        opt.zero_grad()
+        torch.nn.functional.cross_entropy(tnet(xb), yb).backward()
+        opt.step()
+
+    return step
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 package io.deepslim.infer;
 
 import io.deepslim.backend.nativ.SeparableKernel;
+import io.deepslim.compress.prune.PrunedConv2d;
 import io.deepslim.io.ModelFile;
 import io.deepslim.models.ZooNet;
 import io.deepslim.nn.BatchNorm2d;
@@ -13,8 +14,9 @@ import io.deepslim.nn.Sequential;
  * Rewrites a trained network for inference: inside every {@link Sequential} of the tree (the zoo
  * blocks, a CAE's encoder, …) each Conv2d → BatchNorm2d [→ ReLU] run becomes one
  * {@link FusedConv2d}, and an ungrouped Conv2d → 1x1 Conv2d → BatchNorm2d [→ ReLU] run (a
- * separable block with a dense spatial conv) one composed {@link FusedConv2d}. Everything else —
- * compressed layers (pruned, int8, low-rank), adapters and other custom modules, whose forward is
+ * separable block with a dense spatial conv) one composed {@link FusedConv2d}; a pruned conv → BN
+ * run becomes one pruned conv with BN folded in (same mask). Everything else — other compressed
+ * layers (int8, low-rank), adapters and other custom modules, whose forward is
  * not a plain chain — is kept as it is. The source model is not modified: the work is done on a
  * copy made through the model-file tree ({@link ModelFile#copy}), so any network that saves fuses.
  */
@@ -34,9 +36,12 @@ public final class InferenceFusion {
         net.eval();
         java.util.Set<io.deepslim.tensor.Storage> before = storages(net);
         fuseAll(net);
+        net.eval();  // the layers fusion made are new (training mode)
         // the copy is private: free the conv/BN tensors the fused layers replaced now, not at the next GC
         java.util.Set<io.deepslim.tensor.Storage> after = storages(net);
-        for (io.deepslim.tensor.Storage s : before) if (!after.contains(s)) s.close();
+        // (never one the source still uses: a copied pruned layer shares its bias with the source, int8 codes are shared)
+        java.util.Set<io.deepslim.tensor.Storage> source = storages(src);
+        for (io.deepslim.tensor.Storage s : before) if (!after.contains(s) && !source.contains(s)) s.close();
         return net;
     }
 
@@ -50,6 +55,18 @@ public final class InferenceFusion {
     private static void fuseAll(Module m) {
         if (m instanceof Sequential seq) fuseBlock(seq);
         for (Module c : m.children().values()) fuseAll(c);
+    }
+
+    /**
+     * A pruned conv → BN run: BN folded into weight_orig and bias (per output channel, so the
+     * mask and the sparse kernel still apply); the ReLU stays a layer of its own, since a pruned
+     * layer saves and bakes as a plain pruned conv.
+     */
+    private static PrunedConv2d foldPruned(PrunedConv2d pc, BatchNorm2d bn) {
+        java.util.Map<String, io.deepslim.tensor.Tensor> s = pc.stateDict();
+        Conv2d plain = new Conv2d(pc.in, pc.out, pc.kernel, pc.params, s.get("weight_orig"), s.get("bias"));
+        java.util.Map<String, io.deepslim.tensor.Tensor> f = FusedConv2d.fold(plain, bn, false).stateDict();
+        return new PrunedConv2d(new Conv2d(pc.in, pc.out, pc.kernel, pc.params, f.get("weight"), f.get("bias")), s.get("weight_mask"));
     }
 
     /** Most input channels per group for which a dense 3x3 conv runs as the direct native kernel (a first layer). */
@@ -101,9 +118,23 @@ public final class InferenceFusion {
         }
         for (int i = 0; i + 1 < seq.size(); i++) {
             Module a = seq.get(i), b = seq.get(i + 1);
+            if (a instanceof PrunedConv2d pc && b instanceof BatchNorm2d bn) {
+                seq.replaceChild(String.valueOf(i), foldPruned(pc, bn));
+                seq.replaceChild(String.valueOf(i + 1), new Layers.Identity());
+                continue;
+            }
             if (a.getClass() != Conv2d.class || !(b instanceof BatchNorm2d)) continue;
             boolean relu = i + 2 < seq.size() && seq.get(i + 2) instanceof Layers.ReLU;
             seq.replaceChild(String.valueOf(i), FusedConv2d.fold((Conv2d) a, (BatchNorm2d) b, relu));
+            seq.replaceChild(String.valueOf(i + 1), new Layers.Identity());
+            if (relu) seq.replaceChild(String.valueOf(i + 2), new Layers.Identity());
+        }
+        // an int8 conv → BN [→ ReLU] run: BN into the int8 scales and bias, ReLU into the kernel's epilogue
+        for (int i = 0; i + 1 < seq.size(); i++) {
+            Module a = seq.get(i), b = seq.get(i + 1);
+            if (!(a instanceof io.deepslim.compress.quant.Int8Conv2d q) || q.relu || !(b instanceof BatchNorm2d)) continue;
+            boolean relu = i + 2 < seq.size() && seq.get(i + 2) instanceof Layers.ReLU;
+            seq.replaceChild(String.valueOf(i), io.deepslim.compress.quant.Int8Conv2d.foldBatchNorm(q, (BatchNorm2d) b, relu));
             seq.replaceChild(String.valueOf(i + 1), new Layers.Identity());
             if (relu) seq.replaceChild(String.valueOf(i + 2), new Layers.Identity());
         }

@@ -27,6 +27,7 @@ public final class Storage implements AutoCloseable {
     private final DType dtype;
     private final long length;
     private BytePointer pointer;
+    private long blockBytes;              // host: the size of the block behind pointer (≥ the bytes used; see HostPool)
     private ByteBuffer bytes;             // host views; null for device memory
     private FloatBuffer floats;
     private volatile long version;
@@ -61,7 +62,9 @@ public final class Storage implements AutoCloseable {
         this.dtype = dtype;
         this.length = length;
         // malloc of 0 bytes may return null: keep at least one byte so every storage has an address
-        this.pointer = new BytePointer(Math.max(1, nbytes));
+        HostPool.Block block = HostPool.SHARED.allocate(Math.max(1, nbytes));
+        this.pointer = block.pointer();
+        this.blockBytes = block.size();
         if (pointer.isNull()) throw new OutOfMemoryError("cannot allocate " + nbytes + " bytes off-heap");
         if (zero) Pointer.memset(pointer, 0, Math.max(1, nbytes));
         this.bytes = pointer.capacity(Math.max(1, nbytes)).asByteBuffer().order(ByteOrder.nativeOrder());
@@ -71,6 +74,12 @@ public final class Storage implements AutoCloseable {
 
     /** Allocates {@code length} zeroed host elements (devices call this; other code asks a Device). */
     public static Storage zeros(DType dtype, long length) { return new Storage(dtype, length, true); }
+
+    /**
+     * Frees the large host blocks that closed storages left for reuse (see {@code HostPool}; at
+     * most {@code deepslim.hostPool.maxBytes}, default half the JVM heap limit, are kept).
+     */
+    public static void trimHostPool() { HostPool.SHARED.trim(); }
 
     /** Allocates {@code length} host elements whose content is unspecified. */
     public static Storage uninitialized(DType dtype, long length) { return new Storage(dtype, length, false); }
@@ -194,7 +203,7 @@ public final class Storage implements AutoCloseable {
             pointer = null;
             bytes = null;
             floats = null;
-            p.deallocate();
+            HostPool.SHARED.release(new HostPool.Block(p, blockBytes));
         }
     }
 }

@@ -36,6 +36,10 @@ import java.util.Random;
  * /usr/bin/python3 tools/export_onnx.py --out benchmarks/target/onnx
  * java -cp benchmarks/target/benchmarks.jar io.deepslim.benchmarks.DenseVersus --onnx benchmarks/target/onnx
  * </pre>
+ *
+ * With {@code --train}: a training step (forward, cross-entropy backward, SGD momentum 0.9 update;
+ * default {@code --size 64 --batches 32 --models vgg45m}) of deepslim and of PyTorch
+ * ({@code tools/bench_torch.py --train-only}), alternating in every round the same way.
  */
 public final class DenseVersus {
     private DenseVersus() {}
@@ -74,9 +78,9 @@ public final class DenseVersus {
         return def;
     }
 
-    /** PyTorch's median ms from one subprocess run, NaN when Python/torch is unavailable. */
-    static double torchMs(String python, Path repo, String arch, int size, int batch, int threads, int reps) {
-        ProcessBuilder pb = new ProcessBuilder(python, "bench_torch.py", "--forward-only", "--models", arch, "--size", "" + size,
+    /** PyTorch's median ms from one subprocess run ({@code mode}: --forward-only or --train-only), NaN when Python/torch is unavailable. */
+    static double torchMs(String python, Path repo, String mode, String arch, int size, int batch, int threads, int reps) {
+        ProcessBuilder pb = new ProcessBuilder(python, "bench_torch.py", mode, "--models", arch, "--size", "" + size,
                 "--batch", "" + batch, "--threads", "" + threads, "--reps", "" + reps).directory(repo.resolve("tools").toFile())
                 .redirectErrorStream(true);
         try {
@@ -104,12 +108,13 @@ public final class DenseVersus {
     }
 
     public static void main(String[] args) throws Exception {
+        boolean train = Arrays.asList(args).contains("--train");
         Path onnxDir = Path.of(arg(args, "--onnx", "benchmarks/target/onnx"));
         Path repo = Path.of(arg(args, "--repo", "."));
         String python = arg(args, "--python", "/usr/bin/python3");
-        String[] models = arg(args, "--models", "vgg45m,student10").split(",");
-        int[] batches = Arrays.stream(arg(args, "--batches", "1,8").split(",")).mapToInt(Integer::parseInt).toArray();
-        int size = Integer.parseInt(arg(args, "--size", "224"));
+        String[] models = arg(args, "--models", train ? "vgg45m" : "vgg45m,student10").split(",");
+        int[] batches = Arrays.stream(arg(args, "--batches", train ? "32" : "1,8").split(",")).mapToInt(Integer::parseInt).toArray();
+        int size = Integer.parseInt(arg(args, "--size", train ? "64" : "224"));
         int rounds = Integer.parseInt(arg(args, "--rounds", "5"));
         int reps = Integer.parseInt(arg(args, "--reps", "3"));
         int threads = Integer.parseInt(arg(args, "--threads", "2"));
@@ -135,6 +140,11 @@ public final class DenseVersus {
         out.append(String.format("ONNX Runtime intra-op spinning: %s%n", ortSpin ? "on (default)" : "off"));
         if (cpuClock) out.append("times: the calling thread's CPU time (single-thread engines), not wall time\n");
         out.append(String.format("OpenBLAS sgemm 1024³ on %d threads: %.0f GFLOP/s%n%n", threads, sgemmPeak(threads)));
+        if (train) {
+            train(out, models, batches, size, rounds, reps, torch, python, repo, threads);
+            finish(out, args);
+            return;
+        }
         out.append("| model | batch | deepslim fused ms | ONNX Runtime ms | PyTorch ms | deepslim / ORT | deepslim / PyTorch | deepslim images/s | ORT images/s |\n");
         out.append("|---|---|---|---|---|---|---|---|---|\n");
         System.out.print(out);
@@ -168,7 +178,7 @@ public final class DenseVersus {
                     for (int round = 0; round < rounds; round++) {
                         tDs.add(roundMs(ds, reps));
                         tOrt.add(roundMs(ort, reps));
-                        if (torch) tTorch.add(torchMs(python, repo, arch, size, batch, threads, reps));
+                        if (torch) tTorch.add(torchMs(python, repo, "--forward-only", arch, size, batch, threads, reps));
                     }
                     double d = median(tDs), o = median(tOrt), p = median(tTorch);
                     String line = String.format("| %s | %d | %.1f | %.1f | %s | %.2f× | %s | %.1f | %.1f |%n", arch, batch, d, o,
@@ -181,6 +191,50 @@ public final class DenseVersus {
                 }
             }
         }
+        finish(out, args);
+    }
+
+    /**
+     * Training steps, deepslim (its own thread pool of {@code threads}; no fused graph) vs PyTorch,
+     * alternating inside every round: forward, cross-entropy, backward, SGD momentum step.
+     */
+    static void train(StringBuilder out, String[] models, int[] batches, int size, int rounds, int reps, boolean torch,
+                      String python, Path repo, int threads) {
+        String head = String.format("training step @%d px (SGD momentum 0.9)%n| model | batch | deepslim ms | PyTorch ms | deepslim / PyTorch | deepslim images/s | PyTorch images/s |%n|---|---|---|---|---|---|---|%n", size);
+        System.out.print(head);
+        out.append(head);
+        for (String arch : models) {
+            for (int batch : batches) {
+                ZooNet net = Zoo.create(arch, size, 2, 1);
+                io.deepslim.optim.SGD opt = new io.deepslim.optim.SGD(net.parameters(), 0.01f, 0.9f, 0f, false);
+                Tensor xb = Tensor.randn(new Random(2), 1f, batch, 3, size, size);
+                int[] labels = new int[batch];
+                for (int i = 0; i < batch; i++) labels[i] = i % 2;
+                Runnable ds = () -> {
+                    try (TensorScope s = TensorScope.open()) {
+                        opt.zeroGrad();
+                        io.deepslim.ops.Ops.crossEntropy(net.forward(xb), labels).backward();
+                        opt.step();
+                    }
+                };
+                List<Double> tDs = new ArrayList<>(), tTorch = new ArrayList<>();
+                for (int round = 0; round < rounds; round++) {
+                    tDs.add(roundMs(ds, reps));
+                    if (torch) tTorch.add(torchMs(python, repo, "--train-only", arch, size, batch, threads, reps));
+                }
+                double d = median(tDs), p = median(tTorch);
+                String line = String.format("| %s | %d | %.1f | %s | %s | %.1f | %s |%n", arch, batch, d,
+                        Double.isNaN(p) ? "–" : String.format("%.1f", p), Double.isNaN(p) ? "–" : String.format("%.2f×", d / p),
+                        1000.0 * batch / d, Double.isNaN(p) ? "–" : String.format("%.1f", 1000.0 * batch / p));
+                System.out.print(line);
+                out.append(line);
+                xb.close();
+            }
+        }
+    }
+
+    /** Appends the closing load average and writes {@code --out} (atomically) when given. */
+    static void finish(StringBuilder out, String[] args) throws IOException {
         out.append(String.format("%nload average at end: %s", Files.readString(Path.of("/proc/loadavg"))));
         String file = arg(args, "--out", null);
         if (file != null) {

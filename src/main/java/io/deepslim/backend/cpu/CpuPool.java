@@ -3,7 +3,6 @@ package io.deepslim.backend.cpu;
 import io.deepslim.backend.PoolParams;
 import io.deepslim.tensor.Tensor;
 
-import java.nio.ByteBuffer;
 import java.nio.FloatBuffer;
 
 /** Max / average / adaptive-average pooling over NCHW planes; one parallel job per plane. */
@@ -14,7 +13,7 @@ final class CpuPool {
         int[] xs = x.shape(), ys = y.shape();
         int planes = xs[0] * xs[1], h = xs[2], w = xs[3], ho = ys[2], wo = ys[3];
         FloatBuffer xb = x.buffer(), yb = y.buffer();
-        ByteBuffer ab = argmax.byteBuffer();
+        java.nio.IntBuffer ab = argmax.byteBuffer().asIntBuffer();
         int xo = x.offset(), yo = y.offset(), ao = argmax.offset();
         par.forEach(planes, (long) ho * wo * p.kernel() * p.kernel(), pl -> {
             float[] in = ArrayKernels.plane(0, h * w), out = ArrayKernels.plane(1, ho * wo);
@@ -26,7 +25,7 @@ final class CpuPool {
                 maxPoolGeneral(in, h, w, p, out, arg, ho, wo);
             }
             yb.put(yo + pl * ho * wo, out, 0, ho * wo);
-            for (int i = 0; i < ho * wo; i++) ab.putInt((ao + pl * ho * wo + i) * 4, arg[i]);
+            ab.put(ao + pl * ho * wo, arg, 0, ho * wo); // one bulk copy, not a putInt per element
         });
     }
 
@@ -82,13 +81,15 @@ final class CpuPool {
         int[] xs = dx.shape(), ys = dy.shape();
         int planes = xs[0] * xs[1], hw = xs[2] * xs[3], ohw = ys[2] * ys[3];
         FloatBuffer gb = dy.buffer(), xb = dx.buffer();
-        ByteBuffer ab = argmax.byteBuffer();
+        java.nio.IntBuffer ab = argmax.byteBuffer().asIntBuffer();
         int go = dy.offset(), xo = dx.offset(), ao = argmax.offset();
         par.forEach(planes, (long) hw + ohw, pl -> {
             float[] plane = ArrayKernels.plane(0, hw), g = ArrayKernels.plane(1, ohw);
+            int[] arg = argScratch(ohw);
             java.util.Arrays.fill(plane, 0, hw, 0f);
             gb.get(go + pl * ohw, g, 0, ohw);
-            for (int i = 0; i < ohw; i++) plane[ab.getInt((ao + pl * ohw + i) * 4)] += g[i];
+            ab.get(ao + pl * ohw, arg, 0, ohw);
+            for (int i = 0; i < ohw; i++) plane[arg[i]] += g[i];
             xb.put(xo + pl * hw, plane, 0, hw);
         });
     }
