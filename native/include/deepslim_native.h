@@ -37,6 +37,13 @@ void ds_sparse_conv2d_forward(int path, int threads, const float* x, int n, int 
                               int cout, int kh, int kw, int sh, int sw, int ph, int pw, int dh, int dw,
                               int groups, int relu, float* y, int ho, int wo);
 
+/*
+ * How many input-channel blocks ds_sparse_conv2d_forward splits each conv group into on this path
+ * (1: one pass; more: partial sums kept between blocks so each block's input window stays in L1).
+ */
+int ds_sparse_conv_blocks(int path, int cin, int w, int kh, int kw, int sh, int sw, int pw,
+                          int dh, int dw, int groups);
+
 /* Sparse x dense for Linear: y (m, nout) = x (m, k) . W^T + bias, W (nout, k) in CSR by output row. */
 void ds_sparse_linear_forward(int path, int threads, const float* x, int m, int k,
                               const int32_t* rowptr, const int32_t* cols, const float* vals, const float* bias,
@@ -67,8 +74,18 @@ void ds_int8_linear_forward(int path, int threads, const int8_t* xq, int m, int 
                             const float* bias, int nout, int relu, float* y);
 
 /*
+ * Bytes of a conv layer's packed int8 weights (ds_int8_conv2d_pack): rows padded to
+ * ds_int8_packed_k for strided convs, then the direct (stride-1) kernel's blocks of 8 channels.
+ */
+int64_t ds_int8_conv2d_packed_bytes(int cout, int cinG, int kh, int kw, int groups);
+
+/* Packs w (cout, cinG, kh, kw) int8 in [-127, 127] into out (ds_int8_conv2d_packed_bytes) and wsum (cout). */
+void ds_int8_conv2d_pack(const int8_t* w, int cout, int cinG, int kh, int kw, int groups, int8_t* out, int32_t* wsum);
+
+/*
  * Int8 convolution with the same arithmetic over the patches of xq (n, cin, h, w) int8, padding
- * holding the code xz; wq packed per output channel (cout, ds_int8_packed_k(cin/groups*kh*kw)).
+ * holding the code xz; wq from ds_int8_conv2d_pack. Stride 1 runs direct (no im2col: the input is
+ * relaid out once as [row][c4][col][4] and read in place); other strides pack im2col panels.
  */
 void ds_int8_conv2d_forward(int path, int threads, const int8_t* xq, int n, int cin, int h, int w,
                             float xs, int xz, const int8_t* wq, const int32_t* wsum, const float* wscale,

@@ -35,18 +35,3 @@ extern "C" void ds_min_max(const float* x, int64_t n, float* out2) {
     out2[0] = lo;
     out2[1] = hi;
 }
-
-extern "C" void ds_quantize_s8(int threads, const float* x, int64_t n, float scale, int zero, int8_t* q) {
-    const float inv = 1.0f / scale;
-    const int64_t block = 1 << 16;
-    int tasks = (int) ((n + block - 1) / block);
-    ds_parallel(tasks, threads, [&](int t) {
-        for (int64_t i = t * block, end = std::min(n, i + block); i < end; i++) {
-            // rintf rounds half to even, as Math.rint in the Java reference
-            float v = rintf(x[i] * inv) + (float) zero;
-            if (v != v) v = 0.f;  // NaN: Java's (byte) cast of NaN gives 0
-            v = v < -128.f ? -128.f : (v > 127.f ? 127.f : v);
-            q[i] = (int8_t) v;
-        }
-    });
-}

@@ -10,12 +10,13 @@
 namespace {
 
 struct SparseConv {
-    const float* xpad;  // one sample, (cin, Hp, Wp) + slack
+    const float* xpad;  // one sample, channels `plane` floats apart + slack
     const int32_t* rowptr;
-    const int32_t* off;  // per nonzero: c*Hp*Wp + ki*dh*Wp + kj*dw
+    const int32_t* off;  // per nonzero: c*plane + ki*dh*Wp + kj*dw
     const float* vals;
     const float* bias;
-    int cinG, coutG, Hp, Wp, sh, sw, relu, ho, wo;
+    size_t plane;
+    int cinG, coutG, Wp, sh, sw, relu, ho, wo;
     float* y;  // this sample's (cout, ho, wo)
 };
 
@@ -26,7 +27,7 @@ inline float ds_epilogue(float v, float b, int relu) {
 
 // Portable: any stride; accumulates one output row at a time in y itself.
 void sparse_conv_rows_portable(const SparseConv& a, int co) {
-    const float* xg = a.xpad + (size_t) (co / a.coutG) * a.cinG * a.Hp * a.Wp;
+    const float* xg = a.xpad + (size_t) (co / a.coutG) * a.cinG * a.plane;
     const float b = a.bias ? a.bias[co] : 0.f;
     for (int oh = 0; oh < a.ho; oh++) {
         float* __restrict yr = a.y + ((size_t) co * a.ho + oh) * a.wo;
@@ -44,98 +45,197 @@ void sparse_conv_rows_portable(const SparseConv& a, int co) {
     }
 }
 
-// Writes the valid lanes of a chunk of virtual positions [q0, q0+len) into y.
-inline void scatter_chunk(const SparseConv& a, int co, int q0, const float* tmp, int len) {
-    const float b = a.bias ? a.bias[co] : 0.f;
+// Stride-1 vector path. The output plane is cut into chunks of CH virtual positions (one task
+// each, taken dynamically by the threads, so a small cout still uses every thread). Within a chunk
+// the group's input channels are split into blocks of `blk` channels whose input window
+// (blk x (CH + (kh-1)*dh*Wp + (kw-1)*dw) floats) fits in L1; for each block every output channel
+// runs its nonzeros of that block against the window, so the window is loaded from L2 once and
+// reused by all output channels. Partial sums between blocks live in a per-thread (cout, CH) tile;
+// the last block adds bias (+ReLU) and stores the valid columns straight into y.
+struct ChunkPass {
+    const float* xpad;      // one sample, channels `plane` floats apart (+ slack)
+    const int32_t* bptr;    // per output channel: nblk+1 indices into off/vals (block starts)
+    const int32_t* off;     // per nonzero: c*plane + ki*dh*Wp + kj*dw (c within the conv group)
+    const float* vals;
+    const float* bias;
+    size_t plane;
+    int cinG, coutG, cout, nblk, Wp, relu, ho, wo;
+    float* y;               // this sample's (cout, ho, wo)
+};
+
+// Stores lanes [0, len) of the chunk at virtual position q0 (row-major over the padded width Wp)
+// into y's valid columns, one contiguous row piece at a time.
+inline void store_chunk(const ChunkPass& a, int co, int q0, const float* v, int len) {
     float* yc = a.y + (size_t) co * a.ho * a.wo;
-    int oh = q0 / a.Wp, ow = q0 % a.Wp;
-    for (int l = 0; l < len; l++) {
-        if (ow < a.wo && oh < a.ho) yc[oh * a.wo + ow] = ds_epilogue(tmp[l], b, a.relu);
-        if (++ow == a.Wp) {
-            ow = 0;
-            oh++;
-        }
+    int oh = q0 / a.Wp, ow = q0 % a.Wp, l = 0;
+    while (l < len && oh < a.ho) {
+        int run = std::min(len - l, a.Wp - ow);
+        if (ow < a.wo) std::memcpy(yc + (size_t) oh * a.wo + ow, v + l, sizeof(float) * std::min(run, a.wo - ow));
+        l += run;
+        ow = 0;
+        oh++;
     }
 }
 
 #if DS_X86
-// AVX2: 32 positions per chunk, two sets of four accumulators (even / odd nonzeros) so that
-// eight FMAs are in flight.
-__attribute__((target("avx2,fma"))) void sparse_conv_chunks_avx2(const SparseConv& a, int co, int q0, int q1) {
-    const float* xg = a.xpad + (size_t) (co / a.coutG) * a.cinG * a.Hp * a.Wp;
-    const int lo = a.rowptr[co], hi = a.rowptr[co + 1];
-    alignas(32) float tmp[32];
-    for (int q = q0; q < q1; q += 32) {
-        __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
-        const float* base = xg + q;
-        int i = lo;
-        for (; i + 1 < hi; i += 2) {
-            const __m256 v = _mm256_broadcast_ss(a.vals + i), u = _mm256_broadcast_ss(a.vals + i + 1);
-            const float* p = base + a.off[i];
-            const float* r = base + a.off[i + 1];
-            a0 = _mm256_fmadd_ps(v, _mm256_loadu_ps(p), a0);
-            a1 = _mm256_fmadd_ps(v, _mm256_loadu_ps(p + 8), a1);
-            a2 = _mm256_fmadd_ps(v, _mm256_loadu_ps(p + 16), a2);
-            a3 = _mm256_fmadd_ps(v, _mm256_loadu_ps(p + 24), a3);
-            b0 = _mm256_fmadd_ps(u, _mm256_loadu_ps(r), b0);
-            b1 = _mm256_fmadd_ps(u, _mm256_loadu_ps(r + 8), b1);
-            b2 = _mm256_fmadd_ps(u, _mm256_loadu_ps(r + 16), b2);
-            b3 = _mm256_fmadd_ps(u, _mm256_loadu_ps(r + 24), b3);
+// One chunk of 16*NV positions, all channel blocks, every output channel: NV accumulators per
+// nonzero stream, S streams interleaved (NV*S >= 8 keeps enough FMAs in flight). Measured single
+// thread (benchmarks/native/sparse_bench.sh): NV 8, S 1 (128 positions) beat NV 4, S 2 by 10-25%.
+template <int NV, int S>
+__attribute__((target("avx512f,fma"))) void chunk_avx512_t(const ChunkPass& a, int q, int len, float* tile) {
+    constexpr int CH = 16 * NV;
+    alignas(64) float out[CH];
+    for (int g = 0; g < a.nblk; g++) {
+        const bool first = g == 0, last = g == a.nblk - 1;
+        for (int co = 0; co < a.cout; co++) {
+            const float* base = a.xpad + (size_t) (co / a.coutG) * a.cinG * a.plane + q;
+            const int lo = a.bptr[(size_t) co * (a.nblk + 1) + g], hi = a.bptr[(size_t) co * (a.nblk + 1) + g + 1];
+            float* t = tile + (size_t) co * CH;
+            __m512 acc[S][NV];
+#pragma GCC unroll 16
+            for (int v = 0; v < NV; v++) {
+                acc[0][v] = first ? _mm512_setzero_ps() : _mm512_load_ps(t + 16 * v);
+#pragma GCC unroll 4
+                for (int st = 1; st < S; st++) acc[st][v] = _mm512_setzero_ps();
+            }
+            int i = lo;
+            for (; i + S - 1 < hi; i += S) {
+#pragma GCC unroll 4
+                for (int st = 0; st < S; st++) {
+                    const __m512 w = _mm512_set1_ps(a.vals[i + st]);
+                    const float* p = base + a.off[i + st];
+#pragma GCC unroll 16
+                    for (int v = 0; v < NV; v++) acc[st][v] = _mm512_fmadd_ps(w, _mm512_loadu_ps(p + 16 * v), acc[st][v]);
+                }
+            }
+            for (; i < hi; i++) {
+                const __m512 w = _mm512_set1_ps(a.vals[i]);
+                const float* p = base + a.off[i];
+#pragma GCC unroll 16
+                for (int v = 0; v < NV; v++) acc[0][v] = _mm512_fmadd_ps(w, _mm512_loadu_ps(p + 16 * v), acc[0][v]);
+            }
+#pragma GCC unroll 16
+            for (int v = 0; v < NV; v++) {
+#pragma GCC unroll 4
+                for (int st = 1; st < S; st++) acc[0][v] = _mm512_add_ps(acc[0][v], acc[st][v]);
+            }
+            if (!last) {
+#pragma GCC unroll 16
+                for (int v = 0; v < NV; v++) _mm512_store_ps(t + 16 * v, acc[0][v]);
+                continue;
+            }
+            const __m512 bb = _mm512_set1_ps(a.bias ? a.bias[co] : 0.f), lo0 = a.relu ? _mm512_setzero_ps() : _mm512_set1_ps(-INFINITY);
+#pragma GCC unroll 16
+            for (int v = 0; v < NV; v++) _mm512_store_ps(out + 16 * v, _mm512_maskz_max_ps(0xFFFF, _mm512_add_ps(acc[0][v], bb), lo0));
+            store_chunk(a, co, q, out, len);
         }
-        if (i < hi) {
-            const __m256 v = _mm256_broadcast_ss(a.vals + i);
-            const float* p = base + a.off[i];
-            a0 = _mm256_fmadd_ps(v, _mm256_loadu_ps(p), a0);
-            a1 = _mm256_fmadd_ps(v, _mm256_loadu_ps(p + 8), a1);
-            a2 = _mm256_fmadd_ps(v, _mm256_loadu_ps(p + 16), a2);
-            a3 = _mm256_fmadd_ps(v, _mm256_loadu_ps(p + 24), a3);
-        }
-        _mm256_store_ps(tmp, _mm256_add_ps(a0, b0));
-        _mm256_store_ps(tmp + 8, _mm256_add_ps(a1, b1));
-        _mm256_store_ps(tmp + 16, _mm256_add_ps(a2, b2));
-        _mm256_store_ps(tmp + 24, _mm256_add_ps(a3, b3));
-        scatter_chunk(a, co, q, tmp, std::min(32, q1 - q));
     }
 }
 
-// AVX-512: the same with 64 positions per chunk.
-__attribute__((target("avx512f,fma"))) void sparse_conv_chunks_avx512(const SparseConv& a, int co, int q0, int q1) {
-    const float* xg = a.xpad + (size_t) (co / a.coutG) * a.cinG * a.Hp * a.Wp;
-    const int lo = a.rowptr[co], hi = a.rowptr[co + 1];
-    alignas(64) float tmp[64];
-    for (int q = q0; q < q1; q += 64) {
-        __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
-        const float* base = xg + q;
-        int i = lo;
-        for (; i + 1 < hi; i += 2) {
-            const __m512 v = _mm512_set1_ps(a.vals[i]), u = _mm512_set1_ps(a.vals[i + 1]);
-            const float* p = base + a.off[i];
-            const float* r = base + a.off[i + 1];
-            a0 = _mm512_fmadd_ps(v, _mm512_loadu_ps(p), a0);
-            a1 = _mm512_fmadd_ps(v, _mm512_loadu_ps(p + 16), a1);
-            a2 = _mm512_fmadd_ps(v, _mm512_loadu_ps(p + 32), a2);
-            a3 = _mm512_fmadd_ps(v, _mm512_loadu_ps(p + 48), a3);
-            b0 = _mm512_fmadd_ps(u, _mm512_loadu_ps(r), b0);
-            b1 = _mm512_fmadd_ps(u, _mm512_loadu_ps(r + 16), b1);
-            b2 = _mm512_fmadd_ps(u, _mm512_loadu_ps(r + 32), b2);
-            b3 = _mm512_fmadd_ps(u, _mm512_loadu_ps(r + 48), b3);
+// AVX2: the same with 8-float vectors.
+template <int NV, int S>
+__attribute__((target("avx2,fma"))) void chunk_avx2_t(const ChunkPass& a, int q, int len, float* tile) {
+    constexpr int CH = 8 * NV;
+    alignas(32) float out[CH];
+    for (int g = 0; g < a.nblk; g++) {
+        const bool first = g == 0, last = g == a.nblk - 1;
+        for (int co = 0; co < a.cout; co++) {
+            const float* base = a.xpad + (size_t) (co / a.coutG) * a.cinG * a.plane + q;
+            const int lo = a.bptr[(size_t) co * (a.nblk + 1) + g], hi = a.bptr[(size_t) co * (a.nblk + 1) + g + 1];
+            float* t = tile + (size_t) co * CH;
+            __m256 acc[S][NV];
+#pragma GCC unroll 16
+            for (int v = 0; v < NV; v++) {
+                acc[0][v] = first ? _mm256_setzero_ps() : _mm256_load_ps(t + 8 * v);
+#pragma GCC unroll 4
+                for (int st = 1; st < S; st++) acc[st][v] = _mm256_setzero_ps();
+            }
+            int i = lo;
+            for (; i + S - 1 < hi; i += S) {
+#pragma GCC unroll 4
+                for (int st = 0; st < S; st++) {
+                    const __m256 w = _mm256_set1_ps(a.vals[i + st]);
+                    const float* p = base + a.off[i + st];
+#pragma GCC unroll 16
+                    for (int v = 0; v < NV; v++) acc[st][v] = _mm256_fmadd_ps(w, _mm256_loadu_ps(p + 8 * v), acc[st][v]);
+                }
+            }
+            for (; i < hi; i++) {
+                const __m256 w = _mm256_set1_ps(a.vals[i]);
+                const float* p = base + a.off[i];
+#pragma GCC unroll 16
+                for (int v = 0; v < NV; v++) acc[0][v] = _mm256_fmadd_ps(w, _mm256_loadu_ps(p + 8 * v), acc[0][v]);
+            }
+#pragma GCC unroll 16
+            for (int v = 0; v < NV; v++) {
+#pragma GCC unroll 4
+                for (int st = 1; st < S; st++) acc[0][v] = _mm256_add_ps(acc[0][v], acc[st][v]);
+            }
+            if (!last) {
+#pragma GCC unroll 16
+                for (int v = 0; v < NV; v++) _mm256_store_ps(t + 8 * v, acc[0][v]);
+                continue;
+            }
+            const __m256 bb = _mm256_set1_ps(a.bias ? a.bias[co] : 0.f), lo0 = a.relu ? _mm256_setzero_ps() : _mm256_set1_ps(-INFINITY);
+#pragma GCC unroll 16
+            for (int v = 0; v < NV; v++) _mm256_store_ps(out + 8 * v, _mm256_max_ps(_mm256_add_ps(acc[0][v], bb), lo0));
+            store_chunk(a, co, q, out, len);
         }
-        if (i < hi) {
-            const __m512 v = _mm512_set1_ps(a.vals[i]);
-            const float* p = base + a.off[i];
-            a0 = _mm512_fmadd_ps(v, _mm512_loadu_ps(p), a0);
-            a1 = _mm512_fmadd_ps(v, _mm512_loadu_ps(p + 16), a1);
-            a2 = _mm512_fmadd_ps(v, _mm512_loadu_ps(p + 32), a2);
-            a3 = _mm512_fmadd_ps(v, _mm512_loadu_ps(p + 48), a3);
-        }
-        _mm512_store_ps(tmp, _mm512_add_ps(a0, b0));
-        _mm512_store_ps(tmp + 16, _mm512_add_ps(a1, b1));
-        _mm512_store_ps(tmp + 32, _mm512_add_ps(a2, b2));
-        _mm512_store_ps(tmp + 48, _mm512_add_ps(a3, b3));
-        scatter_chunk(a, co, q, tmp, std::min(64, q1 - q));
     }
 }
 #endif
+
+// Scratch kept by the calling thread between calls (grown, never shrunk; freed with the thread):
+// a fresh multi-MB buffer per call was measured at ~2 ms of page faults per layer in the JVM
+// (256->512 @28, 90% sparse: 5.6 ms per call vs 3.4 ms with the buffers reused).
+struct Scratch {
+    void* p = nullptr;
+    size_t cap = 0;
+    ~Scratch() { std::free(p); }
+    template <class T>
+    T* get(size_t count) {
+        size_t bytes = (count * sizeof(T) + 127) / 64 * 64;
+        if (bytes > cap) {
+            std::free(p);
+            p = std::aligned_alloc(64, bytes);
+            if (!p) throw std::bad_alloc();
+            cap = bytes;
+        }
+        return static_cast<T*>(p);
+    }
+};
+thread_local Scratch scratch_xpad, scratch_tiles, scratch_off, scratch_bptr;
+
+// Positions per chunk on the AVX-512 / AVX2 paths (8 vectors each).
+constexpr int CH512 = 128, CH256 = 64;
+
+// Bytes the input window of one channel block may use: 32 KB measured best on Zen 4 (32 KB L1D,
+// 1 MB L2) over 8-96 KB with 128-position chunks, single thread (benchmarks/native/sparse_bench.sh 1 x BYTES).
+int ds_sparse_l1_window = 32 * 1024;
+
+// Channels per block: the block's input window for one chunk of CH positions fits the budget.
+int block_channels(int CH, int cinG, int kh, int kw, int dh, int dw, int Wp) {
+    const size_t window = (size_t) CH + (size_t) (kh - 1) * dh * Wp + (size_t) (kw - 1) * dw;
+    return (int) std::max<size_t>(1, std::min<size_t>(cinG, ds_sparse_l1_window / (sizeof(float) * window)));
+}
+
+// Copies sample xs (cin, h, w) into xpad with zero borders, channels `plane` floats apart.
+void pad_sample(int threads, const float* xs, int cin, int h, int w, int ph, int pw, int Wp, size_t plane, float* xpad) {
+    int tasks = std::min(cin, std::max(1, threads) * 4);
+    ds_parallel(tasks, (size_t) cin * plane > 65536 ? threads : 1, [&](int t) {
+        for (int c = cin * t / tasks; c < cin * (t + 1) / tasks; c++) {
+            float* pc = xpad + c * plane;
+            std::memset(pc, 0, sizeof(float) * ((size_t) ph * Wp + pw));
+            for (int r = 0; r < h; r++) {
+                float* row = pc + (size_t) (r + ph) * Wp + pw;
+                std::memcpy(row, xs + ((size_t) c * h + r) * w, sizeof(float) * w);
+                std::memset(row + w, 0, sizeof(float) * (r + 1 < h ? 2 * pw : pw));  // right border + next row's left
+            }
+            size_t used = (size_t) (h + ph) * Wp;
+            std::memset(pc + used, 0, sizeof(float) * (plane - used));  // bottom rows and alignment gap
+        }
+    });
+}
 
 }  // namespace
 
@@ -145,45 +245,62 @@ extern "C" void ds_sparse_conv2d_forward(int path, int threads, const float* x, 
                                          int pw, int dh, int dw, int groups, int relu, float* y, int ho, int wo) {
     path = ds_effective_path(path);
     const int Hp = h + 2 * ph, Wp = w + 2 * pw, cinG = cin / groups;
-    const size_t plane = (size_t) Hp * Wp;
-    const int nnz = rowptr[cout];
-    std::vector<int32_t> off(nnz > 0 ? nnz : 1);
-    for (int i = 0; i < nnz; i++) {
-        int k = kidx[i], kj = k % kw, ki = (k / kw) % kh, c = k / (kw * kh);
-        off[i] = (int32_t) (c * plane + (size_t) ki * dh * Wp + (size_t) kj * dw);
-    }
-    // slack: a 64-wide chunk may read up to 63 positions past the last valid one
-    ds_buffer<float> xpad((size_t) cin * plane + 128 + (size_t) kw * dw);
     const bool vector = path != DS_PATH_PORTABLE && sw == 1 && sh == 1;
-    // virtual positions of one output plane, and blocks of about 8 output rows (L2-sized input band)
-    const int Q = ho * Wp, chunk = path == DS_PATH_AVX512_VNNI ? 64 : 32;
-    const int qblock = std::max(chunk, (8 * Wp + chunk - 1) / chunk * chunk);
-    const int nqb = (Q + qblock - 1) / qblock;
-    const int coChunks = std::min(cout, std::max(1, threads) * 4);
-    for (int s = 0; s < n; s++) {
-        const float* xs = x + (size_t) s * cin * h * w;
-        for (int c = 0; c < cin; c++)
-            for (int r = 0; r < h; r++)
-                std::memcpy(xpad.p + c * plane + (size_t) (r + ph) * Wp + pw, xs + ((size_t) c * h + r) * w, sizeof(float) * w);
-        SparseConv a{xpad.p, rowptr, off.data(), vals, bias, cinG, cout / groups, Hp, Wp, sh, sw, relu, ho, wo,
-                     y + (size_t) s * cout * ho * wo};
-        ds_parallel(coChunks, threads, [&](int t) {
-            int c0 = (int) ((long) cout * t / coChunks), c1 = (int) ((long) cout * (t + 1) / coChunks);
-            if (!vector) {
-                for (int co = c0; co < c1; co++) sparse_conv_rows_portable(a, co);
-                return;
-            }
-#if DS_X86
-            for (int qb = 0; qb < nqb; qb++) {
-                int q0 = qb * qblock, q1 = std::min(Q, q0 + qblock);
-                for (int co = c0; co < c1; co++) {
-                    if (path == DS_PATH_AVX512_VNNI) sparse_conv_chunks_avx512(a, co, q0, q1);
-                    else sparse_conv_chunks_avx2(a, co, q0, q1);
-                }
-            }
-#endif
-        });
+    const int CH = path == DS_PATH_AVX512_VNNI ? CH512 : CH256;
+    // channel planes 16 floats apart keep a nonzero's load alignment independent of its channel
+    const size_t plane = ((size_t) Hp * Wp + 15) / 16 * 16;
+    const int blk = vector ? block_channels(CH, cinG, kh, kw, dh, dw, Wp) : cinG;
+    const int nblk = (cinG + blk - 1) / blk;
+    const int nnz = rowptr[cout];
+    int32_t* off = scratch_off.get<int32_t>(nnz > 0 ? nnz : 1);
+    int32_t* bptr = scratch_bptr.get<int32_t>((size_t) cout * (nblk + 1));
+    for (int co = 0; co < cout; co++) {
+        int g = 0;
+        for (int i = rowptr[co]; i < rowptr[co + 1]; i++) {
+            int k = kidx[i], kj = k % kw, ki = (k / kw) % kh, c = k / (kw * kh);
+            off[i] = (int32_t) (c * plane + (size_t) ki * dh * Wp + (size_t) kj * dw);
+            while (g <= c / blk) bptr[(size_t) co * (nblk + 1) + g++] = i;  // kidx ascending: blocks in order
+        }
+        while (g <= nblk) bptr[(size_t) co * (nblk + 1) + g++] = rowptr[co + 1];
     }
+    // slack: a chunk may read up to CH-1 positions past the last valid one
+    const int Q = ho * Wp, nchunks = (Q + CH - 1) / CH;
+    float* xpad = scratch_xpad.get<float>((size_t) cin * plane + 2 * CH + (size_t) kw * dw);
+    const int nt = std::max(1, std::min(threads, nchunks));
+    float* tiles = scratch_tiles.get<float>(nblk > 1 ? (size_t) nt * cout * CH : 1);  // one (cout, CH) tile per thread
+    for (int s = 0; s < n; s++) {
+        pad_sample(threads, x + (size_t) s * cin * h * w, cin, h, w, ph, pw, Wp, plane, xpad);
+        std::memset(xpad + (size_t) cin * plane, 0, sizeof(float) * (2 * CH + (size_t) kw * dw));
+        float* ys = y + (size_t) s * cout * ho * wo;
+        if (!vector) {
+            SparseConv a{xpad, rowptr, off, vals, bias, plane, cinG, cout / groups, Wp, sh, sw, relu, ho, wo, ys};
+            int tasks = std::min(cout, std::max(1, threads) * 4);
+            ds_parallel(tasks, threads, [&](int t) {
+                for (int co = cout * t / tasks; co < cout * (t + 1) / tasks; co++) sparse_conv_rows_portable(a, co);
+            });
+            continue;
+        }
+#if DS_X86
+        ChunkPass a{xpad, bptr, off, vals, bias, plane, cinG, cout / groups, cout, nblk, Wp, relu, ho, wo, ys};
+        std::atomic<int> next(0);
+        ds_parallel(nt, nt, [&](int t) {
+            float* tile = tiles + (size_t) t * cout * CH;
+            for (int c = next.fetch_add(1); c < nchunks; c = next.fetch_add(1)) {
+                int q = c * CH, len = std::min(CH, Q - q);
+                if (path == DS_PATH_AVX512_VNNI) chunk_avx512_t<CH512 / 16, 1>(a, q, len, tile);
+                else chunk_avx2_t<CH256 / 8, 1>(a, q, len, tile);
+            }
+        });
+#endif
+    }
+}
+
+extern "C" int ds_sparse_conv_blocks(int path, int cin, int w, int kh, int kw, int sh, int sw, int pw,
+                                     int dh, int dw, int groups) {
+    path = ds_effective_path(path);
+    if (path == DS_PATH_PORTABLE || sh != 1 || sw != 1) return 1;
+    const int cinG = cin / groups, blk = block_channels(path == DS_PATH_AVX512_VNNI ? CH512 : CH256, cinG, kh, kw, dh, dw, w + 2 * pw);
+    return (cinG + blk - 1) / blk;
 }
 
 extern "C" void ds_sparse_linear_forward(int path, int threads, const float* x, int m, int k,

@@ -96,8 +96,8 @@ final class CellRunner {
                     compressed.trainSeconds());
         }
         ModelFile.Loaded l = ModelFile.load(model);
-        ModelStats s = ModelStats.of(l.model());
-        return new Stats(s.parameterCount(), s.nonZeroCount(), CompressionSteps.cpuMsPerImage(l.model(), l.info().inputSize()), 0, 0);
+        ModelStats s = ModelStats.of(l.network());
+        return new Stats(s.parameterCount(), s.nonZeroCount(), CompressionSteps.cpuMsPerImage(l.network(), l.info().inputSize()), 0, 0);
     }
 
     Spec spec() { return spec; }

@@ -29,6 +29,7 @@ public final class Methods {
         c("lowrank-paper-ft", false, "the authors' variant, then fine-tuning");
         t("source", false, "the task-A model evaluated on the target, no transfer");
         t("finetune", false, "fine-tune the last conv and first Linear on the target");
+        t("adapter", false, "train an adapter after the 4th conv on the target; every task-A weight frozen");
         t("prune-finetune", true, "prune to the level, then fine-tune on the target");
         t("prune-adapter", true, "prune to the level, then train an adapter after the 4th conv on the target");
         t("kd", true, "distill into the student of that size on the target");

@@ -1,6 +1,7 @@
 package io.deepslim.infer;
 
 import io.deepslim.backend.nativ.SeparableKernel;
+import io.deepslim.compress.prune.PrunedConv2d;
 import io.deepslim.io.ModelFile;
 import io.deepslim.models.ZooNet;
 import io.deepslim.nn.BatchNorm2d;
@@ -13,8 +14,9 @@ import io.deepslim.nn.Sequential;
  * Rewrites a trained network for inference: inside every {@link Sequential} of the tree (the zoo
  * blocks, a CAE's encoder, …) each Conv2d → BatchNorm2d [→ ReLU] run becomes one
  * {@link FusedConv2d}, and an ungrouped Conv2d → 1x1 Conv2d → BatchNorm2d [→ ReLU] run (a
- * separable block with a dense spatial conv) one composed {@link FusedConv2d}. Everything else —
- * compressed layers (pruned, int8, low-rank), adapters and other custom modules, whose forward is
+ * separable block with a dense spatial conv) one composed {@link FusedConv2d}; a pruned conv → BN
+ * run becomes one pruned conv with BN folded in (same mask). Everything else — other compressed
+ * layers (int8, low-rank), adapters and other custom modules, whose forward is
  * not a plain chain — is kept as it is. The source model is not modified: the work is done on a
  * copy made through the model-file tree ({@link ModelFile#copy}), so any network that saves fuses.
  */
@@ -34,9 +36,12 @@ public final class InferenceFusion {
         net.eval();
         java.util.Set<io.deepslim.tensor.Storage> before = storages(net);
         fuseAll(net);
+        net.eval();  // the layers fusion made are new (training mode)
         // the copy is private: free the conv/BN tensors the fused layers replaced now, not at the next GC
         java.util.Set<io.deepslim.tensor.Storage> after = storages(net);
-        for (io.deepslim.tensor.Storage s : before) if (!after.contains(s)) s.close();
+        // (never one the source still uses: a copied pruned layer shares its bias with the source, int8 codes are shared)
+        java.util.Set<io.deepslim.tensor.Storage> source = storages(src);
+        for (io.deepslim.tensor.Storage s : before) if (!after.contains(s) && !source.contains(s)) s.close();
         return net;
     }
 
@@ -52,8 +57,28 @@ public final class InferenceFusion {
         for (Module c : m.children().values()) fuseAll(c);
     }
 
+    /**
+     * A pruned conv → BN run: BN folded into weight_orig and bias (per output channel, so the
+     * mask and the sparse kernel still apply); the ReLU stays a layer of its own, since a pruned
+     * layer saves and bakes as a plain pruned conv.
+     */
+    private static PrunedConv2d foldPruned(PrunedConv2d pc, BatchNorm2d bn) {
+        java.util.Map<String, io.deepslim.tensor.Tensor> s = pc.stateDict();
+        Conv2d plain = new Conv2d(pc.in, pc.out, pc.kernel, pc.params, s.get("weight_orig"), s.get("bias"));
+        java.util.Map<String, io.deepslim.tensor.Tensor> f = FusedConv2d.fold(plain, bn, false).stateDict();
+        return new PrunedConv2d(new Conv2d(pc.in, pc.out, pc.kernel, pc.params, f.get("weight"), f.get("bias")), s.get("weight_mask"));
+    }
+
     /** Most input channels per group for which a dense 3x3 conv runs as the direct native kernel (a first layer). */
     static final int DIRECT_MAX_CIN = 4;
+
+    /**
+     * Most input channels for which a dense 3x3 conv followed by a 2x2 max-pool runs as the direct
+     * native kernel with the pool in its epilogue (student20's 32→64 @112 and 64→128 @56: the
+     * pre-pool map and the separate pool pass cost more than Winograd saves on so few channels);
+     * {@code -Ddeepslim.directPooledMaxCin=N} overrides (0: never).
+     */
+    static final int DIRECT_POOLED_MAX_CIN = Integer.getInteger("deepslim.directPooledMaxCin", 64);
 
     /** A 2x2, stride-2, unpadded max-pool. */
     private static boolean isPool2(Module m) {
@@ -93,21 +118,37 @@ public final class InferenceFusion {
         }
         for (int i = 0; i + 1 < seq.size(); i++) {
             Module a = seq.get(i), b = seq.get(i + 1);
+            if (a instanceof PrunedConv2d pc && b instanceof BatchNorm2d bn) {
+                seq.replaceChild(String.valueOf(i), foldPruned(pc, bn));
+                seq.replaceChild(String.valueOf(i + 1), new Layers.Identity());
+                continue;
+            }
             if (a.getClass() != Conv2d.class || !(b instanceof BatchNorm2d)) continue;
             boolean relu = i + 2 < seq.size() && seq.get(i + 2) instanceof Layers.ReLU;
             seq.replaceChild(String.valueOf(i), FusedConv2d.fold((Conv2d) a, (BatchNorm2d) b, relu));
             seq.replaceChild(String.valueOf(i + 1), new Layers.Identity());
             if (relu) seq.replaceChild(String.valueOf(i + 2), new Layers.Identity());
         }
-        // a folded 3x3 conv with few input channels (a first layer), with the 2x2 max-pool that follows
-        // it: the direct native kernel with the pool in its epilogue (im2col with K = 27 does not pay)
+        // an int8 conv → BN [→ ReLU] run: BN into the int8 scales and bias, ReLU into the kernel's epilogue
+        for (int i = 0; i + 1 < seq.size(); i++) {
+            Module a = seq.get(i), b = seq.get(i + 1);
+            if (!(a instanceof io.deepslim.compress.quant.Int8Conv2d q) || q.relu || !(b instanceof BatchNorm2d)) continue;
+            boolean relu = i + 2 < seq.size() && seq.get(i + 2) instanceof Layers.ReLU;
+            seq.replaceChild(String.valueOf(i), io.deepslim.compress.quant.Int8Conv2d.foldBatchNorm(q, (BatchNorm2d) b, relu));
+            seq.replaceChild(String.valueOf(i + 1), new Layers.Identity());
+            if (relu) seq.replaceChild(String.valueOf(i + 2), new Layers.Identity());
+        }
+        // a folded 3x3 conv with few input channels (a first layer), or with up to DIRECT_POOLED_MAX_CIN
+        // when a 2x2 max-pool follows: the direct native kernel with the pool in its epilogue (im2col
+        // with K = 27 does not pay; on few channels the pre-pool map costs more than Winograd saves)
         for (int i = 0; i < seq.size(); i++) {
             if (!(seq.get(i) instanceof FusedConv2d f)) continue;
             int[] ws = f.foldedWeight().shape();
-            if (f.params().groups() != 1 || ws[1] > DIRECT_MAX_CIN || !SeparableKernel.supports(ws[2], ws[3], f.params())) continue;
+            if (f.params().groups() != 1 || !SeparableKernel.supports(ws[2], ws[3], f.params())) continue;
             int j = i + 1;
             while (j < seq.size() && seq.get(j) instanceof Layers.Identity) j++;
             boolean pool = j < seq.size() && isPool2(seq.get(j));
+            if (ws[1] > (pool ? Math.max(DIRECT_MAX_CIN, DIRECT_POOLED_MAX_CIN) : DIRECT_MAX_CIN)) continue;
             seq.replaceChild(String.valueOf(i), new FusedSeparable3x3(f.params(), f.foldedWeight(), f.foldedBias(), null, null,
                     f.relu(), pool, f.description() + (pool ? "+maxpool2" : "") + " direct"));
             if (pool) seq.replaceChild(String.valueOf(j), new Layers.Identity());

@@ -12,7 +12,7 @@ import io.deepslim.eval.BinaryMetrics;
 import io.deepslim.eval.EvalReport;
 import io.deepslim.io.ModelFile;
 import io.deepslim.io.ModelInfo;
-import io.deepslim.models.ZooNet;
+import io.deepslim.nn.Module;
 import io.deepslim.tensor.Tensor;
 import io.deepslim.tensor.TensorScope;
 import io.deepslim.train.DataSpec;
@@ -53,7 +53,7 @@ public final class CompressionSteps {
     }
 
     /** A model after training and the seconds it took. */
-    public record Trained(ZooNet model, double seconds) {}
+    public record Trained(Module model, double seconds) {}
 
     /** The training samples, at most {@link TuneConfig#trainLimit()} of them. */
     List<Sample> trainSamples() {
@@ -69,7 +69,7 @@ public final class CompressionSteps {
      * {@code <out>.train/} and returns the best-validation model read back from its file, which
      * also proves the compressed form round-trips.
      */
-    public Trained train(ZooNet model, ModelInfo info, int epochs, float defaultLr, Trainer.StepLoss loss) throws IOException {
+    public Trained train(Module model, ModelInfo info, int epochs, float defaultLr, Trainer.StepLoss loss) throws IOException {
         TrainConfig cfg = new TrainConfig(epochs, tune.batch(), "adam", tune.lr(defaultLr), 0.9f, 0f, "cosine", 0, tune.seed());
         Path dir = out.resolveSibling(out.getFileName() + ".train");
         Map<String, Object> fp = new LinkedHashMap<>();
@@ -87,7 +87,7 @@ public final class CompressionSteps {
             r = trainer.fit(model, info, train, val, false);
         }
         Files.deleteIfExists(trainer.checkpointFile());   // only needed to resume, which compression jobs do not offer
-        return new Trained(ModelFile.load(r.modelFile()).model(), r.seconds());
+        return new Trained(ModelFile.load(r.modelFile()).network(), r.seconds());
     }
 
     /** A few calibration batches of training images at the model's input size. */
@@ -109,14 +109,14 @@ public final class CompressionSteps {
     }
 
     /** Saves the model to the output file, evaluates it and writes {@code <out>.json}; returns the row. */
-    public ResultRow finish(ZooNet model, ModelInfo info, Map<String, Object> settings, double compressSeconds, double trainSeconds) throws IOException {
+    public ResultRow finish(Module model, ModelInfo info, Map<String, Object> settings, double compressSeconds, double trainSeconds) throws IOException {
         Files.createDirectories(out.getParent());
         ModelFile.save(model, info, out);
         return report(model, info, out, out.resolveSibling(out.getFileName() + ".json"), settings, compressSeconds, trainSeconds);
     }
 
     /** Evaluates {@code model} (stored in {@code modelFile}) on the test split and writes the row to {@code json}. */
-    public ResultRow report(ZooNet model, ModelInfo info, Path modelFile, Path json, Map<String, Object> settings,
+    public ResultRow report(Module model, ModelInfo info, Path modelFile, Path json, Map<String, Object> settings,
                             double compressSeconds, double trainSeconds) throws IOException {
         List<Sample> test = spec.evalSamples("auto");
         TransformConfig tf = TransformConfig.eval(info.inputSize()).withNormalization(info.mean(), info.std());
@@ -136,7 +136,7 @@ public final class CompressionSteps {
     }
 
     /** Median of 7 timed batch-1 forwards (after 2 warm-ups), in milliseconds. */
-    public static double cpuMsPerImage(ZooNet model, int size) {
+    public static double cpuMsPerImage(Module model, int size) {
         model.eval();
         Tensor x = TensorScope.unscoped(() -> Tensor.uniform(new Random(7), -1f, 1f, 1, 3, size, size));
         double[] t = new double[7];

@@ -5,7 +5,7 @@ import io.deepslim.compress.distill.DistillationLoss;
 import io.deepslim.io.ModelFile;
 import io.deepslim.io.ModelInfo;
 import io.deepslim.models.Zoo;
-import io.deepslim.models.ZooNet;
+import io.deepslim.nn.Module;
 import io.deepslim.tensor.Tensor;
 
 import java.io.IOException;
@@ -38,7 +38,7 @@ public record DistillJob(Path teacher, String student, float temperature, float 
         }
         ModelFile.Loaded t = Inputs.model("--teacher", teacher);
         ModelInfo ti = t.info();
-        ZooNet net;
+        Module net;
         ModelInfo si;
         if (fromFile) {
             ModelFile.Loaded s = Inputs.model("--student", Path.of(student));
@@ -48,7 +48,7 @@ public record DistillJob(Path teacher, String student, float temperature, float 
             if (s.info().inputSize() != ti.inputSize()) {
                 throw new IllegalArgumentException("the student's input size " + s.info().inputSize() + " differs from the teacher's " + ti.inputSize());
             }
-            net = s.model();
+            net = s.network();
             si = s.info();
         } else {
             net = Zoo.create(student, ti.inputSize(), ti.numClasses(), tune.seed());
@@ -63,7 +63,7 @@ public record DistillJob(Path teacher, String student, float temperature, float 
         summary.put("alpha", alpha);
         summary.put("epochs", epochs);
         si = si.withCompression(summary).withProvenance(CompressionSteps.provenance(ti, teacher));
-        ZooNet tnet = t.model();
+        Module tnet = t.network();
         tnet.eval();
         CompressionSteps.Trained trained = steps.train(net, si, epochs, 1e-3f, (model, x, y) -> {
             Tensor tl;

@@ -6,7 +6,7 @@ import io.deepslim.compress.lowrank.LowRank;
 import io.deepslim.compress.lowrank.Variant;
 import io.deepslim.io.ModelFile;
 import io.deepslim.io.ModelInfo;
-import io.deepslim.models.ZooNet;
+import io.deepslim.nn.Module;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -36,7 +36,7 @@ public record FactorizeJob(Path model, String layer, Integer rank, Double energy
     public ResultRow run(JobListener listener) throws IOException {
         Variant v = variant.equals("paper") ? Variant.PAPER_RELU_BETWEEN : Variant.CORRECT;
         ModelFile.Loaded base = Inputs.model("--model", model);
-        ZooNet net = base.model();
+        Module net = base.network();   // any network a model file describes (zoo, adapters, CAE)
         String path = layer == null ? LowRank.firstLinear(net) : layer;
         ModuleTree.get(net, path);   // unknown names fail here, listing the layers
         CompressionSteps steps = new CompressionSteps(data, tune, out, listener);

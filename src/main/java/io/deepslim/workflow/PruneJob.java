@@ -4,7 +4,7 @@ import io.deepslim.compress.prune.FilterPruning;
 import io.deepslim.compress.prune.Pruning;
 import io.deepslim.io.ModelFile;
 import io.deepslim.io.ModelInfo;
-import io.deepslim.models.ZooNet;
+import io.deepslim.nn.Module;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -42,7 +42,7 @@ public record PruneJob(Path model, String method, double amount, String norm, in
         ModelFile.Loaded base = Inputs.model("--model", model);
         CompressionSteps steps = new CompressionSteps(data, tune, out, listener);
         long t0 = System.nanoTime();
-        ZooNet net = base.model();
+        Module net = base.network();   // any network a model file describes (zoo, adapters, CAE)
         switch (method) {
             case "local" -> Pruning.l1Local(net, amount);
             case "global" -> Pruning.l1Global(net, amount);

@@ -5,7 +5,7 @@ import io.deepslim.compress.quant.Observer;
 import io.deepslim.compress.quant.Quantizer;
 import io.deepslim.io.ModelFile;
 import io.deepslim.io.ModelInfo;
-import io.deepslim.models.ZooNet;
+import io.deepslim.nn.Module;
 import io.deepslim.tensor.Tensor;
 
 import java.io.IOException;
@@ -38,7 +38,7 @@ public record QuantizeJob(Path model, String mode, String granularity, int calib
         Supplier<Observer> obs = observer.equals("minmax") ? Observer::minMax : () -> Observer.percentile(0.999);
         ModelFile.Loaded base = Inputs.model("--model", model);
         CompressionSteps steps = new CompressionSteps(data, tune, out, listener);
-        ZooNet net = base.model();
+        Module net = base.network();   // any network a model file describes (zoo, adapters, CAE)
         boolean all = mode.equals("static-all");
         List<Tensor> calib = all ? steps.calibrationBatches(base.info(), calibrationBatches) : List.of();
 

@@ -19,7 +19,7 @@ class ExperimentCliTest {
         assertTrue(r.out().contains("valid; 3 cells") && r.out().contains("data missing: dataset 'forensynths'"), r.out());
         r = CompressCliTest.cli("experiment", "validate", "demo", "--cells");
         assertEquals(0, r.code(), r.err());
-        assertTrue(r.out().contains("compression/kd@10/s1") && r.out().contains("transfer/fretal>vae8/s1"), r.out());
+        assertTrue(r.out().contains("students/kd@10/s1") && r.out().contains("students/student@10/s1") && r.out().contains("transfer/fretal>vae8/s1"), r.out());
     }
 
     @Test

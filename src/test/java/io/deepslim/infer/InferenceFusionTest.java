@@ -9,6 +9,7 @@ import org.junit.jupiter.api.Test;
 import java.util.Map;
 import java.util.Random;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -43,6 +44,25 @@ public class InferenceFusionTest {
                 assertTrue(pooled == 5 && count(fused, io.deepslim.nn.Layers.MaxPool2d.class) == 0, "vgg45m: pools not fused: " + fused.summary());
             }
             assertSameLogits(arch, net, fused, 64);
+        }
+    }
+
+    @Test
+    void prunedConvsFoldTheirBatchNormAndStaySparse() {
+        ZooNet net = Zoo.create("vgg45m", 64, 2, 3);
+        randomizeBatchNorm(net, 6);
+        io.deepslim.compress.prune.Pruning.l1Local(net, 0.9);
+        net.eval();
+        ZooNet fused = InferenceFusion.fuse(net);
+        long pruned = count(net, io.deepslim.compress.prune.PrunedConv2d.class);
+        assertTrue(pruned >= 8, "vgg45m has 8 pruned convs, found " + pruned);
+        assertEquals(pruned, count(fused, io.deepslim.compress.prune.PrunedConv2d.class), "a pruned conv was lost");
+        assertEquals(0, count(fused, io.deepslim.nn.BatchNorm2d.class), "a BatchNorm after a pruned conv was not folded");
+        assertSameLogits("pruned vgg45m", net, fused, 64);
+        for (var e : fused.namedModules().entrySet()) {
+            if (e.getValue() instanceof io.deepslim.compress.prune.PrunedConv2d p) {
+                assertTrue(p.sparseKernel().lastChoice().startsWith("sparse-csr"), "folded layer " + e.getKey() + " ran " + p.sparseKernel().lastChoice());
+            }
         }
     }
 

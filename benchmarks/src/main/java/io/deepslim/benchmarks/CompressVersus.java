@@ -31,11 +31,13 @@ import java.util.TreeSet;
  * Whole-model (vgg45m, batch 1, eval) and per-layer latency of dense vs compressed variants with the
  * variants ALTERNATING inside every round (one untimed run + median of reps per variant per round),
  * reported as the median over rounds, so a load change on a shared machine hits every variant alike.
- * Unlike the JMH CompressBench, which runs each variant in its own block of time.
+ * Unlike the JMH CompressBench, which runs each variant in its own block of time. Dense runs twice:
+ * with the engine's choice (Winograd F(4×4) for vgg45m's 3×3 convs) and forced to im2col + sgemm.
  *
  * <pre>
  * java -cp benchmarks/target/benchmarks.jar io.deepslim.benchmarks.CompressVersus --size 224 --rounds 5 --reps 3
- * java -cp benchmarks/target/benchmarks.jar io.deepslim.benchmarks.CompressVersus --layers 64:64:224,128:256:56
+ * java -cp benchmarks/target/benchmarks.jar io.deepslim.benchmarks.CompressVersus --layers 64:64:224,128:256:56 [--variants dense,dense-im2col,s90]
+ * java -XX:ActiveProcessorCount=1 -cp ... CompressVersus --layers ... --clock cpu   # one thread, its CPU ms: robust on a shared machine
  * </pre>
  */
 public final class CompressVersus {
@@ -46,9 +48,10 @@ public final class CompressVersus {
                 .replaceFirst("model name\\s*:\\s*", "");
         String flags = Files.lines(Path.of("/proc/cpuinfo")).filter(l -> l.startsWith("flags")).findFirst().orElse("") + " ";
         return String.format("CPU: %s, %d cores visible, avx2 %s, avx512f %s, avx512_vnni %s; native path: %s; %d rounds × %d reps, variants alternating, medians%n"
-                        + "load average at start: %s",
+                        + "clock: %s%nload average at start: %s",
                 cpu, Runtime.getRuntime().availableProcessors(), flags.contains(" avx2 "), flags.contains(" avx512f "),
-                flags.contains(" avx512_vnni "), NativeKernels.describe(), rounds, reps, Files.readString(Path.of("/proc/loadavg")));
+                flags.contains(" avx512_vnni "), NativeKernels.describe(), rounds, reps,
+                cpuClock ? "CPU time of the single engine thread" : "wall", Files.readString(Path.of("/proc/loadavg")));
     }
 
     /** The kernels the model's compressed layers reported after a run (distinct). */
@@ -56,27 +59,67 @@ public final class CompressVersus {
         TreeSet<String> s = new TreeSet<>();
         for (Module m : net.namedModules().values()) {
             if (m instanceof PrunedConv2d p) s.add("conv " + p.sparseKernel().lastChoice().replaceAll("\\(.*\\)", "").trim());
-            if (m instanceof Int8Conv2d q) s.add("int8 conv");
+            if (m instanceof Int8Conv2d q) s.add("conv " + q.int8Kernel().lastChoice());
         }
         return String.join(", ", s);
+    }
+
+    /**
+     * true: time by the calling thread's CPU time (ns, clock_gettime), which other load on a shared
+     * machine barely moves; needs one engine thread (-XX:ActiveProcessorCount=1) so that all work,
+     * Java and native, runs on the calling thread.
+     */
+    static boolean cpuClock;
+
+    static double threadCpuMs() {
+        return java.lang.management.ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime() / 1e6;
+    }
+
+    /** Median of reps runs after one untimed run, by wall or process CPU time. */
+    static double roundMs(Runnable r, int reps) {
+        if (!cpuClock) return DenseVersus.roundMs(r, reps);
+        r.run();
+        List<Double> t = new ArrayList<>();
+        for (int i = 0; i < reps; i++) {
+            double t0 = threadCpuMs();
+            r.run();
+            t.add(threadCpuMs() - t0);
+        }
+        return DenseVersus.median(t);
     }
 
     static void run(Map<String, Runnable> variants, int rounds, int reps, StringBuilder out, String firstCol, Map<String, String> notes) {
         Map<String, List<Double>> t = new LinkedHashMap<>();
         for (String v : variants.keySet()) t.put(v, new ArrayList<>());
         for (int r = 0; r < rounds; r++) {
-            for (Map.Entry<String, Runnable> e : variants.entrySet()) t.get(e.getKey()).add(DenseVersus.roundMs(e.getValue(), reps));
+            for (Map.Entry<String, Runnable> e : variants.entrySet()) t.get(e.getKey()).add(roundMs(e.getValue(), reps));
             System.err.println("round " + (r + 1) + " done");
         }
         String base = variants.containsKey("dense-fused") ? "dense-fused" : "dense";
-        double baseMs = DenseVersus.median(t.get(base)), unfusedMs = t.containsKey("dense") ? DenseVersus.median(t.get("dense")) : baseMs;
+        String im2col = variants.containsKey("dense-fused-im2col") ? "dense-fused-im2col" : "dense-im2col";
+        double baseMs = DenseVersus.median(t.get(base));
+        double im2colMs = t.containsKey(im2col) ? DenseVersus.median(t.get(im2col)) : Double.NaN;
         for (String v : variants.keySet()) {
             double ms = DenseVersus.median(t.get(v));
-            String line = String.format("| %s | %s | %.1f | %.2f× | %.2f× | %s | %s |%n", firstCol, v, ms, baseMs / ms, unfusedMs / ms,
+            String line = String.format("| %s | %s | %.1f | %.2f× | %.2f× | %s | %s |%n", firstCol, v, ms, baseMs / ms, im2colMs / ms,
                     t.get(v).stream().map(d -> String.format("%.0f", d)).reduce((a, b) -> a + " " + b).orElse(""), notes.getOrDefault(v, ""));
             System.out.print(line);
             out.append(line);
         }
+    }
+
+    /** Runs r with the dense convs on im2col + GEMM (Winograd off), restoring the property after. */
+    static Runnable im2col(Runnable r) {
+        return () -> {
+            String old = System.getProperty("deepslim.winograd");
+            System.setProperty("deepslim.winograd", "off");
+            try {
+                r.run();
+            } finally {
+                if (old == null) System.clearProperty("deepslim.winograd");
+                else System.setProperty("deepslim.winograd", old);
+            }
+        };
     }
 
     static Runnable forward(Module net, Tensor x) {
@@ -92,10 +135,16 @@ public final class CompressVersus {
         int rounds = Integer.parseInt(DenseVersus.arg(args, "--rounds", "5"));
         int reps = Integer.parseInt(DenseVersus.arg(args, "--reps", "3"));
         String layers = DenseVersus.arg(args, "--layers", null);
+        cpuClock = DenseVersus.arg(args, "--clock", "wall").equals("cpu");
+        if (cpuClock && Runtime.getRuntime().availableProcessors() != 1) {
+            System.err.println("--clock cpu: run the JVM with -XX:ActiveProcessorCount=1 (all work on the calling thread), got "
+                    + Runtime.getRuntime().availableProcessors() + " processors");
+            System.exit(2);
+        }
         StringBuilder out = new StringBuilder(header(rounds, reps));
         System.out.print(out);
         if (layers == null) models(size, rounds, reps, out);
-        else layers(layers.split(","), DenseVersus.arg(args, "--variants", "dense,s50,s70,s90,s95,int8").split(","), rounds, reps, out);
+        else layers(layers.split(","), DenseVersus.arg(args, "--variants", "dense,dense-im2col,s50,s70,s80,s90,s95,int8").split(","), rounds, reps, out);
         out.append(String.format("load average at end: %s", Files.readString(Path.of("/proc/loadavg"))));
         System.out.print("load average at end: " + Files.readString(Path.of("/proc/loadavg")));
         String file = DenseVersus.arg(args, "--out", null);
@@ -115,23 +164,46 @@ public final class CompressVersus {
         dense.eval();
         nets.put("dense", dense);
         nets.put("dense-fused", InferenceFusion.fuse(dense));
+        ZooNet int8Unfused = null;
         for (String v : new String[]{"prune40", "prune30", "prune20", "prune10", "int8dynamic", "int8static", "lowrank"}) {
             ZooNet net = Zoo.create("vgg45m", size, 2, 1);
             net.eval();
             CompressBench.compress(net, v, x);
-            nets.put(v, net);
+            // BN folded as for dense-fused (pruned convs keep their mask; int8/low-rank layers stay as they are)
+            if (v.equals("prune10")) nets.put(v, net);  // unfused, to show what the folding adds
+            if (v.equals("int8static")) int8Unfused = net;
+            nets.put(v + "-fused", InferenceFusion.fuse(net));
         }
-        for (Map.Entry<String, Module> e : nets.entrySet()) variants.put(e.getKey(), forward(e.getValue(), x));
+        // the int8 static model fused, with its int8 layers forced onto the AVX2 path (when the CPU has it)
+        ZooNet avx2 = (ZooNet) InferenceFusion.fuse(int8Unfused);
+        forceAvx2(avx2);
+        nets.put("int8static-fused-avx2", avx2);
+        for (Map.Entry<String, Module> e : nets.entrySet()) {
+            variants.put(e.getKey(), forward(e.getValue(), x));
+            if (e.getKey().equals("dense-fused")) variants.put("dense-fused-im2col", im2col(forward(e.getValue(), x)));
+        }
         for (Runnable r : variants.values()) r.run();
         for (Map.Entry<String, Module> e : nets.entrySet()) notes.put(e.getKey(), kernels(e.getValue()));
-        String h = String.format("%n| vgg45m @%d b1 | variant | median ms | speed-up vs dense-fused | vs dense unfused | per-round ms | compressed kernels |%n|---|---|---|---|---|---|---|%n", size);
+        notes.put("dense-fused", "dense convs: Winograd F(4×4) (the RGB layer: the engine's choice)");
+        notes.put("dense-fused-im2col", "dense convs: im2col + sgemm (deepslim.winograd=off)");
+        String h = String.format("%n| vgg45m @%d b1 | variant | median ms | speed-up vs dense-fused (Winograd) | vs dense-fused im2col | per-round ms | compressed kernels |%n|---|---|---|---|---|---|---|%n", size);
         out.append(h);
         System.out.print(h);
         run(variants, rounds, reps, out, "vgg45m @" + size, notes);
     }
 
+    /** Puts every int8 layer of {@code net} on the AVX2 path (narrowed to portable on a CPU without AVX2). */
+    static void forceAvx2(Module net) {
+        NativeKernels k = NativeKernels.get().map(n -> n.withPath(NativeKernels.AVX2)).orElse(null);
+        if (k == null) return;
+        for (Module m : net.namedModules().values()) {
+            if (m instanceof Int8Conv2d q) q.int8Kernel().use(k);
+            if (m instanceof io.deepslim.compress.quant.Int8Linear l) l.int8Kernel().use(k);
+        }
+    }
+
     static void layers(String[] shapes, String[] names, int rounds, int reps, StringBuilder out) {
-        String h = "\n| layer | variant | median ms | speed-up vs dense | (same) | per-round ms | kernel |\n|---|---|---|---|---|---|---|\n";
+        String h = "\n| layer | variant | median ms | speed-up vs dense (Winograd) | vs dense-im2col | per-round ms | kernel |\n|---|---|---|---|---|---|---|\n";
         out.append(h);
         System.out.print(h);
         for (String shape : shapes) {
@@ -147,17 +219,19 @@ public final class CompressVersus {
                 if (v.startsWith("s")) {
                     Pruning.l1Local(holder, Integer.parseInt(v.substring(1)) / 100.0);
                     ((PrunedConv2d) holder.get(0)).sparseKernel().mode(SparseKernel.Mode.SPARSE);
-                } else if (v.equals("int8")) {
+                } else if (v.startsWith("int8")) {
                     holder.replaceChild("0", Int8Conv2d.fromFloat(conv, Granularity.PER_CHANNEL, QParams.covering(-4f, 4f)));
+                    if (v.equals("int8avx2")) forceAvx2(holder);
                 }
                 holder.eval();
                 mods.put(v, holder.get(0));
-                variants.put(v, forward(holder.get(0), x));
+                variants.put(v, v.equals("dense-im2col") || v.equals("im2col") ? im2col(forward(holder.get(0), x)) : forward(holder.get(0), x));
             }
             for (Runnable r : variants.values()) r.run();
             for (Map.Entry<String, Module> e : mods.entrySet())
                 notes.put(e.getKey(), e.getValue() instanceof PrunedConv2d p ? p.sparseKernel().lastChoice()
-                        : e.getValue() instanceof Int8Conv2d ? "int8 static" : "dense (auto: Winograd/im2col)");
+                        : e.getValue() instanceof Int8Conv2d q ? "int8 static, " + q.int8Kernel().lastChoice()
+                        : e.getKey().contains("im2col") ? "dense im2col + sgemm" : "dense (auto: Winograd/im2col)");
             run(variants, rounds, reps, out, cin + "→" + cout + " @" + hw, notes);
         }
     }

@@ -50,7 +50,16 @@ public final class DenseVersus {
         return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
     }
 
+    /** Set by {@code --clock cpu}: time the calling thread's CPU time instead of wall time. */
+    private static boolean cpuClock;
+
     static double timeMs(Runnable r) {
+        if (cpuClock) {
+            java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
+            long t0 = mx.getCurrentThreadCpuTime();
+            r.run();
+            return (mx.getCurrentThreadCpuTime() - t0) / 1e6;
+        }
         long t0 = System.nanoTime();
         r.run();
         return (System.nanoTime() - t0) / 1e6;
@@ -113,6 +122,13 @@ public final class DenseVersus {
         // ORT's intra-op threads spin-wait after each run by default; with engines alternating on 2 cores
         // that spinning steals the cores from whichever engine runs next. "no" turns it off.
         boolean ortSpin = !arg(args, "--ort-spinning", "yes").equals("no");
+        // --clock cpu (with --threads 1 --torch no, and -XX:ActiveProcessorCount=1 so deepslim's kernels
+        // stay on the caller too): each engine's single-thread CPU time, which the other load on a shared
+        // machine changes far less than wall time. Only meaningful when every engine runs on the caller.
+        String clock = arg(args, "--clock", "wall");
+        if (!clock.equals("wall") && !clock.equals("cpu")) throw new IllegalArgumentException("--clock: expected wall or cpu, got " + clock);
+        cpuClock = clock.equals("cpu");
+        if (cpuClock && (threads != 1 || torch)) throw new IllegalArgumentException("--clock cpu needs --threads 1 and --torch no");
 
         StringBuilder out = new StringBuilder();
         String cpu = Files.lines(Path.of("/proc/cpuinfo")).filter(l -> l.startsWith("model name")).findFirst().orElse("model name: ?")
@@ -122,6 +138,7 @@ public final class DenseVersus {
                 cpu, Runtime.getRuntime().availableProcessors(), flags.contains(" avx2"), flags.contains(" avx512f"), threads, rounds, reps));
         out.append(String.format("load average at start: %s", Files.readString(Path.of("/proc/loadavg"))));
         out.append(String.format("ONNX Runtime intra-op spinning: %s%n", ortSpin ? "on (default)" : "off"));
+        if (cpuClock) out.append("times: the calling thread's CPU time (single-thread engines), not wall time\n");
         out.append(String.format("OpenBLAS sgemm 1024³ on %d threads: %.0f GFLOP/s%n%n", threads, sgemmPeak(threads)));
         if (train) {
             train(out, models, batches, size, rounds, reps, torch, python, repo, threads);

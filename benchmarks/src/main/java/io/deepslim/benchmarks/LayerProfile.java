@@ -23,7 +23,11 @@ import java.util.Random;
  *
  * <pre>
  * java -cp benchmarks/target/benchmarks.jar io.deepslim.benchmarks.LayerProfile --models student10 --size 224
+ * java -XX:ActiveProcessorCount=1 -cp ... LayerProfile --models student10 --clock cpu
  * </pre>
+ * {@code --clock cpu} times the calling thread's CPU time instead of wall time: with one processor
+ * (so the kernels run on the caller alone) that is the single-thread cost, which other load on a
+ * shared machine changes far less than wall time.
  */
 public final class LayerProfile {
     private LayerProfile() {}
@@ -40,12 +44,29 @@ public final class LayerProfile {
         }
     }
 
+    /** Median of {@code reps} runs after one untimed run, in wall or calling-thread CPU ms. */
+    private static double roundMs(Runnable r, int reps, boolean cpu) {
+        if (!cpu) return DenseVersus.roundMs(r, reps);
+        java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
+        r.run();
+        List<Double> t = new ArrayList<>();
+        for (int i = 0; i < reps; i++) {
+            long t0 = mx.getCurrentThreadCpuTime();
+            r.run();
+            t.add((mx.getCurrentThreadCpuTime() - t0) / 1e6);
+        }
+        return DenseVersus.median(t);
+    }
+
     public static void main(String[] args) throws Exception {
         String[] models = DenseVersus.arg(args, "--models", "student10").split(",");
         int size = Integer.parseInt(DenseVersus.arg(args, "--size", "224"));
         int batch = Integer.parseInt(DenseVersus.arg(args, "--batch", "1"));
         int rounds = Integer.parseInt(DenseVersus.arg(args, "--rounds", "5"));
         int reps = Integer.parseInt(DenseVersus.arg(args, "--reps", "5"));
+        String clock = DenseVersus.arg(args, "--clock", "wall");
+        if (!clock.equals("wall") && !clock.equals("cpu")) throw new IllegalArgumentException("--clock: expected wall or cpu, got " + clock);
+        boolean cpu = clock.equals("cpu");
         StringBuilder out = new StringBuilder();
         out.append(String.format("load average at start: %s", Files.readString(Path.of("/proc/loadavg"))));
         for (String arch : models) {
@@ -65,17 +86,18 @@ public final class LayerProfile {
                         Module m = steps.get(i).m();
                         if (i == firstHead) x = io.deepslim.ops.Ops.flatten(x, 1);
                         Tensor in = x;
-                        times.get(i).add(DenseVersus.roundMs(() -> {
+                        times.get(i).add(roundMs(() -> {
                             try (TensorScope inner = TensorScope.open()) { m.forward(in); }
-                        }, reps));
+                        }, reps, cpu));
                         x = m.forward(in);
                     }
                 }
-                whole.add(DenseVersus.roundMs(() -> {
+                whole.add(roundMs(() -> {
                     try (GradMode g = GradMode.off(); TensorScope s = TensorScope.open()) { net.forward(x0); }
-                }, reps));
+                }, reps, cpu));
             }
-            out.append(String.format("%n%s %d² batch %d (%d rounds × %d reps, medians)%n%n| layer | ms |%n|---|---|%n", arch, size, batch, rounds, reps));
+            out.append(String.format("%n%s %d² batch %d (%d rounds × %d reps, medians, %s)%n%n| layer | ms |%n|---|---|%n", arch, size, batch, rounds, reps,
+                    cpu ? "calling thread's CPU time, " + Runtime.getRuntime().availableProcessors() + " processor(s)" : "wall time"));
             double sum = 0;
             for (int i = 0; i < steps.size(); i++) {
                 double ms = DenseVersus.median(times.get(i));

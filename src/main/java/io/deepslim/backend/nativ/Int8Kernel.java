@@ -78,7 +78,7 @@ public final class Int8Kernel {
         int[] ws = wq.shape();
         int kk = ws[1] * ws[2] * ws[3];
         if (kk > MAX_K) return false;
-        Packed pk = pack(wq, ws[0], kk);
+        Packed pk = packConv(wq, p.groups());
         Tensor sc = wScale.contiguousRaw();
         NativeLibrary.ds_int8_conv2d_forward(k.path(), k.threads(), NativeKernels.addr(xq.contiguousRaw()),
                 xq.size(0), xq.size(1), xq.size(2), xq.size(3), xs, xz, pk.wpack().address(), pk.wsum().address(),
@@ -87,6 +87,20 @@ public final class Int8Kernel {
                 NativeKernels.addr(y), y.size(2), y.size(3));
         last = "int8 " + k.pathName();
         return true;
+    }
+
+    /** Packs conv codes (Cout, Cin/g, kh, kw) natively (padded rows + the direct kernel's channel blocks), once per codes tensor. */
+    private Packed packConv(Tensor wq, int groups) {
+        Packed p = packed;
+        if (p != null && p.codes() == wq) return p;
+        int[] s = wq.shape();
+        Tensor c = wq.contiguousRaw();
+        BytePointer out = new BytePointer(NativeLibrary.ds_int8_conv2d_packed_bytes(s[0], s[1], s[2], s[3], groups));
+        IntPointer sums = new IntPointer(s[0]);
+        NativeLibrary.ds_int8_conv2d_pack(NativeKernels.addr(c), s[0], s[1], s[2], s[3], groups, out.address(), sums.address());
+        p = new Packed(wq, out, sums);
+        packed = p;
+        return p;
     }
 
     /** Packs rows of k codes into rows of k4 (zero padded) and their sums, once per codes tensor. */

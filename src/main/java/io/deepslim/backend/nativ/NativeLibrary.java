@@ -27,6 +27,9 @@ public final class NativeLibrary {
             @Cast("const float*") long bias, int cout, int kh, int kw, int sh, int sw, int ph, int pw, int dh, int dw,
             int groups, int relu, @Cast("float*") long y, int ho, int wo);
 
+    public static native int ds_sparse_conv_blocks(int path, int cin, int w, int kh, int kw, int sh, int sw, int pw,
+            int dh, int dw, int groups);
+
     public static native void ds_sparse_linear_forward(int path, int threads, @Cast("const float*") long x, int m, int k,
             @Cast("const int32_t*") long rowptr, @Cast("const int32_t*") long cols, @Cast("const float*") long vals,
             @Cast("const float*") long bias, int nout, int relu, @Cast("float*") long y);
@@ -43,6 +46,11 @@ public final class NativeLibrary {
     public static native void ds_int8_linear_forward(int path, int threads, @Cast("const int8_t*") long xq, int m, int k, float xs, int xz,
             @Cast("const int8_t*") long wq, @Cast("const int32_t*") long wsum, @Cast("const float*") long wscale, int nscale,
             @Cast("const float*") long bias, int nout, int relu, @Cast("float*") long y);
+
+    public static native long ds_int8_conv2d_packed_bytes(int cout, int cinG, int kh, int kw, int groups);
+
+    public static native void ds_int8_conv2d_pack(@Cast("const int8_t*") long w, int cout, int cinG, int kh, int kw, int groups,
+            @Cast("int8_t*") long out, @Cast("int32_t*") long wsum);
 
     public static native void ds_int8_conv2d_forward(int path, int threads, @Cast("const int8_t*") long xq, int n, int cin, int h, int w,
             float xs, int xz, @Cast("const int8_t*") long wq, @Cast("const int32_t*") long wsum, @Cast("const float*") long wscale,

@@ -13,13 +13,24 @@ import io.deepslim.tensor.Tensor;
  */
 public final class SparseKernel {
     /**
-     * Sparsity from which the sparse kernel is used. Stride-1 convs compete with the dense Winograd
-     * path: per-layer runs with the two alternating (benchmarks/results/2026-11-30-compress-layers-224-alternating.md)
-     * put the break-even near 90% (50–70% sparse layers ran 1.4–4× slower than Winograd), so below
-     * 85% a pruned conv stays dense and pruning does not make a model slower. Strided convs run the
-     * portable loop, which needs more sparsity to win.
+     * Sparsity from which the sparse kernel is used, per layer kind. Stride-1 convs compete with the
+     * dense Winograd F(4×4) path; measured per layer, single thread, CPU time, the two alternating
+     * (benchmarks/results/2026-11-30-sparse-layers-224-cpu.md): ungrouped convs with at most
+     * {@link #SMALL_CONV_CHANNELS} input channels (vgg45m 3→64, 64→64, 64→128 @224/112) win from 50%
+     * (1.2–2.2×), wider ones break even between 50% (128→128 @112) and 75% (256→512 @28), so they
+     * use {@link #CONV_BREAK_EVEN}; below it a pruned conv stays dense and pruning does not make a
+     * layer slower. Strided convs run the portable loop, which needs more sparsity to win.
      */
-    public static final double CONV_BREAK_EVEN = 0.85, STRIDED_CONV_BREAK_EVEN = 0.8, LINEAR_BREAK_EVEN = 0.6;
+    public static final double SMALL_CONV_BREAK_EVEN = 0.5, CONV_BREAK_EVEN = 0.75, STRIDED_CONV_BREAK_EVEN = 0.8, LINEAR_BREAK_EVEN = 0.6;
+
+    /** Ungrouped stride-1 convs with at most this many input channels use {@link #SMALL_CONV_BREAK_EVEN}. */
+    public static final int SMALL_CONV_CHANNELS = 64;
+
+    /** The break-even sparsity of a conv with cin input channels and these parameters. */
+    public static double convBreakEven(int cin, ConvParams p) {
+        if (p.strideH() != 1 || p.strideW() != 1) return STRIDED_CONV_BREAK_EVEN;
+        return p.groups() == 1 && cin <= SMALL_CONV_CHANNELS ? SMALL_CONV_BREAK_EVEN : CONV_BREAK_EVEN;
+    }
 
     /** Kernel policy: by break-even, or forced (tests, benchmarks). */
     public enum Mode { AUTO, SPARSE, DENSE }
@@ -59,9 +70,8 @@ public final class SparseKernel {
         NativeKernels k = resolve(x);
         if (k == null) return null;
         SparseWeights sw = current(orig, mask, maskVersion);
-        double breakEven = p.strideH() == 1 && p.strideW() == 1 ? CONV_BREAK_EVEN : STRIDED_CONV_BREAK_EVEN;
-        if (!choose(k, sw, breakEven)) return null;
         int[] ws = orig.shape();
+        if (!choose(k, sw, convBreakEven(ws[1] * p.groups(), p))) return null;
         int n = x.size(0), cin = x.size(1), h = x.size(2), w = x.size(3);
         int ho = p.outH(h, ws[2]), wo = p.outW(w, ws[3]);
         if (cin != ws[1] * p.groups() || ho <= 0 || wo <= 0) return null;  // the dense path words the error

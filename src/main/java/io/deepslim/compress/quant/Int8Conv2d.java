@@ -8,6 +8,7 @@ import io.deepslim.nn.Conv2d;
 import io.deepslim.tensor.DType;
 import io.deepslim.tensor.Shape;
 import io.deepslim.tensor.Tensor;
+import io.deepslim.tensor.TensorScope;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -21,8 +22,14 @@ import java.util.Map;
 public final class Int8Conv2d extends Int8Layer {
     public final int in, out, kernel;
     public final ConvParams params;
+    /** Whether ReLU is applied to the output (in the kernel's epilogue): set by {@link #foldBatchNorm}. */
+    public final boolean relu;
 
     public Int8Conv2d(int in, ConvParams params, Int8Weights w, Tensor bias, QParams input) {
+        this(in, params, w, bias, input, false);
+    }
+
+    public Int8Conv2d(int in, ConvParams params, Int8Weights w, Tensor bias, QParams input, boolean relu) {
         super(w, bias, input);
         int[] s = w.codes().shape();
         if (s.length != 4 || s[2] != s[3] || s[1] * params.groups() != in) {
@@ -32,6 +39,35 @@ public final class Int8Conv2d extends Int8Layer {
         this.out = s[0];
         this.kernel = s[2];
         this.params = params;
+        this.relu = relu;
+    }
+
+    /**
+     * This layer followed by {@code bn} (eval statistics) [and ReLU] as one int8 layer: BN's per-channel
+     * factor g = γ/√(var+ε) goes into the weight scales (codes negated where g < 0: they are symmetric,
+     * so exactly), the bias becomes (b − mean)·g + β (in double, as {@code FusedConv2d}), ReLU runs in the
+     * epilogue. Saves two full passes over the output map; equals the unfused chain up to float rounding.
+     */
+    public static Int8Conv2d foldBatchNorm(Int8Conv2d q, io.deepslim.nn.BatchNorm2d bn, boolean relu) {
+        int cout = q.out;
+        Map<String, Tensor> st = bn.stateDict();
+        float[] gamma = st.get("weight").toFloatArray(), beta = st.get("bias").toFloatArray();
+        float[] mean = st.get("running_mean").toFloatArray(), var = st.get("running_var").toFloatArray();
+        if (gamma.length != cout) throw new IllegalArgumentException("foldBatchNorm: BN has " + gamma.length + " channels, conv " + cout);
+        float[] sc = q.w.scales().toFloatArray();
+        byte[] codes = q.w.codes().toByteArray();
+        float[] b = q.bias == null ? new float[cout] : q.bias.toFloatArray();
+        float[] scales = new float[cout], fb = new float[cout];
+        int per = codes.length / cout;
+        for (int o = 0; o < cout; o++) {
+            double g = gamma[o] / Math.sqrt(var[o] + bn.eps());
+            if (g < 0) for (int i = 0; i < per; i++) codes[o * per + i] = (byte) -codes[o * per + i];
+            scales[o] = (float) (sc[sc.length == 1 ? 0 : o] * Math.abs(g));
+            fb[o] = (float) ((b[o] - mean[o]) * g + beta[o]);
+        }
+        Tensor w = q.w.codes();
+        Int8Weights folded = TensorScope.unscoped(() -> new Int8Weights(Tensor.ofBytes(w.device(), codes, w.shape()), Tensor.of(w.device(), scales, cout)));
+        return new Int8Conv2d(q.in, q.params, folded, TensorScope.unscoped(() -> Tensor.of(w.device(), fb, cout)), q.input, relu);
     }
 
     /** Int8 version of {@code c} with calibrated input parameters ({@code input} null: per batch). */
@@ -42,7 +78,7 @@ public final class Int8Conv2d extends Int8Layer {
     /** Rebuilds a layer from {@link #compressedTensors()} and {@link #recipe()}. */
     public static Int8Conv2d decode(Map<String, Tensor> ts, Map<String, Object> recipe) {
         return new Int8Conv2d(Recipes.integer(recipe, "in"), Recipes.convParams(recipe),
-                weightsOf(ts, Recipes.ints(recipe, "shape")), ts.get("bias"), inputOf(recipe));
+                weightsOf(ts, Recipes.ints(recipe, "shape")), ts.get("bias"), inputOf(recipe), Boolean.TRUE.equals(recipe.get("relu")));
     }
 
     @Override
@@ -58,8 +94,9 @@ public final class Int8Conv2d extends Int8Layer {
         QParams qp = quantizeInput(be, xc, xq);
         Tensor y = Tensor.empty(x.device(), DType.F32, x.size(0), out, ho, wo);
         NativeKernels k = int8.kernelsFor(xc);
-        if (k == null || !int8.conv(k, xq, qp.scale(), qp.zeroPoint(), w.codes(), w.scales(), bias, params, false, y)) {
+        if (k == null || !int8.conv(k, xq, qp.scale(), qp.zeroPoint(), w.codes(), w.scales(), bias, params, relu, y)) {
             be.int8Conv2d(xq, qp.scale(), qp.zeroPoint(), w.codes(), w.scales(), bias, params, y);
+            if (relu) return io.deepslim.ops.Ops.relu(y);
         }
         return y;
     }
@@ -76,9 +113,10 @@ public final class Int8Conv2d extends Int8Layer {
         r.put("padding", Recipes.list(new int[]{params.padH(), params.padW()}));
         r.put("dilation", Recipes.list(new int[]{params.dilationH(), params.dilationW()}));
         r.put("groups", params.groups());
+        if (relu) r.put("relu", true);
         return r;
     }
 
     @Override
-    protected String describe() { return in + "→" + out + ", k" + kernel + ", int8 " + (input == null ? "dynamic" : "static") + ", kernel: " + int8.lastChoice(); }
+    protected String describe() { return in + "→" + out + ", k" + kernel + ", int8 " + (input == null ? "dynamic" : "static") + (relu ? " +ReLU" : "") + ", kernel: " + int8.lastChoice(); }
 }

@@ -70,6 +70,51 @@ class CompressedLayersNativeTest {
         NativeKernelsTest.assertBitEqual(slow, fast, "int8 vgg45m logits, best path vs portable");
     }
 
+    @Test
+    void fusedInt8ModelFoldsBatchNormAndReluAndMatchesUnfused() {
+        NativeKernels k = NativeKernelsTest.kernels();
+        ZooNet net = Zoo.create("vgg45m", 32, 2, 3);
+        net.eval();
+        Tensor x = NativeKernelsTest.random(new SplittableRandom(4), 2, 3, 32, 32);
+        // BN statistics away from the identity, one negative γ, so the fold does something
+        for (var n : ModuleTree.walk(net)) {
+            if (n.module() instanceof io.deepslim.nn.BatchNorm2d bn) {
+                var st = bn.stateDict();
+                SplittableRandom r = new SplittableRandom(n.path().hashCode());
+                for (String key : List.of("weight", "bias", "running_mean", "running_var")) {
+                    Tensor t = st.get(key);
+                    for (int i = 0; i < t.numel(); i++) {
+                        float v = key.equals("running_var") ? (float) (0.5 + r.nextDouble()) : (float) (r.nextDouble() - 0.3);
+                        t.buffer().put(t.offset() + i, v);
+                    }
+                }
+            }
+        }
+        Quantizer.all(net, List.of(x), Granularity.PER_CHANNEL, Observer::minMax);
+        ZooNet fused = io.deepslim.infer.InferenceFusion.fuse(net);
+        int folded = 0;
+        for (var n : ModuleTree.walk(fused)) {
+            assertFalse(n.module() instanceof io.deepslim.nn.BatchNorm2d, "BN left at " + n.path());
+            if (n.module() instanceof Int8Conv2d q && q.relu) folded++;
+        }
+        assertEquals(8, folded, "int8 convs with BN and ReLU folded");
+        Tensor plain, fast, slow;
+        try (GradMode g = GradMode.off()) {
+            plain = net.forward(x);
+            fast = fused.forward(x);
+            int8Layers(fused, "int8 " + k.pathName());
+            slow = forwardOnPath(fused, x, k.withPath(NativeKernels.PORTABLE));
+        }
+        NativeKernelsTest.assertBitEqual(slow, fast, "fused int8 vgg45m logits, best path vs portable");
+        float[] a = plain.toFloatArray(), b = fast.toFloatArray();
+        float scale = 0;
+        for (float v : a) scale = Math.max(scale, Math.abs(v));
+        for (int i = 0; i < a.length; i++) {
+            // float rounding of the folded scales can move an activation code by one step downstream
+            assertEquals(a[i], b[i], 1e-2f * scale + 1e-5f, "fused vs unfused int8 logit " + i);
+        }
+    }
+
     private static Tensor forwardOnPath(ZooNet net, Tensor x, NativeKernels k) {
         for (var n : ModuleTree.walk(net)) {
             if (n.module() instanceof Int8Conv2d c) c.int8Kernel().use(k);

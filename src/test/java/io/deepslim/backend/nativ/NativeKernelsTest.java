@@ -111,6 +111,38 @@ class NativeKernelsTest {
         }
     }
 
+    /** Shapes whose input window does not fit the L1 budget, so the vector paths split input channels into blocks. */
+    static final List<ConvCase> BLOCKED = List.of(
+            new ConvCase(1, 40, 6, 5, 200, 3, ConvParams.of(1, 1, 1)),                 // 224-like row width
+            new ConvCase(2, 64, 10, 4, 300, 3, ConvParams.of(1, 1, 2)),                // grouped, 32 channels a group
+            new ConvCase(1, 512, 5, 3, 20, 1, ConvParams.of(1, 0, 1)),                 // pointwise, wide cin
+            new ConvCase(1, 96, 7, 6, 150, 3, new ConvParams(1, 1, 2, 2, 2, 2, 1)));   // dilated
+
+    @Test
+    void sparseConvChannelBlockedMatchesReference() {
+        SplittableRandom r = new SplittableRandom(12);
+        for (NativeKernels k : paths()) {
+            if (k.path() == NativeKernels.PORTABLE) continue;  // the portable loop does not block
+            for (ConvCase c : BLOCKED) {
+                int blocks = NativeLibrary.ds_sparse_conv_blocks(k.path(), c.cin, c.w, c.k, c.k, c.p.strideH(), c.p.strideW(),
+                        c.p.padW(), c.p.dilationH(), c.p.dilationW(), c.p.groups());
+                assertTrue(blocks > 1, k.pathName() + " " + c + " ran in " + blocks + " block(s): not the blocked path");
+                for (double sparsity : new double[]{0.0, 0.9}) {
+                    Tensor x = random(r, c.n, c.cin, c.h, c.w);
+                    int[] ws = {c.cout, c.cin / c.p.groups(), c.k, c.k};
+                    Tensor w = random(r, ws), m = mask(r, sparsity, ws), b = random(r, c.cout);
+                    SparseKernel sk = new SparseKernel().mode(SparseKernel.Mode.SPARSE).use(k);
+                    Tensor y = sk.conv(x, w, m, 0, b, c.p, true);
+                    assertNotNull(y, "sparse kernel declined " + c);
+                    assertTrue(sk.lastChoice().startsWith("sparse-csr " + k.pathName()), sk.lastChoice());
+                    Tensor ref = Tensor.empty(y.shape());
+                    REF.conv2dForwardRelu(x, mul(w, m), b, c.p, ref);
+                    assertClose(ref, y, k.pathName() + " " + c + " sparsity " + sparsity);
+                }
+            }
+        }
+    }
+
     @Test
     void sparseLinearMatchesReferenceOnEveryPath() {
         SplittableRandom r = new SplittableRandom(5);
@@ -167,6 +199,23 @@ class NativeKernelsTest {
         assertTrue(sk.lastChoice().startsWith("sparse-csr"), sk.lastChoice());
     }
 
+    @Test
+    void autoBreakEvenDependsOnInputChannels() {
+        kernels();
+        SplittableRandom r = new SplittableRandom(10);
+        ConvParams p = ConvParams.of(1, 1, 1);
+        // 60% sparse: above the narrow-conv break-even (50%), below the wide one (75%)
+        Tensor xn = random(r, 1, 64, 5, 5), wn = random(r, 3, 64, 3, 3);
+        SparseKernel narrow = new SparseKernel();
+        assertNotNull(narrow.conv(xn, wn, mask(r, 0.6, 3, 64, 3, 3), 0, null, p, false), narrow.lastChoice());
+        assertTrue(narrow.lastChoice().startsWith("sparse-csr"), narrow.lastChoice());
+        Tensor xw = random(r, 1, 65, 5, 5), ww = random(r, 3, 65, 3, 3);
+        SparseKernel wide = new SparseKernel();
+        assertNull(wide.conv(xw, ww, mask(r, 0.6, 3, 65, 3, 3), 0, null, p, false), wide.lastChoice());
+        assertTrue(wide.lastChoice().startsWith("dense") && wide.lastChoice().contains("75%"), wide.lastChoice());
+        assertEquals(SparseKernel.STRIDED_CONV_BREAK_EVEN, SparseKernel.convBreakEven(8, ConvParams.of(2, 1, 1)));
+    }
+
     static Tensor mul(Tensor a, Tensor b) {
         float[] x = a.toFloatArray(), y = b.toFloatArray();
         for (int i = 0; i < x.length; i++) x[i] *= y[i];
@@ -216,20 +265,44 @@ class NativeKernelsTest {
         }
     }
 
+    /**
+     * The shared conv cases plus shapes aimed at the direct int8 kernel's blocking: channel blocks of 8
+     * (cout 9, 17), 16-pixel vectors in tiles of 3 (widths 17, 33, 47, 49, 1025), channel quads (cin 5, 1025).
+     */
+    static final List<ConvCase> INT8_CONVS = java.util.stream.Stream.concat(CONVS.stream(), java.util.stream.Stream.of(
+            new ConvCase(1, 5, 9, 6, 49, 3, ConvParams.of(1, 1, 1)),
+            new ConvCase(2, 7, 17, 5, 47, 3, ConvParams.of(1, 1, 1)),
+            new ConvCase(1, 1025, 31, 2, 3, 3, ConvParams.of(1, 1, 1)),
+            new ConvCase(1, 3, 7, 1, 1025, 3, ConvParams.of(1, 1, 1)),
+            new ConvCase(1, 12, 18, 9, 33, 3, new ConvParams(1, 1, 2, 2, 2, 2, 3)),  // dilated + grouped
+            new ConvCase(1, 8, 16, 17, 17, 3, ConvParams.of(2, 1, 2)),               // strided + grouped
+            new ConvCase(1, 4, 5, 9, 17, 5, ConvParams.of(1, 0, 1)))).toList();      // no padding
+
+    /** max(v, 0) with the reference's sign handling (−0 stays −0, as {@code v < 0 ? 0 : v}). */
+    static Tensor reluOf(Tensor t) {
+        float[] v = t.toFloatArray();
+        for (int i = 0; i < v.length; i++) if (v[i] < 0f) v[i] = 0f;
+        return Tensor.of(v, t.shape());
+    }
+
     @Test
     void int8ConvEqualsReferenceExactlyOnEveryPath() {
         SplittableRandom r = new SplittableRandom(23);
         for (NativeKernels k : paths()) {
-            for (ConvCase c : CONVS) {
+            for (ConvCase c : INT8_CONVS) {
+                boolean relu = r.nextBoolean();
                 Tensor xq = codes(r, -128, 127, c.n, c.cin, c.h, c.w);
                 Tensor wq = codes(r, -127, 127, c.cout, c.cin / c.p.groups(), c.k, c.k);
                 Tensor ws = scales(r, c.cout), b = random(r, c.cout);
                 int xz = r.nextInt(-128, 128);
                 int ho = c.p.outH(c.h, c.k), wo = c.p.outW(c.w, c.k);
                 Tensor y = Tensor.empty(c.n, c.cout, ho, wo), ref = Tensor.empty(c.n, c.cout, ho, wo);
-                assertTrue(new Int8Kernel().conv(k, xq, 0.013f, xz, wq, ws, b, c.p, false, y));
+                Int8Kernel kernel = new Int8Kernel();
+                assertTrue(kernel.conv(k, xq, 0.013f, xz, wq, ws, b, c.p, relu, y));
+                assertEquals("int8 " + k.pathName(), kernel.lastChoice());
                 REF.int8Conv2d(xq, 0.013f, xz, wq, ws, b, c.p, ref);
-                assertBitEqual(ref, y, k.pathName() + " int8 conv " + c);
+                if (relu) ref = reluOf(ref);
+                assertBitEqual(ref, y, k.pathName() + " int8 conv " + c + " relu " + relu);
             }
         }
     }
@@ -245,5 +318,22 @@ class NativeKernelsTest {
         REF.quantize(x, 0.03f, -3, ref);
         for (int i = 0; i < q.numel(); i++) assertEquals(ref.byteBuffer().get(i), q.byteBuffer().get(i), "code " + i);
         assertArrayEquals(REF.minMax(x), Int8Kernel.minMax(x));
+        // scale 1/4: x * 4 is exact, so these are true ties (half to even), NaN (code 0 before the zero
+        // point, as Java's cast), infinities and huge values (clamped), inside the vector body and the tail
+        float[] special = {0.125f, 0.375f, -0.625f, -0.375f, Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, 1e30f, -1e30f,
+                31.875f, -32.125f, 31.625f};
+        Tensor y = random(r, 3, 1025);
+        for (int i = 0; i < special.length; i++) {
+            y.buffer().put(y.offset() + 17 * i, special[i]);
+            y.buffer().put(y.offset() + 3 * 1025 - 1 - i, special[i]);
+        }
+        Int8Kernel.quantize(k, y, 0.25f, 5, q);
+        REF.quantize(y, 0.25f, 5, ref);
+        for (int i = 0; i < q.numel(); i++) assertEquals(ref.byteBuffer().get(i), q.byteBuffer().get(i), "special code " + i);
+        assertEquals(0 + 5, q.byteBuffer().get(0), "0.125 * 4 = 0.5 rounds to even 0, then + 5");
+        assertEquals(2 + 5, q.byteBuffer().get(17 * 1), "1.5 rounds to 2");
+        assertEquals(-2 + 5, q.byteBuffer().get(17 * 2), "-2.5 rounds to -2");
+        assertEquals(0, q.byteBuffer().get(17 * 4), "NaN gives code 0");
+        assertEquals(127, q.byteBuffer().get(17 * 5), "+inf clamps");
     }
 }

@@ -72,6 +72,8 @@ class NativeSeparableTest {
             }
             // one wide map: several bands, full vectors and both worker threads
             check(k.withThreads(2), r, 1, 8, 40, 70, 16, 8, 1, 0, true, false, "depthwise 40x70");
+            // multiplier 1 on 12 channels: blocks of 4 channels that each read their own plane
+            check(k, r, 2, 12, 9, 45, 12, 12, 1, 0, true, false, "depthwise x1 9x45");
         }
     }
 
@@ -87,6 +89,10 @@ class NativeSeparableTest {
             // student10 block 2 at 64 px and its first layer: shapes the model really runs
             check(k.withThreads(2), r, 1, 32, 32, 32, 64, 32, 1, 64, true, true, "student10 block2 @32");
             check(k.withThreads(2), r, 2, 3, 64, 64, 32, 1, 1, 0, true, true, "student10 layer1 @64");
+            // dense 32→16 with the pool: odd sizes whose pooled rows take whole vectors and a scalar tail
+            // (37 on 16 lanes: 2 + 5), as student20's 32→64 layer runs it
+            check(k.withThreads(2), r, 1, 32, 23, 75, 16, 1, 1, 0, true, true, "dense cin 32 23x75 pool");
+            check(k, r, 2, 16, 9, 70, 8, 1, 1, 0, false, true, "dense cin 16 9x70 pool");
         }
     }
 
