@@ -38,10 +38,11 @@ public class InferenceFusionTest {
             assertTrue(fused.summary().contains("+BN+ReLU"), arch + ": nothing was fused");
             // student10's first block (dense 3x3 then 1x1) must have been composed into one conv
             if (arch.equals("student10")) assertTrue(fused.summary().contains("composed"), "student10: block 1 not composed");
-            // vgg45m: every pool follows a conv+BN+ReLU; all but the first layer's (the direct kernel) pool in the conv's call
+            // vgg45m: every pool follows a conv+BN+ReLU and is fused into it — the direct native kernel's epilogue
+            // on few input channels, the FusedConv2d call (Winograd output transform) on the 256/512-channel layers
             if (arch.equals("vgg45m")) {
                 long pooled = fused.namedModules().values().stream().filter(m -> m instanceof FusedConv2d f && f.pools()).count();
-                assertTrue(pooled == 5 && count(fused, io.deepslim.nn.Layers.MaxPool2d.class) == 0, "vgg45m: pools not fused: " + fused.summary());
+                assertTrue(pooled >= 3 && count(fused, io.deepslim.nn.Layers.MaxPool2d.class) == 0, "vgg45m: pools not fused: " + fused.summary());
             }
             assertSameLogits(arch, net, fused, 64);
         }
