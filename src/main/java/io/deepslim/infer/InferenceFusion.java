@@ -69,8 +69,13 @@ public final class InferenceFusion {
         return new PrunedConv2d(new Conv2d(pc.in, pc.out, pc.kernel, pc.params, f.get("weight"), f.get("bias")), s.get("weight_mask"));
     }
 
-    /** Most input channels per group for which a dense 3x3 conv runs as the direct native kernel (a first layer). */
-    static final int DIRECT_MAX_CIN = 4;
+    /**
+     * Most input channels for which a dense 3x3 conv without a following pool runs as the direct
+     * native kernel (a first layer; vgg45m's 64→128 @112: 5.2–5.4 ms against 7.8–8.4 with Winograd at
+     * batch 1, 41 against 57–62 at batch 8; student20's 64→64 @7 no slower); {@code -Ddeepslim.directMaxCin=N}
+     * overrides (4: first layers only, the earlier rule).
+     */
+    static final int DIRECT_MAX_CIN = Integer.getInteger("deepslim.directMaxCin", 64);
 
     /**
      * Most input channels for which a dense 3x3 conv followed by a 2x2 max-pool runs as the direct

@@ -31,9 +31,10 @@ class StudentFusionTest {
             long pooled = fused.namedModules().values().stream()
                     .filter(m -> m instanceof FusedSeparable3x3 f && f.pools()).count();
             // student10: 4 depthwise→1x1 blocks + the composed first layer; the others: their pooled
-            // 3→32, 32→64 and 64→128 layers (dense, ≤ 64 input channels); 128→ stays on the backend
-            assertEquals(arch.equals("student10") ? 5 : 3, separable, arch + ": " + fused.summary());
-            assertEquals(separable, pooled, arch + ": the max-pool was not fused");
+            // 3→32, 32→64 and 64→128 layers (dense, ≤ 64 input channels); 128→ stays on the backend;
+            // unpooled dense layers with ≤ 64 input channels (student20's 64→64) run direct too
+            assertEquals(arch.equals("student10") ? 5 : 3, pooled, arch + ": the max-pool was not fused: " + fused.summary());
+            assertEquals(arch.equals("student20") ? 4 : pooled, separable, arch + ": " + fused.summary());
             long before = SeparableKernel.calls();
             InferenceFusionTest.assertSameLogits(arch, net, fused, 64);
             if (NativeKernels.get().isPresent()) assertTrue(SeparableKernel.calls() >= before + separable, arch + ": native kernel did not run");
