@@ -143,7 +143,7 @@ public final class InferenceFusion {
             seq.replaceChild(String.valueOf(i + 1), new Layers.Identity());
             if (relu) seq.replaceChild(String.valueOf(i + 2), new Layers.Identity());
         }
-        // a folded 3x3 conv with few input channels (a first layer), or with up to DIRECT_POOLED_MAX_CIN
+        // a folded 3x3 conv with up to DIRECT_MAX_CIN input channels (a first layer, vgg45m's 64→128), or up to DIRECT_POOLED_MAX_CIN
         // when a 2x2 max-pool follows: the direct native kernel with the pool in its epilogue (im2col
         // with K = 27 does not pay; on few channels the pre-pool map costs more than Winograd saves)
         for (int i = 0; i < seq.size(); i++) {
