@@ -57,6 +57,12 @@ public final class InferenceFusion {
         for (Module c : m.children().values()) fuseAll(c);
     }
 
+    /** Whether the sparse kernel would leave this pruned conv dense (auto mode, sparsity below its break-even). */
+    static boolean runsDense(PrunedConv2d pc) {
+        if (pc.sparseKernel().mode() != io.deepslim.backend.nativ.SparseKernel.Mode.AUTO) return false;
+        return pc.maskedWeight().sparsity() < io.deepslim.backend.nativ.SparseKernel.convBreakEven(pc.in, pc.params);
+    }
+
     /**
      * A pruned conv → BN run: BN folded into weight_orig and bias (per output channel, so the
      * mask and the sparse kernel still apply); the ReLU stays a layer of its own, since a pruned
@@ -91,6 +97,11 @@ public final class InferenceFusion {
     }
 
     private static void fuseBlock(Sequential seq) {
+        // a pruned conv below its sparse break-even runs dense anyway: as a plain conv on orig ⊙ mask it also
+        // gets every dense fusion below (BN, ReLU, direct kernel, pool in the conv), which a pruned layer does not
+        for (int i = 0; i < seq.size(); i++) {
+            if (seq.get(i) instanceof PrunedConv2d pc && runsDense(pc)) seq.replaceChild(String.valueOf(i), pc.baked());
+        }
         // a depthwise 3x3 conv → 1x1 conv → BN [→ ReLU] [→ 2x2 max-pool] run (student10's blocks 2-5): one
         // native pass whose intermediate map stays in cache
         for (int i = 0; i + 2 < seq.size(); i++) {

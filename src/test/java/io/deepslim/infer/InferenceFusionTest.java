@@ -67,6 +67,26 @@ public class InferenceFusionTest {
         }
     }
 
+    @Test
+    void prunedConvsBelowBreakEvenBecomeDenseFusedConvs() {
+        ZooNet net = Zoo.create("vgg45m", 64, 2, 3);
+        randomizeBatchNorm(net, 7);
+        io.deepslim.compress.prune.Pruning.l1Local(net, 0.6);  // 60% sparse: below the convs' break-even (75%)
+        net.eval();
+        ZooNet fused = InferenceFusion.fuse(net);
+        long wideBefore = 0, narrowBefore = 0;
+        for (io.deepslim.nn.Module m : net.namedModules().values())
+            if (m instanceof io.deepslim.compress.prune.PrunedConv2d p) {
+                if (p.sparseKernel().mode() != io.deepslim.backend.nativ.SparseKernel.Mode.AUTO) continue;
+                if (InferenceFusion.runsDense(p)) wideBefore++; else narrowBefore++;
+            }
+        assertTrue(wideBefore > 0, "expected pruned convs below the break-even: " + wideBefore + "/" + narrowBefore);
+        assertEquals(narrowBefore, count(fused, io.deepslim.compress.prune.PrunedConv2d.class), "only the convs above break-even stay pruned");
+        long pooled = fused.namedModules().values().stream().filter(m -> m instanceof FusedConv2d f && f.pools()).count();
+        assertTrue(pooled >= 1, "dense-converted convs did not get the pool fusion: " + fused.summary());
+        assertSameLogits("60%-pruned vgg45m", net, fused, 64);
+    }
+
     static void assertSameLogits(String what, io.deepslim.nn.Module net, io.deepslim.nn.Module fused, int size) {
         Tensor x = Tensor.randn(new Random(9), 1f, 2, 3, size, size);
         try (GradMode g = GradMode.off()) {

@@ -20,8 +20,15 @@ public final class SparseKernel {
      * (1.2–2.2×), wider ones break even between 50% (128→128 @112) and 75% (256→512 @28), so they
      * use {@link #CONV_BREAK_EVEN}; below it a pruned conv stays dense and pruning does not make a
      * layer slower. Strided convs run the portable loop, which needs more sparsity to win.
+     * Since then the dense side got faster for the small-channel layers (a direct native kernel with
+     * the max-pool fused, which a sparse layer does not get): whole fused vgg45m, 2 threads, wall clock,
+     * idle machine, small-channel break-even 50% vs 75% — 60%/70%-sparse models 0.83×/0.84× vs 1.03×/0.89×
+     * of dense at 224 px, 0.78×/0.82× vs 1.11×/0.93× at 64 px (benchmarks/results/2026-11-30-compress-models-
+     * vgg45m-*-final-idle*.md), so the small-channel default is now 75% too. Both are overridable
+     * ({@code -Ddeepslim.sparse.smallConvBreakEven}, {@code -Ddeepslim.sparse.convBreakEven}) for tuning.
      */
-    public static final double SMALL_CONV_BREAK_EVEN = 0.5, CONV_BREAK_EVEN = 0.75, STRIDED_CONV_BREAK_EVEN = 0.8, LINEAR_BREAK_EVEN = 0.6;
+    public static final double SMALL_CONV_BREAK_EVEN = Double.parseDouble(System.getProperty("deepslim.sparse.smallConvBreakEven", "0.75")),
+            CONV_BREAK_EVEN = Double.parseDouble(System.getProperty("deepslim.sparse.convBreakEven", "0.75")), STRIDED_CONV_BREAK_EVEN = 0.8, LINEAR_BREAK_EVEN = 0.6;
 
     /** Ungrouped stride-1 convs with at most this many input channels use {@link #SMALL_CONV_BREAK_EVEN}. */
     public static final int SMALL_CONV_CHANNELS = 64;
@@ -58,6 +65,9 @@ public final class SparseKernel {
         packed = null;
         packedVersion = Long.MIN_VALUE;
     }
+
+    /** The current policy. */
+    public Mode mode() { return mode; }
 
     /** What the last inference call ran, e.g. "sparse-csr avx2 (90.0% sparse)" or "dense (30.0% sparse < 50%)". */
     public String lastChoice() { return last; }

@@ -99,7 +99,7 @@ public final class MaskedWeight {
     }
 
     /** Sparsity of the mask: pruned entries / all entries. */
-    double sparsity() { return 1.0 - (double) kept() / mask.numel(); }
+    public double sparsity() { return 1.0 - (double) kept() / mask.numel(); }
 
     Map<String, Tensor> encode() { return SparseCodec.encode("weight", values(), maskArray()); }
 

@@ -200,19 +200,24 @@ class NativeKernelsTest {
     }
 
     @Test
-    void autoBreakEvenDependsOnInputChannels() {
+    void autoBreakEvenFollowsEachLayerKindsConstant() {
         kernels();
         SplittableRandom r = new SplittableRandom(10);
         ConvParams p = ConvParams.of(1, 1, 1);
-        // 60% sparse: above the narrow-conv break-even (50%), below the wide one (75%)
-        Tensor xn = random(r, 1, 64, 5, 5), wn = random(r, 3, 64, 3, 3);
-        SparseKernel narrow = new SparseKernel();
-        assertNotNull(narrow.conv(xn, wn, mask(r, 0.6, 3, 64, 3, 3), 0, null, p, false), narrow.lastChoice());
-        assertTrue(narrow.lastChoice().startsWith("sparse-csr"), narrow.lastChoice());
-        Tensor xw = random(r, 1, 65, 5, 5), ww = random(r, 3, 65, 3, 3);
-        SparseKernel wide = new SparseKernel();
-        assertNull(wide.conv(xw, ww, mask(r, 0.6, 3, 65, 3, 3), 0, null, p, false), wide.lastChoice());
-        assertTrue(wide.lastChoice().startsWith("dense") && wide.lastChoice().contains("75%"), wide.lastChoice());
+        // each kind: 10 points below its break-even runs dense (naming the break-even), 5 points above runs sparse
+        int[] cins = {64, 65};
+        double[] breakEvens = {SparseKernel.SMALL_CONV_BREAK_EVEN, SparseKernel.CONV_BREAK_EVEN};
+        for (int k = 0; k < 2; k++) {
+            int cin = cins[k];
+            assertEquals(breakEvens[k], SparseKernel.convBreakEven(cin, p));
+            Tensor x = random(r, 1, cin, 5, 5), w = random(r, 3, cin, 3, 3);
+            SparseKernel below = new SparseKernel();
+            assertNull(below.conv(x, w, mask(r, breakEvens[k] - 0.1, 3, cin, 3, 3), 0, null, p, false), below.lastChoice());
+            assertTrue(below.lastChoice().startsWith("dense") && below.lastChoice().contains(String.format("%.0f%%", 100 * breakEvens[k])), below.lastChoice());
+            SparseKernel above = new SparseKernel();
+            assertNotNull(above.conv(x, w, mask(r, breakEvens[k] + 0.05, 3, cin, 3, 3), 0, null, p, false), above.lastChoice());
+            assertTrue(above.lastChoice().startsWith("sparse-csr"), above.lastChoice());
+        }
         assertEquals(SparseKernel.STRIDED_CONV_BREAK_EVEN, SparseKernel.convBreakEven(8, ConvParams.of(2, 1, 1)));
     }
 
