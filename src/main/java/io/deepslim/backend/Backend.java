@@ -97,7 +97,10 @@ public interface Backend {
     /** dw = gradient of conv2d with respect to its weight (overwritten, not accumulated). */
     void conv2dBackwardFilter(Tensor x, Tensor dy, ConvParams p, Tensor dw);
 
-    /** Max pooling; {@code argmax} (same shape as y) receives the flat input index (within the plane) of each max. */
+    /**
+     * Max pooling; {@code argmax} (same shape as y) receives the flat input index (within the plane) of each max.
+     * Host backends ({@code Device.isHost()}) must accept a null argmax: inference without gradients skips it.
+     */
     void maxPool2dForward(Tensor x, PoolParams p, Tensor y, Tensor argmax);
 
     /** Scatters dy into dx (zeroed first) at the recorded argmax positions. */
