@@ -78,111 +78,40 @@ inline void store_chunk(const ChunkPass& a, int co, int q0, const float* v, int 
 }
 
 #if DS_X86
-// One chunk of 16*NV positions, all channel blocks, every output channel: NV accumulators per
-// nonzero stream, S streams interleaved (NV*S >= 8 keeps enough FMAs in flight). Measured single
-// thread (benchmarks/native/sparse_bench.sh): NV 8, S 1 (128 positions) beat NV 4, S 2 by 10-25%.
-template <int NV, int S>
-__attribute__((target("avx512f,fma"))) void chunk_avx512_t(const ChunkPass& a, int q, int len, float* tile) {
-    constexpr int CH = 16 * NV;
-    alignas(64) float out[CH];
-    for (int g = 0; g < a.nblk; g++) {
-        const bool first = g == 0, last = g == a.nblk - 1;
-        for (int co = 0; co < a.cout; co++) {
-            const float* base = a.xpad + (size_t) (co / a.coutG) * a.cinG * a.plane + q;
-            const int lo = a.bptr[(size_t) co * (a.nblk + 1) + g], hi = a.bptr[(size_t) co * (a.nblk + 1) + g + 1];
-            float* t = tile + (size_t) co * CH;
-            __m512 acc[S][NV];
-#pragma GCC unroll 16
-            for (int v = 0; v < NV; v++) {
-                acc[0][v] = first ? _mm512_setzero_ps() : _mm512_load_ps(t + 16 * v);
-#pragma GCC unroll 4
-                for (int st = 1; st < S; st++) acc[st][v] = _mm512_setzero_ps();
-            }
-            int i = lo;
-            for (; i + S - 1 < hi; i += S) {
-#pragma GCC unroll 4
-                for (int st = 0; st < S; st++) {
-                    const __m512 w = _mm512_set1_ps(a.vals[i + st]);
-                    const float* p = base + a.off[i + st];
-#pragma GCC unroll 16
-                    for (int v = 0; v < NV; v++) acc[st][v] = _mm512_fmadd_ps(w, _mm512_loadu_ps(p + 16 * v), acc[st][v]);
-                }
-            }
-            for (; i < hi; i++) {
-                const __m512 w = _mm512_set1_ps(a.vals[i]);
-                const float* p = base + a.off[i];
-#pragma GCC unroll 16
-                for (int v = 0; v < NV; v++) acc[0][v] = _mm512_fmadd_ps(w, _mm512_loadu_ps(p + 16 * v), acc[0][v]);
-            }
-#pragma GCC unroll 16
-            for (int v = 0; v < NV; v++) {
-#pragma GCC unroll 4
-                for (int st = 1; st < S; st++) acc[0][v] = _mm512_add_ps(acc[0][v], acc[st][v]);
-            }
-            if (!last) {
-#pragma GCC unroll 16
-                for (int v = 0; v < NV; v++) _mm512_store_ps(t + 16 * v, acc[0][v]);
-                continue;
-            }
-            const __m512 bb = _mm512_set1_ps(a.bias ? a.bias[co] : 0.f), lo0 = a.relu ? _mm512_setzero_ps() : _mm512_set1_ps(-INFINITY);
-#pragma GCC unroll 16
-            for (int v = 0; v < NV; v++) _mm512_store_ps(out + 16 * v, _mm512_maskz_max_ps(0xFFFF, _mm512_add_ps(acc[0][v], bb), lo0));
-            store_chunk(a, co, q, out, len);
-        }
-    }
-}
+// The chunk kernel, one body (ds_sparse_chunk.inc) compiled once per vector ISA.
+#pragma GCC push_options
+#pragma GCC target("avx512f,fma")
+namespace dssp_avx512 {
+typedef __m512 vf;
+constexpr int VW = 16;
+static inline vf vzero() { return _mm512_setzero_ps(); }
+static inline vf vload(const float* p) { return _mm512_load_ps(p); }
+static inline vf vloadu(const float* p) { return _mm512_loadu_ps(p); }
+static inline void vstore(float* p, vf v) { _mm512_store_ps(p, v); }
+static inline vf vset1(float x) { return _mm512_set1_ps(x); }
+static inline vf vfma(vf a, vf b, vf c) { return _mm512_fmadd_ps(a, b, c); }
+static inline vf vadd(vf a, vf b) { return _mm512_add_ps(a, b); }
+static inline vf vmax(vf a, vf b) { return _mm512_max_ps(a, b); }
+#include "ds_sparse_chunk.inc"
+}  // namespace dssp_avx512
+#pragma GCC pop_options
 
-// AVX2: the same with 8-float vectors.
-template <int NV, int S>
-__attribute__((target("avx2,fma"))) void chunk_avx2_t(const ChunkPass& a, int q, int len, float* tile) {
-    constexpr int CH = 8 * NV;
-    alignas(32) float out[CH];
-    for (int g = 0; g < a.nblk; g++) {
-        const bool first = g == 0, last = g == a.nblk - 1;
-        for (int co = 0; co < a.cout; co++) {
-            const float* base = a.xpad + (size_t) (co / a.coutG) * a.cinG * a.plane + q;
-            const int lo = a.bptr[(size_t) co * (a.nblk + 1) + g], hi = a.bptr[(size_t) co * (a.nblk + 1) + g + 1];
-            float* t = tile + (size_t) co * CH;
-            __m256 acc[S][NV];
-#pragma GCC unroll 16
-            for (int v = 0; v < NV; v++) {
-                acc[0][v] = first ? _mm256_setzero_ps() : _mm256_load_ps(t + 8 * v);
-#pragma GCC unroll 4
-                for (int st = 1; st < S; st++) acc[st][v] = _mm256_setzero_ps();
-            }
-            int i = lo;
-            for (; i + S - 1 < hi; i += S) {
-#pragma GCC unroll 4
-                for (int st = 0; st < S; st++) {
-                    const __m256 w = _mm256_set1_ps(a.vals[i + st]);
-                    const float* p = base + a.off[i + st];
-#pragma GCC unroll 16
-                    for (int v = 0; v < NV; v++) acc[st][v] = _mm256_fmadd_ps(w, _mm256_loadu_ps(p + 8 * v), acc[st][v]);
-                }
-            }
-            for (; i < hi; i++) {
-                const __m256 w = _mm256_set1_ps(a.vals[i]);
-                const float* p = base + a.off[i];
-#pragma GCC unroll 16
-                for (int v = 0; v < NV; v++) acc[0][v] = _mm256_fmadd_ps(w, _mm256_loadu_ps(p + 8 * v), acc[0][v]);
-            }
-#pragma GCC unroll 16
-            for (int v = 0; v < NV; v++) {
-#pragma GCC unroll 4
-                for (int st = 1; st < S; st++) acc[0][v] = _mm256_add_ps(acc[0][v], acc[st][v]);
-            }
-            if (!last) {
-#pragma GCC unroll 16
-                for (int v = 0; v < NV; v++) _mm256_store_ps(t + 8 * v, acc[0][v]);
-                continue;
-            }
-            const __m256 bb = _mm256_set1_ps(a.bias ? a.bias[co] : 0.f), lo0 = a.relu ? _mm256_setzero_ps() : _mm256_set1_ps(-INFINITY);
-#pragma GCC unroll 16
-            for (int v = 0; v < NV; v++) _mm256_store_ps(out + 8 * v, _mm256_max_ps(_mm256_add_ps(acc[0][v], bb), lo0));
-            store_chunk(a, co, q, out, len);
-        }
-    }
-}
+#pragma GCC push_options
+#pragma GCC target("avx2,fma")
+namespace dssp_avx2 {
+typedef __m256 vf;
+constexpr int VW = 8;
+static inline vf vzero() { return _mm256_setzero_ps(); }
+static inline vf vload(const float* p) { return _mm256_load_ps(p); }
+static inline vf vloadu(const float* p) { return _mm256_loadu_ps(p); }
+static inline void vstore(float* p, vf v) { _mm256_store_ps(p, v); }
+static inline vf vset1(float x) { return _mm256_set1_ps(x); }
+static inline vf vfma(vf a, vf b, vf c) { return _mm256_fmadd_ps(a, b, c); }
+static inline vf vadd(vf a, vf b) { return _mm256_add_ps(a, b); }
+static inline vf vmax(vf a, vf b) { return _mm256_max_ps(a, b); }
+#include "ds_sparse_chunk.inc"
+}  // namespace dssp_avx2
+#pragma GCC pop_options
 #endif
 
 // Scratch kept by the calling thread between calls (grown, never shrunk; freed with the thread):
@@ -287,8 +216,8 @@ extern "C" void ds_sparse_conv2d_forward(int path, int threads, const float* x, 
             float* tile = tiles + (size_t) t * cout * CH;
             for (int c = next.fetch_add(1); c < nchunks; c = next.fetch_add(1)) {
                 int q = c * CH, len = std::min(CH, Q - q);
-                if (path == DS_PATH_AVX512_VNNI) chunk_avx512_t<CH512 / 16, 1>(a, q, len, tile);
-                else chunk_avx2_t<CH256 / 8, 1>(a, q, len, tile);
+                if (path == DS_PATH_AVX512_VNNI) dssp_avx512::chunk_t<CH512 / 16, 1>(a, q, len, tile);
+                else dssp_avx2::chunk_t<CH256 / 8, 1>(a, q, len, tile);
             }
         });
 #endif
