@@ -27,6 +27,24 @@ public final class InferenceFusion {
     public static ZooNet fuse(ZooNet src) { return (ZooNet) fuse((Module) src); }
 
     /**
+     * As {@link #fuse(ZooNet)}; {@code depthFirst} false runs the feature blocks one after the other on the
+     * whole batch, keeping every map until the caller's scope closes (the graph before depth-first
+     * execution, for comparisons); true is the default (see {@link DepthFirstRunner}).
+     */
+    public static ZooNet fuse(ZooNet src, boolean depthFirst) {
+        ZooNet net = (ZooNet) fuse(src, (DepthFirstRunner.Rule) null);
+        if (!depthFirst) net.setFeatureRunner(null);
+        return net;
+    }
+
+    /** fuse(src) with the depth-first rule {@code rule} (null: from the system properties) for a detector's feature blocks. */
+    static Module fuse(Module src, DepthFirstRunner.Rule rule) {
+        Module net = fuse(src);
+        if (net instanceof ZooNet z && rule != null) z.setFeatureRunner(new DepthFirstRunner(rule));
+        return net;
+    }
+
+    /**
      * A fused evaluation-mode copy of any network built from registered layer types (see
      * {@code docs/model-files.md}); logits equal src.eval()'s up to float rounding. A network with
      * a module of an unregistered class cannot be copied: IllegalArgumentException naming it.
@@ -42,6 +60,8 @@ public final class InferenceFusion {
         // (never one the source still uses: a copied pruned layer shares its bias with the source, int8 codes are shared)
         java.util.Set<io.deepslim.tensor.Storage> source = storages(src);
         for (io.deepslim.tensor.Storage s : before) if (!after.contains(s) && !source.contains(s)) s.close();
+        // a detector's blocks run depth-first where the maps are large, maps released once consumed
+        if (net instanceof ZooNet z) z.setFeatureRunner(new DepthFirstRunner(DepthFirstRunner.Rule.fromProperties()));
         return net;
     }
 

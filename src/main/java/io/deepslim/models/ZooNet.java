@@ -17,6 +17,14 @@ public final class ZooNet extends Module {
     private final int inputSize;
     private int numClasses;
     private final List<String> features = new ArrayList<>(), heads = new ArrayList<>();
+    /** How {@link #features} runs the blocks; null: one after the other (see {@link #setFeatureRunner}). */
+    private FeatureRunner runner;
+
+    /** Runs the feature blocks, in order, on x; an inference copy may run them depth-first (see InferenceFusion). */
+    public interface FeatureRunner {
+        /** The last block's output for x, computed through {@code blocks} in order. */
+        Tensor run(List<Module> blocks, Tensor x);
+    }
 
     ZooNet(String arch, int inputSize, int numClasses) {
         this.arch = arch;
@@ -68,9 +76,20 @@ public final class ZooNet extends Module {
     /** Names of the classifier heads, in order. */
     public List<String> headNames() { return List.copyOf(heads); }
 
+    /**
+     * Has {@link #features} run the blocks through {@code r} (null: one after the other). For an
+     * evaluation copy only: the runner must compute the same function; it is not saved with the model.
+     */
+    public void setFeatureRunner(FeatureRunner r) { this.runner = r; }
+
     /** The last convolutional feature map (N, C, S/32, S/32) for x (N, 3, S, S). */
     public Tensor features(Tensor x) {
         checkInput(x);
+        if (runner != null) {
+            List<Module> blocks = new ArrayList<>(features.size());
+            for (String f : features) blocks.add(children().get(f));
+            return runner.run(blocks, x);
+        }
         for (String f : features) x = children().get(f).forward(x);
         return x;
     }

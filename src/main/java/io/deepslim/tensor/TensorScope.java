@@ -59,6 +59,17 @@ public final class TensorScope implements AutoCloseable {
         return t;
     }
 
+    /**
+     * Frees {@code t}'s storage now when this scope owns it (it was allocated while this scope was
+     * innermost and not kept); otherwise does nothing. Returns whether it freed it. Lets a chain of
+     * layers hand a consumed intermediate map back to the pool before the next layer allocates.
+     */
+    public boolean release(Tensor t) {
+        if (closed || owned.remove(t.storage()) == null) return false;
+        t.storage().close();
+        return true;
+    }
+
     @Override
     public void close() {
         if (closed) return;

@@ -37,6 +37,11 @@ import java.util.Random;
  * java -cp benchmarks/target/benchmarks.jar io.deepslim.benchmarks.DenseVersus --onnx benchmarks/target/onnx
  * </pre>
  *
+ * With {@code --layer-by-layer yes}: also the fused graph without depth-first execution
+ * ({@code InferenceFusion.fuse(net, false)}: blocks one after the other on the whole batch, every
+ * map kept until the call ends), timed in the same rounds, so a change of execution plan is measured
+ * side by side.
+ *
  * With {@code --train}: a training step (forward, cross-entropy backward, SGD momentum 0.9 update;
  * default {@code --size 64 --batches 32 --models vgg45m}) of deepslim and of PyTorch
  * ({@code tools/bench_torch.py --train-only}), alternating in every round the same way.
@@ -119,6 +124,7 @@ public final class DenseVersus {
         int reps = Integer.parseInt(arg(args, "--reps", "3"));
         int threads = Integer.parseInt(arg(args, "--threads", "2"));
         boolean torch = !arg(args, "--torch", "yes").equals("no");
+        boolean layerByLayer = arg(args, "--layer-by-layer", "no").equals("yes");
         // ORT's intra-op threads spin-wait after each run by default; with engines alternating on 2 cores
         // that spinning steals the cores from whichever engine runs next. "no" turns it off.
         boolean ortSpin = !arg(args, "--ort-spinning", "yes").equals("no");
@@ -145,13 +151,15 @@ public final class DenseVersus {
             finish(out, args);
             return;
         }
-        out.append("| model | batch | deepslim fused ms | ONNX Runtime ms | PyTorch ms | deepslim / ORT | deepslim / PyTorch | deepslim images/s | ORT images/s |\n");
-        out.append("|---|---|---|---|---|---|---|---|---|\n");
+        out.append("| model | batch | deepslim fused ms | ONNX Runtime ms | PyTorch ms | deepslim / ORT | deepslim / PyTorch | deepslim images/s | ORT images/s |"
+                + (layerByLayer ? " layer-by-layer ms | depth-first / layer-by-layer |" : "") + "\n");
+        out.append("|---|---|---|---|---|---|---|---|---|" + (layerByLayer ? "---|---|" : "") + "\n");
         System.out.print(out);
 
         OrtEnvironment env = OrtEnvironment.getEnvironment();
         for (String arch : models) {
             ZooNet net = InferenceFusion.fuse(Zoo.create(arch, size, 2, 1));
+            ZooNet lbl = layerByLayer ? InferenceFusion.fuse(Zoo.create(arch, size, 2, 1), false) : null;
             OrtSession.SessionOptions opts = new OrtSession.SessionOptions();
             opts.setIntraOpNumThreads(threads);
             opts.setInterOpNumThreads(1);
@@ -167,6 +175,11 @@ public final class DenseVersus {
                             net.forward(x);
                         }
                     };
+                    Runnable plain = () -> {
+                        try (GradMode g = GradMode.off(); TensorScope s = TensorScope.open()) {
+                            lbl.forward(x);
+                        }
+                    };
                     Runnable ort = () -> {
                         try (OrtSession.Result r = session.run(Map.of("input", ox))) {
                             r.get(0);
@@ -174,16 +187,18 @@ public final class DenseVersus {
                             throw new IllegalStateException(e);
                         }
                     };
-                    List<Double> tDs = new ArrayList<>(), tOrt = new ArrayList<>(), tTorch = new ArrayList<>();
+                    List<Double> tDs = new ArrayList<>(), tOrt = new ArrayList<>(), tTorch = new ArrayList<>(), tLbl = new ArrayList<>();
                     for (int round = 0; round < rounds; round++) {
                         tDs.add(roundMs(ds, reps));
                         tOrt.add(roundMs(ort, reps));
+                        if (layerByLayer) tLbl.add(roundMs(plain, reps));
                         if (torch) tTorch.add(torchMs(python, repo, "--forward-only", arch, size, batch, threads, reps));
                     }
                     double d = median(tDs), o = median(tOrt), p = median(tTorch);
                     String line = String.format("| %s | %d | %.1f | %.1f | %s | %.2f× | %s | %.1f | %.1f |%n", arch, batch, d, o,
                             Double.isNaN(p) ? "–" : String.format("%.1f", p), d / o, Double.isNaN(p) ? "–" : String.format("%.2f×", d / p),
-                            1000.0 * batch / d, 1000.0 * batch / o);
+                            1000.0 * batch / d, 1000.0 * batch / o).trim()
+                            + (layerByLayer ? String.format(" %.1f | %.2f× |", median(tLbl), d / median(tLbl)) : "") + "\n";
                     System.out.print(line);
                     out.append(line);
                     ox.close();
