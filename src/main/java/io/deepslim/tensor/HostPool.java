@@ -28,6 +28,9 @@ final class HostPool {
     /** Idle blocks, most recently closed last. */
     private final ArrayDeque<Block> idle = new ArrayDeque<>();
     private long idleBytes, reused, allocated;
+    /** Bytes of blocks handed out and not yet released (any size), and the most since the last {@link #resetPeak}. */
+    private final java.util.concurrent.atomic.AtomicLong liveBytes = new java.util.concurrent.atomic.AtomicLong(),
+            peakBytes = new java.util.concurrent.atomic.AtomicLong();
 
     HostPool(long minBytes, long maxIdleBytes) {
         this.minBytes = minBytes;
@@ -60,6 +63,8 @@ final class HostPool {
     /** A block of at least {@code nbytes} (≥ 1): a reused idle block of the same class, or a new one. */
     Block allocate(long nbytes) {
         long size = sizeClass(nbytes);
+        long now = liveBytes.addAndGet(size);
+        peakBytes.accumulateAndGet(now, Math::max);
         if (nbytes >= minBytes && maxIdleBytes > 0) {
             synchronized (this) {
                 for (Iterator<Block> it = idle.descendingIterator(); it.hasNext(); ) {
@@ -79,6 +84,7 @@ final class HostPool {
 
     /** Takes back a block from {@link #allocate}; frees it when it is not pooled or the idle list would overflow. */
     void release(Block b) {
+        liveBytes.addAndGet(-b.size);
         if (b.size < minBytes || b.size > maxIdleBytes) {
             b.pointer.deallocate();
             return;
@@ -106,6 +112,15 @@ final class HostPool {
         }
         for (Block d : drop) d.pointer.deallocate();
     }
+
+    /** Bytes in blocks handed out and not released now (what live tensors hold). */
+    long liveBytes() { return liveBytes.get(); }
+
+    /** The most {@link #liveBytes} since the last {@link #resetPeak} (or since start). */
+    long peakBytes() { return peakBytes.get(); }
+
+    /** Starts a new peak measurement at the current live bytes. */
+    void resetPeak() { peakBytes.set(liveBytes.get()); }
 
     /** Bytes held idle now. */
     synchronized long idleBytes() { return idleBytes; }

@@ -72,6 +72,15 @@ public final class Storage implements AutoCloseable {
         TensorScope.register(this);
     }
 
+    /** Host bytes live tensors hold now (blocks handed out by the pool and not released), process-wide. */
+    public static long hostBytesLive() { return HostPool.SHARED.liveBytes(); }
+
+    /** The most {@link #hostBytesLive} since the last {@link #resetHostBytesPeak}: a call's footprint, measured. */
+    public static long hostBytesPeak() { return HostPool.SHARED.peakBytes(); }
+
+    /** Starts a new {@link #hostBytesPeak} measurement at the current live bytes. */
+    public static void resetHostBytesPeak() { HostPool.SHARED.resetPeak(); }
+
     /** Allocates {@code length} zeroed host elements (devices call this; other code asks a Device). */
     public static Storage zeros(DType dtype, long length) { return new Storage(dtype, length, true); }
 

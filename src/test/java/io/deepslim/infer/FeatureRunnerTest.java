@@ -71,17 +71,17 @@ class FeatureRunnerTest {
         for (int i = 0; i < 4; i++) {
             inputs.add(Tensor.randn(new Random(10 + i), 1f, 3 + i % 2, 3, 64, 64));
         }
-        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(3);
         try {
             // the first calls race on the plan cache too
             List<java.util.concurrent.Future<float[]>> first = new ArrayList<>();
             for (Tensor x : inputs) first.add(pool.submit(() -> logits(net, x)));
             for (java.util.concurrent.Future<float[]> f : first) expected.add(f.get());
             List<java.util.concurrent.Future<Void>> jobs = new ArrayList<>();
-            for (int t = 0; t < 4; t++) {
+            for (int t = 0; t < 3; t++) {
                 int offset = t;
                 jobs.add(pool.submit(() -> {
-                    for (int r = 0; r < 6; r++) {
+                    for (int r = 0; r < 3; r++) {
                         int i = (r + offset) % inputs.size();
                         assertArrayEquals(expected.get(i), logits(net, inputs.get(i)), 0f, "input " + i + " on a shared chunked model");
                     }
@@ -104,6 +104,28 @@ class FeatureRunnerTest {
         ZooNet big = InferenceFusion.fuse(Zoo.create("vgg45m", 224, 2, 1), false);
         // outputs per sample 12.8, 3.2, 6.4, 1.6 MB: layer1-4; widest layer2 (12.8 + 3.2 MB) → 1 sample per chunk
         assertEquals(new DepthFirstRunner.Plan(4, 1), new DepthFirstRunner(rule).planFor(chunkedBlocks(big), Tensor.zeros(1, 3, 224, 224)));
+    }
+
+    /** Host bytes a forward of net on x holds at its peak, beyond what was live before (after a warm-up call). */
+    private static long footprint(ZooNet net, Tensor x) {
+        logits(net, x);
+        long before = io.deepslim.tensor.Storage.hostBytesLive();
+        io.deepslim.tensor.Storage.resetHostBytesPeak();
+        logits(net, x);
+        return io.deepslim.tensor.Storage.hostBytesPeak() - before;
+    }
+
+    @Test
+    void depthFirstCallHoldsFarLessMemoryThanLayerByLayer() {
+        ZooNet src = Zoo.create("vgg45m", 64, 2, 3);
+        ZooNet plain = InferenceFusion.fuse(src, false), chunked = InferenceFusion.fuse(src, false);
+        chunked.setFeatureRunner(new DepthFirstRunner(SMALL));
+        Tensor x = Tensor.randn(new Random(7), 1f, 8, 3, 64, 64);
+        // layer-by-layer keeps every map of the call (≈ 2.25 MB per sample at 64²); depth-first holds a chunk's maps
+        // and the released blocks are reused, so its peak must be well under half
+        long lbl = footprint(plain, x), df = footprint(chunked, x);
+        assertTrue(lbl > 8 * 2_000_000L, "layer-by-layer footprint " + lbl + " bytes: the measurement missed the maps");
+        assertTrue(df < lbl / 2, "depth-first footprint " + df + " bytes vs layer-by-layer " + lbl);
     }
 
     @Test

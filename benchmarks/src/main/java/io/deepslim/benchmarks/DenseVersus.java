@@ -49,6 +49,14 @@ import java.util.Random;
 public final class DenseVersus {
     private DenseVersus() {}
 
+    /** Peak host megabytes one (warm) call of r holds beyond what was live before it. */
+    static double heldMb(Runnable r) {
+        long before = io.deepslim.tensor.Storage.hostBytesLive();
+        io.deepslim.tensor.Storage.resetHostBytesPeak();
+        r.run();
+        return (io.deepslim.tensor.Storage.hostBytesPeak() - before) / 1e6;
+    }
+
     static double median(List<Double> v) {
         double[] s = v.stream().mapToDouble(Double::doubleValue).sorted().toArray();
         if (s.length == 0) return Double.NaN;
@@ -152,8 +160,8 @@ public final class DenseVersus {
             return;
         }
         out.append("| model | batch | deepslim fused ms | ONNX Runtime ms | PyTorch ms | deepslim / ORT | deepslim / PyTorch | deepslim images/s | ORT images/s |"
-                + (layerByLayer ? " layer-by-layer ms | depth-first / layer-by-layer |" : "") + "\n");
-        out.append("|---|---|---|---|---|---|---|---|---|" + (layerByLayer ? "---|---|" : "") + "\n");
+                + (layerByLayer ? " layer-by-layer ms | depth-first / layer-by-layer | host MB held per call, depth-first / layer-by-layer |" : "") + "\n");
+        out.append("|---|---|---|---|---|---|---|---|---|" + (layerByLayer ? "---|---|---|" : "") + "\n");
         System.out.print(out);
 
         OrtEnvironment env = OrtEnvironment.getEnvironment();
@@ -198,7 +206,8 @@ public final class DenseVersus {
                     String line = String.format("| %s | %d | %.1f | %.1f | %s | %.2f× | %s | %.1f | %.1f |%n", arch, batch, d, o,
                             Double.isNaN(p) ? "–" : String.format("%.1f", p), d / o, Double.isNaN(p) ? "–" : String.format("%.2f×", d / p),
                             1000.0 * batch / d, 1000.0 * batch / o).trim()
-                            + (layerByLayer ? String.format(" %.1f | %.2f× |", median(tLbl), d / median(tLbl)) : "") + "\n";
+                            + (layerByLayer ? String.format(" %.1f | %.2f× | %.0f / %.0f |", median(tLbl), d / median(tLbl),
+                            heldMb(ds), heldMb(plain)) : "") + "\n";
                     System.out.print(line);
                     out.append(line);
                     ox.close();
