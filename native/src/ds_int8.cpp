@@ -339,55 +339,52 @@ void tile_portable(const DirectTile& t, const int8_t* wblk, const int* tapOff, c
 }
 
 #if DS_X86
-// AVX2: the block as two halves of 4 channels x 16 pixels (two ymm each), signed codes with the
-// |x|, w*sign(x) maddubs trick (see the top of the file).
+// AVX2: the block as two halves of 8 pixels x all DMR channels (one ymm accumulator per channel:
+// 8 accumulators + the activations, |x|, the weight and a product stay in registers, no spills),
+// signed codes with the |x|, w*sign(x) maddubs trick (see the top of the file).
 __attribute__((target("avx2"))) void tile_avx2(const DirectTile& t, const int8_t* wblk, const int* tapOff, const DirectGeom& g,
                                                const DirectEpi& e) {
     const __m256i ones = _mm256_set1_epi16(1);
-    for (int half = 0; half < 2 && half * 4 < e.mr; half++) {
-        __m256i c[4][2];
-        for (int r = 0; r < 4; r++) c[r][0] = c[r][1] = _mm256_setzero_si256();
-        const int8_t* wp = wblk + half * 16;
+    const __m256 xs = _mm256_set1_ps(e.xs), zero = _mm256_setzero_ps();
+    const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    for (int h8 = 0; h8 < 2; h8++) {
+        const int n = std::min(8, t.np[0] - h8 * 8);
+        if (n <= 0) break;
+        __m256i c[DMR];
+        for (int r = 0; r < DMR; r++) c[r] = _mm256_setzero_si256();
+        const int8_t* wp = wblk;
         for (int tp = 0; tp < g.taps; tp++) {
-            const uint8_t* xt = t.xb[0] + tapOff[tp];
+            const uint8_t* xt = t.xb[0] + tapOff[tp] + h8 * 32;
             for (int c4 = 0; c4 < g.C4; c4++, wp += DMR * 4, xt += g.rs) {
-                const __m256i x0 = _mm256_loadu_si256((const __m256i*) xt), x1 = _mm256_loadu_si256((const __m256i*) (xt + 32));
-                const __m256i ax0 = _mm256_abs_epi8(x0), ax1 = _mm256_abs_epi8(x1);
-                for (int r = 0; r < 4; r++) {
+                const __m256i x = _mm256_loadu_si256((const __m256i*) xt);
+                const __m256i ax = _mm256_abs_epi8(x);
+                for (int r = 0; r < DMR; r++) {
                     int32_t w4;
                     std::memcpy(&w4, wp + r * 4, 4);
-                    const __m256i wb = _mm256_set1_epi32(w4);
-                    c[r][0] = _mm256_add_epi32(c[r][0], _mm256_madd_epi16(_mm256_maddubs_epi16(ax0, _mm256_sign_epi8(wb, x0)), ones));
-                    c[r][1] = _mm256_add_epi32(c[r][1], _mm256_madd_epi16(_mm256_maddubs_epi16(ax1, _mm256_sign_epi8(wb, x1)), ones));
+                    const __m256i sw = _mm256_sign_epi8(_mm256_set1_epi32(w4), x);
+                    c[r] = _mm256_add_epi32(c[r], _mm256_madd_epi16(_mm256_maddubs_epi16(ax, sw), ones));
                 }
             }
         }
-        const __m256 xs = _mm256_set1_ps(e.xs), zero = _mm256_setzero_ps();
-        const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
-        for (int r = 0; r < 4 && half * 4 + r < e.mr; r++) {
-            const int rr = half * 4 + r;
-            for (int h8 = 0; h8 < 2; h8++) {
-                int n = std::min(8, t.np[0] - h8 * 8);
-                if (n <= 0) break;
-                __m256 v = _mm256_cvtepi32_ps(_mm256_sub_epi32(c[r][h8], _mm256_set1_epi32(e.corr[rr])));
-                v = _mm256_mul_ps(_mm256_mul_ps(v, xs), _mm256_set1_ps(e.ws[rr]));
-                if (e.bias) v = _mm256_add_ps(v, _mm256_set1_ps(e.b[rr]));
-                if (e.relu) v = _mm256_blendv_ps(v, zero, _mm256_cmp_ps(v, zero, _CMP_LT_OQ));
-                const size_t at = t.yb[0] + rr * e.P + h8 * 8;
-                if (e.out.q) {
-                    // as quantize_avx2 (ds_quantize.cpp): the reference's rounding, NaN -> 0, clamp
-                    __m256 u = _mm256_add_ps(_mm256_round_ps(_mm256_mul_ps(v, _mm256_set1_ps(e.out.inv)), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC),
-                                             _mm256_set1_ps(e.out.z));
-                    u = _mm256_andnot_ps(_mm256_cmp_ps(u, u, _CMP_UNORD_Q), u);
-                    u = _mm256_min_ps(_mm256_max_ps(u, _mm256_set1_ps(-128.f)), _mm256_set1_ps(127.f));
-                    const __m256i w = _mm256_cvtps_epi32(u);
-                    const __m128i h = _mm_packs_epi32(_mm256_castsi256_si128(w), _mm256_extracti128_si256(w, 1));
-                    alignas(16) int8_t b[16];
-                    _mm_store_si128((__m128i*) b, _mm_packs_epi16(h, h));
-                    std::memcpy(e.out.q + at, b, (size_t) n);
-                } else {
-                    _mm256_maskstore_ps(e.out.f + at, _mm256_cmpgt_epi32(_mm256_set1_epi32(n), lane), v);
-                }
+        for (int r = 0; r < e.mr; r++) {
+            __m256 v = _mm256_cvtepi32_ps(_mm256_sub_epi32(c[r], _mm256_set1_epi32(e.corr[r])));
+            v = _mm256_mul_ps(_mm256_mul_ps(v, xs), _mm256_set1_ps(e.ws[r]));
+            if (e.bias) v = _mm256_add_ps(v, _mm256_set1_ps(e.b[r]));
+            if (e.relu) v = _mm256_blendv_ps(v, zero, _mm256_cmp_ps(v, zero, _CMP_LT_OQ));
+            const size_t at = t.yb[0] + r * e.P + h8 * 8;
+            if (e.out.q) {
+                // as quantize_avx2 (ds_quantize.cpp): the reference's rounding, NaN -> 0, clamp
+                __m256 u = _mm256_add_ps(_mm256_round_ps(_mm256_mul_ps(v, _mm256_set1_ps(e.out.inv)), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC),
+                                         _mm256_set1_ps(e.out.z));
+                u = _mm256_andnot_ps(_mm256_cmp_ps(u, u, _CMP_UNORD_Q), u);
+                u = _mm256_min_ps(_mm256_max_ps(u, _mm256_set1_ps(-128.f)), _mm256_set1_ps(127.f));
+                const __m256i w = _mm256_cvtps_epi32(u);
+                const __m128i h = _mm_packs_epi32(_mm256_castsi256_si128(w), _mm256_extracti128_si256(w, 1));
+                alignas(16) int8_t b[16];
+                _mm_store_si128((__m128i*) b, _mm_packs_epi16(h, h));
+                std::memcpy(e.out.q + at, b, (size_t) n);
+            } else {
+                _mm256_maskstore_ps(e.out.f + at, _mm256_cmpgt_epi32(_mm256_set1_epi32(n), lane), v);
             }
         }
     }
