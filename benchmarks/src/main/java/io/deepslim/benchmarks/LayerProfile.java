@@ -111,7 +111,9 @@ public final class LayerProfile {
             for (int i = 0; i < steps.size(); i++) {
                 double ms = DenseVersus.median(times.get(i));
                 sum += ms;
-                out.append(String.format("| %s | %.2f |%n", steps.get(i).name(), ms));
+                // the summary now, after the runs: compressed layers name the kernel that ran
+                String name = steps.get(i).name().split(" ")[0] + " " + steps.get(i).m().summary().split("\n")[0];
+                out.append(String.format("| %s | %.2f |%n", name, ms));
             }
             out.append(String.format("| sum of layers | %.2f |%n| whole forward | %.2f |%n", sum, DenseVersus.median(whole)));
         }
