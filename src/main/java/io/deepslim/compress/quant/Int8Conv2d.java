@@ -124,8 +124,8 @@ public final class Int8Conv2d extends Int8Layer {
             qp = quantizeInput(be, xc, xq);
         }
         int n = x.size(0), yh = pool ? ho / 2 : ho, yw = pool ? wo / 2 : wo;
-        Tensor y = Tensor.empty(x.device(), output != null ? DType.I8 : DType.F32, n, out, yh, yw);
         NativeKernels k = int8.kernelsFor(xq);
+        Tensor y = k == null && output == null ? null : Tensor.empty(x.device(), output != null ? DType.I8 : DType.F32, n, out, yh, yw);
         if (k != null && int8.conv(k, xq, qp.scale(), qp.zeroPoint(), w.codes(), w.scales(), bias, params, relu, pool,
                 output != null ? output.scale() : 0f, output != null ? output.zeroPoint() : 0, y)) {
             return y;
@@ -134,11 +134,7 @@ public final class Int8Conv2d extends Int8Layer {
         Tensor f = Tensor.empty(x.device(), DType.F32, n, out, ho, wo);
         be.int8Conv2d(xq, qp.scale(), qp.zeroPoint(), w.codes(), w.scales(), bias, params, f);
         if (relu) f = io.deepslim.ops.Ops.relu(f);
-        if (pool) {
-            Tensor p = Tensor.empty(x.device(), DType.F32, n, out, yh, yw);
-            be.maxPool2dForward(f.contiguousRaw(), new io.deepslim.backend.PoolParams(2, 2, 0), p, null);
-            f = p;
-        }
+        if (pool) f = io.deepslim.ops.Ops.maxPool2d(f, 2, 2, 0);  // (no argmax on host backends: f records no gradient)
         if (output == null) return f;
         be.quantize(f, output.scale(), output.zeroPoint(), y);
         return y;
