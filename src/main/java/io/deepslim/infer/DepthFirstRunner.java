@@ -20,7 +20,8 @@ import java.util.concurrent.ConcurrentHashMap;
  *
  * <p>The rule, decided once per input shape from a one-sample run of the blocks: the <em>segment</em>
  * is the leading blocks whose output map is at least {@code minMapBytes} per sample, plus the block
- * that consumes the last of them (none when the first block's output is smaller); a chunk holds
+ * that consumes the last of them (none when the first block's output is smaller), cut before the
+ * first block with a layer not known to treat samples independently ({@link #perSample}); a chunk holds
  * {@code max(1, chunkBytes / w)} samples, w the largest input + output map of a segment block per
  * sample. A batch of more than one chunk runs the segment chunk by chunk, each chunk's output copied
  * into the batch's map, then the other blocks on the whole batch. Every block computes exactly what
@@ -85,19 +86,39 @@ final class DepthFirstRunner implements ZooNet.FeatureRunner {
             Tensor cur = sampleRows(x, 0, 1);
             long widest = 0;
             for (int i = 0; i < blocks.size(); i++) {
+                if (!perSample(blocks.get(i))) return i == 0 ? new Plan(0, 1) : chunkPlan(i, widest);
                 long in = bytes(cur);
                 Tensor next = blocks.get(i).forward(cur);
                 long out = bytes(next);
                 if (i == 0 && out < rule.minMapBytes()) return new Plan(0, 1);
                 widest = Math.max(widest, in + out);
-                if (out < rule.minMapBytes() || i == blocks.size() - 1) {
-                    return new Plan(i + 1, (int) Math.max(1, Math.min(Integer.MAX_VALUE, rule.chunkBytes() / widest)));
-                }
+                if (out < rule.minMapBytes() || i == blocks.size() - 1) return chunkPlan(i + 1, widest);
                 if (next.storage() != cur.storage()) scope.release(cur);
                 cur = next;
             }
             throw new AssertionError("unreachable: the last block ends the loop");
         }
+    }
+
+    private Plan chunkPlan(int blocks, long widest) {
+        return new Plan(blocks, (int) Math.max(1, Math.min(Integer.MAX_VALUE, rule.chunkBytes() / Math.max(1, widest))));
+    }
+
+    /**
+     * Whether every leaf of block m computes each sample from that sample alone, so chunking cannot
+     * change the result: the fused and plain conv layers, evaluation-mode BatchNorm, ReLU, max-pool,
+     * identities. Anything else (e.g. an int8 layer that picks its scale from the whole batch, a custom
+     * adapter) ends the chunked segment before it.
+     */
+    static boolean perSample(Module m) {
+        if (m instanceof io.deepslim.nn.Sequential) {
+            for (Module c : m.children().values()) if (!perSample(c)) return false;
+            return true;
+        }
+        return m instanceof FusedConv2d || m instanceof FusedSeparable3x3 || m instanceof io.deepslim.nn.Layers.Identity
+                || m instanceof io.deepslim.nn.Layers.ReLU || m instanceof io.deepslim.nn.Layers.MaxPool2d
+                || m.getClass() == io.deepslim.nn.Conv2d.class || m instanceof io.deepslim.compress.prune.PrunedConv2d
+                || (m instanceof io.deepslim.nn.BatchNorm2d && !m.isTraining());
     }
 
     /** Runs blocks[0, plan.segmentBlocks) on x chunk by chunk into one batch map, allocated in {@code scope}. */

@@ -96,6 +96,21 @@ class FeatureRunnerTest {
     }
 
     @Test
+    void segmentEndsBeforeABlockNotKnownToTreatSamplesIndependently() {
+        ZooNet net = InferenceFusion.fuse(Zoo.create("vgg45m", 64, 2, 1), false);
+        List<Module> blocks = chunkedBlocks(net);
+        Module second = blocks.get(1);
+        blocks.set(1, new Module() {  // e.g. a layer that picks a scale from the whole batch
+            @Override
+            public Tensor forward(Tensor x) { return second.forward(x); }
+        });
+        // layer1 (12 KiB in + 1 MiB out per sample) alone is chunked: 2.7 MB / 1.06 MB → 2 samples
+        assertEquals(new DepthFirstRunner.Plan(1, 2), new DepthFirstRunner(SMALL).planFor(blocks, Tensor.zeros(1, 3, 64, 64)));
+        blocks.set(0, blocks.get(1));
+        assertEquals(new DepthFirstRunner.Plan(0, 1), new DepthFirstRunner(SMALL).planFor(blocks, Tensor.zeros(1, 3, 64, 64)));
+    }
+
+    @Test
     void defaultRuleLeavesSmallMapsBatchedAndChunksVgg45mAt224() {
         DepthFirstRunner.Rule rule = new DepthFirstRunner.Rule(2L << 20, 16L << 20);
         ZooNet small = InferenceFusion.fuse(Zoo.create("vgg45m", 64, 2, 1), false);
