@@ -62,7 +62,8 @@ final class DepthFirstRunner implements ZooNet.FeatureRunner {
     public Tensor run(List<Module> blocks, Tensor x) {
         // with gradients on, a block's output may be an autograd node's saved input: never free it early
         if (GradMode.isEnabled()) return chain(blocks, 0, blocks.size(), x, null);
-        Plan p = planFor(blocks, x);
+        // one sample cannot be chunked: no plan needed (planning costs a one-sample run, once per shape)
+        Plan p = x.size(0) == 1 ? new Plan(0, 1) : planFor(blocks, x);
         try (TensorScope scope = TensorScope.open()) {
             Tensor y;
             if (p.segmentBlocks() == 0 || x.size(0) <= p.chunk()) {

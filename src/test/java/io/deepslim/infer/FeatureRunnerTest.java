@@ -146,14 +146,7 @@ class FeatureRunnerTest {
     @Test
     void consumedMapsAreReleasedButNotTheInputOrTheResult() {
         List<Tensor> outputs = new ArrayList<>();
-        Module twice = new Module() {
-            @Override
-            public Tensor forward(Tensor x) {
-                Tensor y = x.mul(2f);
-                outputs.add(y);
-                return y;
-            }
-        };
+        Module twice = doubling(outputs);
         Module same = new Module() {
             @Override
             public Tensor forward(Tensor x) { return x; }
@@ -176,7 +169,18 @@ class FeatureRunnerTest {
     @Test
     void withGradientsOnNothingIsReleased() {
         List<Tensor> outputs = new ArrayList<>();
-        Module twice = new Module() {
+        Module twice = doubling(outputs);
+        Tensor x = Tensor.full(1f, 1, 1, 2, 2);
+        try (TensorScope s = TensorScope.open()) {
+            Tensor y = new DepthFirstRunner(SMALL).run(List.of(twice, twice), x);
+            assertFalse(outputs.get(0).storage().isReleased(), "an intermediate was freed while gradients are on");
+            assertEquals(4f, y.get(0, 0, 1, 1), 0f);
+        }
+    }
+
+    /** A block computing 2x, recording each output it makes in {@code outputs}. */
+    private static Module doubling(List<Tensor> outputs) {
+        return new Module() {
             @Override
             public Tensor forward(Tensor x) {
                 Tensor y = x.mul(2f);
@@ -184,12 +188,6 @@ class FeatureRunnerTest {
                 return y;
             }
         };
-        Tensor x = Tensor.full(1f, 1, 1, 2, 2);
-        try (TensorScope s = TensorScope.open()) {
-            Tensor y = new DepthFirstRunner(SMALL).run(List.of(twice, twice), x);
-            assertFalse(outputs.get(0).storage().isReleased(), "an intermediate was freed while gradients are on");
-            assertEquals(4f, y.get(0, 0, 1, 1), 0f);
-        }
     }
 
     private static List<Module> chunkedBlocks(ZooNet net) {
