@@ -24,6 +24,7 @@ import java.util.Random;
  * <pre>
  * java -cp benchmarks/target/benchmarks.jar io.deepslim.benchmarks.LayerProfile --models student10 --size 224
  * java -XX:ActiveProcessorCount=1 -cp ... LayerProfile --models student10 --clock cpu
+ * java -cp ... LayerProfile --models vgg45m --variants dense,prune10   # compressed as CompressVersus does, then fused
  * </pre>
  * {@code --clock cpu} times the calling thread's CPU time instead of wall time: with one processor
  * (so the kernels run on the caller alone) that is the single-thread cost, which other load on a
@@ -69,8 +70,12 @@ public final class LayerProfile {
         boolean cpu = clock.equals("cpu");
         StringBuilder out = new StringBuilder();
         out.append(String.format("load average at start: %s", Files.readString(Path.of("/proc/loadavg"))));
-        for (String arch : models) {
-            ZooNet net = InferenceFusion.fuse(Zoo.create(arch, size, 2, 1));
+        String[] variants = DenseVersus.arg(args, "--variants", "dense").split(",");
+        for (String arch : models) for (String variant : variants) {
+            ZooNet src = Zoo.create(arch, size, 2, 1);
+            src.eval();
+            CompressBench.compress(src, variant, Tensor.randn(new Random(1), 1f, 1, 3, size, size));
+            ZooNet net = InferenceFusion.fuse(src);
             List<Step> steps = new ArrayList<>();
             for (String f : net.featureNames()) leaves(f, net.children().get(f), steps);
             int firstHead = steps.size();
@@ -96,13 +101,15 @@ public final class LayerProfile {
                     try (GradMode g = GradMode.off(); TensorScope s = TensorScope.open()) { net.forward(x0); }
                 }, reps, cpu));
             }
-            out.append(String.format("%n%s %d² batch %d (%d rounds × %d reps, medians, %s)%n%n| layer | ms |%n|---|---|%n", arch, size, batch, rounds, reps,
+            out.append(String.format("%n%s %s %d² batch %d (%d rounds × %d reps, medians, %s)%n%n| layer | ms |%n|---|---|%n", arch, variant, size, batch, rounds, reps,
                     cpu ? "calling thread's CPU time, " + Runtime.getRuntime().availableProcessors() + " processor(s)" : "wall time"));
             double sum = 0;
             for (int i = 0; i < steps.size(); i++) {
                 double ms = DenseVersus.median(times.get(i));
                 sum += ms;
-                out.append(String.format("| %s | %.2f |%n", steps.get(i).name(), ms));
+                // described after the runs, so a pruned layer names the kernel it ran
+                String name = steps.get(i).name().replaceFirst(" .*", "") + " " + steps.get(i).m().summary().split("\n")[0];
+                out.append(String.format("| %s | %.2f |%n", name, ms));
             }
             out.append(String.format("| sum of layers | %.2f |%n| whole forward | %.2f |%n", sum, DenseVersus.median(whole)));
         }

@@ -77,6 +77,15 @@ public final class SparseKernel {
      * layer should run dense (below break-even, native library absent, or x not in host memory).
      */
     public Tensor conv(Tensor x, Tensor orig, Tensor mask, long maskVersion, Tensor bias, ConvParams p, boolean relu) {
+        return conv(x, orig, mask, maskVersion, bias, p, relu, false);
+    }
+
+    /**
+     * As {@link #conv(Tensor, Tensor, Tensor, long, Tensor, ConvParams, boolean)}, then, with {@code pool},
+     * a 2×2 stride-2 max-pool in the same native call: y is (n, cout, ho/2, wo/2) and the full-size
+     * map is never stored. Null (run dense) also when the map is smaller than the pool window.
+     */
+    public Tensor conv(Tensor x, Tensor orig, Tensor mask, long maskVersion, Tensor bias, ConvParams p, boolean relu, boolean pool) {
         NativeKernels k = resolve(x);
         if (k == null) return null;
         SparseWeights sw = current(orig, mask, maskVersion);
@@ -85,12 +94,13 @@ public final class SparseKernel {
         int n = x.size(0), cin = x.size(1), h = x.size(2), w = x.size(3);
         int ho = p.outH(h, ws[2]), wo = p.outW(w, ws[3]);
         if (cin != ws[1] * p.groups() || ho <= 0 || wo <= 0) return null;  // the dense path words the error
+        if (pool && (ho < 2 || wo < 2)) return null;
         Tensor xc = x.contiguousRaw();
-        Tensor y = Tensor.empty(x.device(), DType.F32, n, ws[0], ho, wo);
+        Tensor y = pool ? Tensor.empty(x.device(), DType.F32, n, ws[0], ho / 2, wo / 2) : Tensor.empty(x.device(), DType.F32, n, ws[0], ho, wo);
         NativeLibrary.ds_sparse_conv2d_forward(k.path(), k.threads(), NativeKernels.addr(xc), n, cin, h, w,
                 sw.rowptr.address(), sw.kidx.address(), sw.vals.address(), NativeKernels.addrOrNull(bias),
                 ws[0], ws[2], ws[3], p.strideH(), p.strideW(), p.padH(), p.padW(), p.dilationH(), p.dilationW(),
-                p.groups(), relu ? 1 : 0, NativeKernels.addr(y), ho, wo);
+                p.groups(), relu ? 1 : 0, pool ? 1 : 0, NativeKernels.addr(y), ho, wo);
         return y;
     }
 
