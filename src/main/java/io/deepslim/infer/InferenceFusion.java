@@ -92,6 +92,13 @@ public final class InferenceFusion {
      */
     static final int DIRECT_POOLED_MAX_CIN = Integer.getInteger("deepslim.directPooledMaxCin", 64);
 
+    /**
+     * Whether a pruned conv takes the ReLU and pool after it into its call ({@link FusedPrunedConv2d});
+     * {@code -Ddeepslim.fusion.prunedEpilogue=false} keeps them separate layers (the earlier graph, for A/B
+     * benchmarks), read at each fuse.
+     */
+    static boolean prunedEpilogue() { return !"false".equals(System.getProperty("deepslim.fusion.prunedEpilogue")); }
+
     /** The first index from {@code i} whose module is not an Identity (seq.size() if none). */
     private static int nextNonIdentity(Sequential seq, int i) {
         while (i < seq.size() && seq.get(i) instanceof Layers.Identity) i++;
@@ -154,7 +161,7 @@ public final class InferenceFusion {
         }
         // a pruned conv (BN folded above) [→ ReLU] [→ 2x2 max-pool]: both in the sparse kernel's epilogue, so the
         // full-size map is never written and no separate ReLU/pool pass reads it back
-        for (int i = 0; i < seq.size(); i++) {
+        for (int i = 0; i < seq.size() && prunedEpilogue(); i++) {
             if (!(seq.get(i) instanceof PrunedConv2d pc)) continue;
             int j = nextNonIdentity(seq, i + 1);
             boolean relu = j < seq.size() && seq.get(j) instanceof Layers.ReLU;

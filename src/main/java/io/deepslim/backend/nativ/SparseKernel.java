@@ -24,14 +24,20 @@ public final class SparseKernel {
      * the max-pool fused, which a sparse layer does not get): whole fused vgg45m, 2 threads, wall clock,
      * idle machine, small-channel break-even 50% vs 75% — 60%/70%-sparse models 0.83×/0.84× vs 1.03×/0.89×
      * of dense at 224 px, 0.78×/0.82× vs 1.11×/0.93× at 64 px (benchmarks/results/2026-11-30-compress-models-
-     * vgg45m-*-final-idle*.md), so the small-channel default is now 75% too. Both are overridable
-     * ({@code -Ddeepslim.sparse.smallConvBreakEven}, {@code -Ddeepslim.sparse.convBreakEven}) for tuning.
+     * vgg45m-*-final-idle*.md), so the small-channel default became 75% too. Then the sparse call got the
+     * ReLU and pool in its epilogue as well ({@code infer.FusedPrunedConv2d}): per layer, one thread, CPU
+     * time, the convs with up to 128 input channels (vgg45m layers 1-5) beat the dense fused ones at 70%
+     * sparsity (1.1-1.4×) and lose at 60% (0.86-0.98×), the 256/512-channel ones still lose at 70%
+     * (benchmarks/results/2026-11-30-pruned-profile-*.md); whole 70%-sparse vgg45m 1.07-1.10× vs 1.00-1.02× of
+     * dense with 128 channels / 68% instead of 64 / 75%. All three are overridable
+     * ({@code -Ddeepslim.sparse.smallConvBreakEven}, {@code -Ddeepslim.sparse.convBreakEven},
+     * {@code -Ddeepslim.sparse.smallConvChannels}) for tuning.
      */
-    public static final double SMALL_CONV_BREAK_EVEN = Double.parseDouble(System.getProperty("deepslim.sparse.smallConvBreakEven", "0.75")),
+    public static final double SMALL_CONV_BREAK_EVEN = Double.parseDouble(System.getProperty("deepslim.sparse.smallConvBreakEven", "0.68")),
             CONV_BREAK_EVEN = Double.parseDouble(System.getProperty("deepslim.sparse.convBreakEven", "0.75")), STRIDED_CONV_BREAK_EVEN = 0.8, LINEAR_BREAK_EVEN = 0.6;
 
-    /** Ungrouped stride-1 convs with at most this many input channels use {@link #SMALL_CONV_BREAK_EVEN}. */
-    public static final int SMALL_CONV_CHANNELS = 64;
+    /** Ungrouped stride-1 convs with at most this many input channels use {@link #SMALL_CONV_BREAK_EVEN} ({@code -Ddeepslim.sparse.smallConvChannels}). */
+    public static final int SMALL_CONV_CHANNELS = Integer.getInteger("deepslim.sparse.smallConvChannels", 128);
 
     /** The break-even sparsity of a conv with cin input channels and these parameters. */
     public static double convBreakEven(int cin, ConvParams p) {

@@ -265,7 +265,7 @@ class NativeKernelsTest {
         SplittableRandom r = new SplittableRandom(10);
         ConvParams p = ConvParams.of(1, 1, 1);
         // each kind: 10 points below its break-even runs dense (naming the break-even), 5 points above runs sparse
-        int[] cins = {64, 65};
+        int[] cins = {SparseKernel.SMALL_CONV_CHANNELS, SparseKernel.SMALL_CONV_CHANNELS + 1};
         double[] breakEvens = {SparseKernel.SMALL_CONV_BREAK_EVEN, SparseKernel.CONV_BREAK_EVEN};
         for (int k = 0; k < 2; k++) {
             int cin = cins[k];
