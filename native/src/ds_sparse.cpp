@@ -166,18 +166,25 @@ void pool_rows(const float* src, size_t stride, int pitch, int cout, int r0, int
 
 // Bytes a pooled call's band buffer (cout x band positions) may use per thread: it is written once per
 // chunk and read once by the pool, so L2-sized is enough (Zen 4: 1 MB L2).
-constexpr size_t BAND_BYTES = 384 * 1024;
+constexpr size_t BAND_BYTES = 512 * 1024;
 
-// Rows per band of a pooled call: even, the least CH-rounding waste, the buffer within BAND_BYTES
-// (2 rows always allowed), at least `threads` bands when the map has that many row pairs.
-int band_rows(int hq, int Wp, int CH, int cout, int threads) {
-    int best = 2;
+// Floats per output channel in a band buffer of R rows: the band's positions rounded up to whole vectors.
+inline int band_stride(int R, int Wp, int VW) { return (R * Wp + VW - 1) / VW * VW; }
+
+// Rows per band of a pooled call: even, at least one full chunk where the budget allows (a narrow map
+// in 2-row bands would run only short chunks, fewer FMAs in flight), then the least rounding waste (a
+// band's last chunk is rounded up to whole vectors of VW lanes), the buffer within BAND_BYTES (2 rows
+// always allowed), at least `threads` bands when the map has that many row pairs.
+int band_rows(int hq, int Wp, int CH, int VW, int cout, int threads) {
+    int best = 2, R0 = 2;
+    while (R0 + 2 <= hq && R0 * Wp < CH && (size_t) cout * band_stride(R0 + 2, Wp, VW) * sizeof(float) <= BAND_BYTES) R0 += 2;
     double bestEff = 0;
-    for (int R = 2; R <= hq; R += 2) {
-        const long pos = (long) R * Wp, padded = (pos + CH - 1) / CH * CH;
-        if (R > 2 && (size_t) cout * padded * sizeof(float) > BAND_BYTES) break;
-        if (R > 2 && (hq + R - 1) / R < std::min(threads, hq / 2)) break;
-        const double eff = (double) pos / padded;
+    for (int R = R0; R <= hq; R += 2) {
+        const long pos = (long) R * Wp;
+        const long computed = pos / CH * CH + (pos % CH + VW - 1) / VW * VW;
+        if (R > R0 && (size_t) cout * band_stride(R, Wp, VW) * sizeof(float) > BAND_BYTES) break;
+        if (R > R0 && (hq + R - 1) / R < std::min(threads, hq / 2)) break;
+        const double eff = (double) pos / computed;
         if (eff > bestEff + 1e-9) {
             bestEff = eff;
             best = R;
@@ -267,8 +274,9 @@ extern "C" void ds_sparse_conv2d_forward(int path, int threads, const float* x, 
         ChunkPass a{xpad, bptr, off, vals, bias, plane, cinG, cout / groups, cout, nblk, Wp, relu, ho, wo, ys};
         if (pool) {
             // bands of R rows (only the 2*(ho/2) rows the pool reads); each thread takes whole bands
-            const int hq = ho / 2 * 2, R = band_rows(hq, Wp, CH, cout, threads), nbands = (hq + R - 1) / R;
-            const int stride = ((R * Wp + CH - 1) / CH) * CH, ntb = std::max(1, std::min(threads, nbands));
+            const int VW = path == DS_PATH_AVX512_VNNI ? 16 : 8;
+            const int hq = ho / 2 * 2, R = band_rows(hq, Wp, CH, VW, cout, threads), nbands = (hq + R - 1) / R;
+            const int stride = band_stride(R, Wp, VW), ntb = std::max(1, std::min(threads, nbands));
             float* bands = scratch_band.get<float>((size_t) ntb * cout * stride);
             float* btiles = scratch_tiles.get<float>(nblk > 1 ? (size_t) ntb * cout * CH : 1);
             std::atomic<int> nextBand(0);
@@ -282,8 +290,8 @@ extern "C" void ds_sparse_conv2d_forward(int path, int threads, const float* x, 
                     at.q0 = r0 * Wp;
                     for (int q = at.q0; q < q1; q += CH) {
                         const int len = std::min(CH, q1 - q);
-                        if (path == DS_PATH_AVX512_VNNI) dssp_avx512::chunk_t<CH512 / 16, 1>(at, q, len, tile);
-                        else dssp_avx2::chunk_t<CH256 / 8, 1>(at, q, len, tile);
+                        if (path == DS_PATH_AVX512_VNNI) dssp_avx512::chunk_fit(at, q, len, tile);
+                        else dssp_avx2::chunk_fit(at, q, len, tile);
                     }
                     pool_rows(at.band, stride, Wp, cout, r0, r1, ho, wo, ys);
                 }
