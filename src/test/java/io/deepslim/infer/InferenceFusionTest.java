@@ -48,12 +48,18 @@ public class InferenceFusionTest {
         }
     }
 
+    /** vgg45m at size² with random BN statistics, every conv and Linear L1-pruned to {@code amount}, in eval mode. */
+    static ZooNet prunedVgg(int size, long seed, long bnSeed, double amount) {
+        ZooNet net = Zoo.create("vgg45m", size, 2, seed);
+        randomizeBatchNorm(net, bnSeed);
+        io.deepslim.compress.prune.Pruning.l1Local(net, amount);
+        net.eval();
+        return net;
+    }
+
     @Test
     void prunedConvsFoldTheirBatchNormAndStaySparse() {
-        ZooNet net = Zoo.create("vgg45m", 64, 2, 3);
-        randomizeBatchNorm(net, 6);
-        io.deepslim.compress.prune.Pruning.l1Local(net, 0.9);
-        net.eval();
+        ZooNet net = prunedVgg(64, 3, 6, 0.9);
         ZooNet fused = InferenceFusion.fuse(net);
         long pruned = count(net, io.deepslim.compress.prune.PrunedConv2d.class);
         assertTrue(pruned >= 8, "vgg45m has 8 pruned convs, found " + pruned);
@@ -83,10 +89,7 @@ public class InferenceFusionTest {
     @Test
     void prunedPooledFusionMatchesOnEveryNativePath() {
         // whole 90%-pruned vgg45m at 96 px (a 3x3 map after the last pool), fused, each CPU path forced
-        ZooNet net = Zoo.create("vgg45m", 96, 2, 4);
-        randomizeBatchNorm(net, 8);
-        io.deepslim.compress.prune.Pruning.l1Local(net, 0.9);
-        net.eval();
+        ZooNet net = prunedVgg(96, 4, 8, 0.9);
         ZooNet fused = InferenceFusion.fuse(net);
         var best = io.deepslim.backend.nativ.NativeKernels.get().orElseThrow(() -> new AssertionError("native library did not load"));
         for (int path = io.deepslim.backend.nativ.NativeKernels.PORTABLE; path <= best.bestPath(); path++) {
@@ -102,10 +105,7 @@ public class InferenceFusionTest {
 
     @Test
     void prunedConvsBelowBreakEvenBecomeDenseFusedConvs() {
-        ZooNet net = Zoo.create("vgg45m", 64, 2, 3);
-        randomizeBatchNorm(net, 7);
-        io.deepslim.compress.prune.Pruning.l1Local(net, 0.6);  // 60% sparse: below the convs' break-even (75%)
-        net.eval();
+        ZooNet net = prunedVgg(64, 3, 7, 0.6);  // 60% sparse: below every conv's break-even (68% / 75%)
         ZooNet fused = InferenceFusion.fuse(net);
         long wideBefore = 0, narrowBefore = 0;
         for (io.deepslim.nn.Module m : net.namedModules().values())
