@@ -156,7 +156,7 @@ static void check_int8_conv(int path, int cin, int cout, int hw, int s) {
     float xs = 0.05f;
     std::vector<float> y((size_t) n * cout * ho * ho);
     ds_int8_conv2d_forward(path, 2, xq.data(), n, cin, hw, hw, xs, xz, packed.data(), wsum.data(), wscale.data(), cout,
-                           bias.data(), cout, k, k, s, s, p, p, 1, 1, 1, 1, y.data(), ho, ho);
+                           bias.data(), cout, k, k, s, s, p, p, 1, 1, 1, 1, 0, 0.f, 0, y.data(), ho, ho);
     // Reference: padding holds the code xz, so padded taps contribute (xz - xz) * w = 0.
     std::vector<float> xf(xq.size()), wf(wq.begin(), wq.end());
     for (size_t i = 0; i < xq.size(); i++) xf[i] = (float) (xq[i] - xz);
