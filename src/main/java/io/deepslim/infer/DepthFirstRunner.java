@@ -107,7 +107,7 @@ final class DepthFirstRunner implements ZooNet.FeatureRunner {
 
     /**
      * Whether every leaf of block m computes each sample from that sample alone, so chunking cannot
-     * change the result: the fused and plain conv layers, evaluation-mode BatchNorm, ReLU, max-pool,
+     * change the result: the fused, plain and pruned conv layers, evaluation-mode BatchNorm, ReLU, max-pool,
      * identities. Anything else (e.g. an int8 layer that picks its scale from the whole batch, a custom
      * adapter) ends the chunked segment before it.
      */
@@ -116,7 +116,7 @@ final class DepthFirstRunner implements ZooNet.FeatureRunner {
             for (Module c : m.children().values()) if (!perSample(c)) return false;
             return true;
         }
-        return m instanceof FusedConv2d || m instanceof FusedSeparable3x3 || m instanceof io.deepslim.nn.Layers.Identity
+        return m instanceof FusedConv2d || m instanceof FusedSeparable3x3 || m instanceof FusedPrunedConv2d || m instanceof io.deepslim.nn.Layers.Identity
                 || m instanceof io.deepslim.nn.Layers.ReLU || m instanceof io.deepslim.nn.Layers.MaxPool2d
                 || m.getClass() == io.deepslim.nn.Conv2d.class || m instanceof io.deepslim.compress.prune.PrunedConv2d
                 || (m instanceof io.deepslim.nn.BatchNorm2d && !m.isTraining());
