@@ -6,6 +6,7 @@
 #include "../src/ds_dispatch.cpp"
 #include "../src/ds_sparse.cpp"
 #include "../src/ds_int8.cpp"
+#include "../src/ds_int8_conv.cpp"
 #include "../src/ds_quantize.cpp"
 #include "../src/ds_depthwise.cpp"
 #include <cstdio>

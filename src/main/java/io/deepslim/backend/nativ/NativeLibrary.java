@@ -11,7 +11,7 @@ import org.bytedeco.javacpp.annotation.Platform;
  * catches a failed load. The kernel sources are compiled into the same library by the javacpp
  * Maven plugin (see pom.xml).
  */
-@Platform(include = {"deepslim_native.h", "ds_dispatch.cpp", "ds_sparse.cpp", "ds_int8.cpp", "ds_quantize.cpp", "ds_depthwise.cpp"},
+@Platform(include = {"deepslim_native.h", "ds_dispatch.cpp", "ds_sparse.cpp", "ds_int8.cpp", "ds_int8_conv.cpp", "ds_quantize.cpp", "ds_depthwise.cpp"},
         library = "deepslim_native")
 public final class NativeLibrary {
     static { Loader.load(); }
