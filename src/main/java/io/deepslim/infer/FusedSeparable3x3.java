@@ -98,6 +98,6 @@ public final class FusedSeparable3x3 extends Module {
 
     @Override
     protected String describe() {
-        return wide == null ? description : description + " (wider than " + directMaxWidth + ": " + wide.getClass().getSimpleName() + ")";
+        return wide == null ? description : description + " on maps ≤ " + directMaxWidth + " px, wider than " + directMaxWidth + ": backend conv";
     }
 }
