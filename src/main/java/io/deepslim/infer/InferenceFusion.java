@@ -36,6 +36,7 @@ public final class InferenceFusion {
         net.eval();
         java.util.Set<io.deepslim.tensor.Storage> before = storages(net);
         fuseAll(net);
+        Int8Chain.link(net);
         net.eval();  // the layers fusion made are new (training mode)
         // the copy is private: free the conv/BN tensors the fused layers replaced now, not at the next GC
         java.util.Set<io.deepslim.tensor.Storage> after = storages(net);
@@ -104,7 +105,7 @@ public final class InferenceFusion {
     static final int DIRECT_SMALL_MAP_MAX_WIDTH = Integer.getInteger("deepslim.directSmallMapMaxWidth", 28);
 
     /** A 2x2, stride-2, unpadded max-pool. */
-    private static boolean isPool2(Module m) {
+    static boolean isPool2(Module m) {
         return m instanceof Layers.MaxPool2d mp && mp.kernel() == 2 && mp.stride() == 2 && mp.padding() == 0;
     }
 
@@ -165,6 +166,16 @@ public final class InferenceFusion {
             seq.replaceChild(String.valueOf(i), io.deepslim.compress.quant.Int8Conv2d.foldBatchNorm(q, (BatchNorm2d) b, relu));
             seq.replaceChild(String.valueOf(i + 1), new Layers.Identity());
             if (relu) seq.replaceChild(String.valueOf(i + 2), new Layers.Identity());
+        }
+        // an int8 conv followed by a 2x2 max-pool: the pool in the int8 kernel (no float map, no separate pass)
+        for (int i = 0; i < seq.size(); i++) {
+            if (!(seq.get(i) instanceof io.deepslim.compress.quant.Int8Conv2d q) || q.pool) continue;
+            int j = i + 1;
+            while (j < seq.size() && seq.get(j) instanceof Layers.Identity) j++;
+            if (j < seq.size() && isPool2(seq.get(j))) {
+                seq.replaceChild(String.valueOf(i), q.pooled());
+                seq.replaceChild(String.valueOf(j), new Layers.Identity());
+            }
         }
         // a folded 3x3 conv with up to DIRECT_MAX_CIN input channels (a first layer, vgg45m's 64→128), or up to DIRECT_POOLED_MAX_CIN
         // when a 2x2 max-pool follows: the direct native kernel with the pool in its epilogue (im2col

@@ -38,6 +38,7 @@ import java.util.TreeSet;
  * java -cp benchmarks/target/benchmarks.jar io.deepslim.benchmarks.CompressVersus --size 224 --rounds 5 --reps 3
  * java -cp benchmarks/target/benchmarks.jar io.deepslim.benchmarks.CompressVersus --layers 64:64:224,128:256:56 [--variants dense,dense-im2col,s90]
  * java -XX:ActiveProcessorCount=1 -cp ... CompressVersus --layers ... --clock cpu   # one thread, its CPU ms: robust on a shared machine
+ * java -cp ... CompressVersus --size 224 --variants dense-fused,int8static-fused,int8static-fused-avx2   # whole-model rows, only these
  * </pre>
  */
 public final class CompressVersus {
@@ -143,7 +144,8 @@ public final class CompressVersus {
         }
         StringBuilder out = new StringBuilder(header(rounds, reps));
         System.out.print(out);
-        if (layers == null) models(size, rounds, reps, out);
+        String only = DenseVersus.arg(args, "--variants", null);
+        if (layers == null) models(size, rounds, reps, out, only == null ? null : java.util.Set.of(only.split(",")));
         else layers(layers.split(","), DenseVersus.arg(args, "--variants", "dense,dense-im2col,s50,s70,s80,s90,s95,int8").split(","), rounds, reps, out);
         out.append(String.format("load average at end: %s", Files.readString(Path.of("/proc/loadavg"))));
         System.out.print("load average at end: " + Files.readString(Path.of("/proc/loadavg")));
@@ -155,7 +157,8 @@ public final class CompressVersus {
         }
     }
 
-    static void models(int size, int rounds, int reps, StringBuilder out) {
+    /** Whole-model rows; {@code only} (null: all) keeps just the named variants (e.g. dense-fused,int8static-fused,int8static-fused-avx2). */
+    static void models(int size, int rounds, int reps, StringBuilder out, java.util.Set<String> only) {
         Tensor x = Tensor.randn(new Random(1), 1f, 1, 3, size, size);
         Map<String, Runnable> variants = new LinkedHashMap<>();
         Map<String, String> notes = new LinkedHashMap<>();
@@ -178,9 +181,12 @@ public final class CompressVersus {
         ZooNet avx2 = (ZooNet) InferenceFusion.fuse(int8Unfused);
         forceAvx2(avx2);
         nets.put("int8static-fused-avx2", avx2);
+        if (only != null) nets.keySet().removeIf(v -> !only.contains(v) && !(v.equals("dense-fused") && only.contains("dense-fused-im2col")));
         for (Map.Entry<String, Module> e : nets.entrySet()) {
-            variants.put(e.getKey(), forward(e.getValue(), x));
-            if (e.getKey().equals("dense-fused")) variants.put("dense-fused-im2col", im2col(forward(e.getValue(), x)));
+            if (only == null || only.contains(e.getKey())) variants.put(e.getKey(), forward(e.getValue(), x));
+            if (e.getKey().equals("dense-fused") && (only == null || only.contains("dense-fused-im2col"))) {
+                variants.put("dense-fused-im2col", im2col(forward(e.getValue(), x)));
+            }
         }
         for (Runnable r : variants.values()) r.run();
         for (Map.Entry<String, Module> e : nets.entrySet()) notes.put(e.getKey(), kernels(e.getValue()));
