@@ -5,7 +5,9 @@
 // Work is split into bands of output rows (about BAND_PIXELS pixels). For one band, the 3x3 stage
 // runs for every channel into a cache-resident scratch D (cmid x band), the 1x1 GEMM reads D and
 // writes C (cout x band) with its bias and ReLU, and the epilogue pools C (or copies it) into y:
-// the intermediate map never goes to memory. The vector paths are the same source (ds_depthwise_body.inc)
+// the intermediate map never goes to memory. Stride-1 bands read a zero-padded copy of the band's
+// input: depthwise bands and dense bands narrower than FLAT_MAX_VECTORS vectors as one flat strip
+// (vectors span rows, no scalar columns), wider dense bands row by row. The vector paths are the same source (ds_depthwise_body.inc)
 // compiled three times: portable (4-lane GCC vectors, no FMA), AVX2+FMA (8 lanes), AVX-512 (16 lanes).
 #include "ds_common.h"
 #include <chrono>
