@@ -30,12 +30,13 @@ const char* ds_path_name(int path);
  * Direct sparse convolution, no im2col: y (n, cout, ho, wo) = conv(x (n, cin, h, w), W) + bias,
  * optionally ReLU. W (cout, cin/groups, kh, kw) is in CSR per output channel: the nonzeros of
  * channel co are rowptr[co] .. rowptr[co+1]-1, each with kidx = (c*kh + ki)*kw + kj (c within
- * the group) and value vals[i]. bias may be null.
+ * the group) and value vals[i]. bias may be null. pool != 0: a 2x2 stride-2 max-pool follows
+ * (after bias and ReLU) and y is the pooled (n, cout, ho/2, wo/2); ho, wo stay the conv's.
  */
 void ds_sparse_conv2d_forward(int path, int threads, const float* x, int n, int cin, int h, int w,
                               const int32_t* rowptr, const int32_t* kidx, const float* vals, const float* bias,
                               int cout, int kh, int kw, int sh, int sw, int ph, int pw, int dh, int dw,
-                              int groups, int relu, float* y, int ho, int wo);
+                              int groups, int relu, int pool, float* y, int ho, int wo);
 
 /*
  * How many input-channel blocks ds_sparse_conv2d_forward splits each conv group into on this path

@@ -15,7 +15,8 @@ import io.deepslim.nn.Sequential;
  * blocks, a CAE's encoder, …) each Conv2d → BatchNorm2d [→ ReLU] run becomes one
  * {@link FusedConv2d}, and an ungrouped Conv2d → 1x1 Conv2d → BatchNorm2d [→ ReLU] run (a
  * separable block with a dense spatial conv) one composed {@link FusedConv2d}; a pruned conv → BN
- * run becomes one pruned conv with BN folded in (same mask). Everything else — other compressed
+ * run becomes one pruned conv with BN folded in (same mask), and the ReLU and 2x2 max-pool after it
+ * join its sparse kernel call ({@link FusedPrunedConv2d}). Everything else — other compressed
  * layers (int8, low-rank), adapters and other custom modules, whose forward is
  * not a plain chain — is kept as it is. The source model is not modified: the work is done on a
  * copy made through the model-file tree ({@link ModelFile#copy}), so any network that saves fuses.
@@ -66,8 +67,8 @@ public final class InferenceFusion {
 
     /**
      * A pruned conv → BN run: BN folded into weight_orig and bias (per output channel, so the
-     * mask and the sparse kernel still apply); the ReLU stays a layer of its own, since a pruned
-     * layer saves and bakes as a plain pruned conv.
+     * mask and the sparse kernel still apply); the ReLU and pool that follow are wrapped around it
+     * afterwards ({@link FusedPrunedConv2d}), so the pruned layer itself stays a plain pruned conv.
      */
     private static PrunedConv2d foldPruned(PrunedConv2d pc, BatchNorm2d bn) {
         java.util.Map<String, io.deepslim.tensor.Tensor> s = pc.stateDict();
@@ -97,12 +98,25 @@ public final class InferenceFusion {
      * columns wide runs as the direct native kernel (wider inputs keep the backend's conv): student20's
      * 128→128 @28 / @14 (+pool) and 128→64 @7, single-thread CPU ms direct / Java Winograd / im2col
      * 1.5 / 1.9–2.5 / 4.7, 0.46 / 0.87–1.28 / 1.68, 0.10 / 0.61 / 0.40 (LayerProfile, loaded machine,
-     * benchmarks/results/2026-11-30-students3-rules.md); {@code -Ddeepslim.directSmallMapMaxCin=N} overrides (0: never).
+     * benchmarks/results/2026-11-30-students3-cpu-224.md); {@code -Ddeepslim.directSmallMapMaxCin=N} overrides (0: never).
      */
     static final int DIRECT_SMALL_MAP_MAX_CIN = Integer.getInteger("deepslim.directSmallMapMaxCin", 128);
 
     /** Widest input map that {@link #DIRECT_SMALL_MAP_MAX_CIN} applies to; {@code -Ddeepslim.directSmallMapMaxWidth=N} overrides. */
     static final int DIRECT_SMALL_MAP_MAX_WIDTH = Integer.getInteger("deepslim.directSmallMapMaxWidth", 28);
+
+    /**
+     * Whether a pruned conv takes the ReLU and pool after it into its call ({@link FusedPrunedConv2d});
+     * {@code -Ddeepslim.fusion.prunedEpilogue=false} keeps them separate layers (the earlier graph, for A/B
+     * benchmarks), read at each fuse.
+     */
+    static boolean prunedEpilogue() { return !"false".equals(System.getProperty("deepslim.fusion.prunedEpilogue")); }
+
+    /** The first index from {@code i} whose module is not an Identity (seq.size() if none). */
+    private static int nextNonIdentity(Sequential seq, int i) {
+        while (i < seq.size() && seq.get(i) instanceof Layers.Identity) i++;
+        return i;
+    }
 
     /** A 2x2, stride-2, unpadded max-pool. */
     static boolean isPool2(Module m) {
@@ -157,6 +171,19 @@ public final class InferenceFusion {
             seq.replaceChild(String.valueOf(i), FusedConv2d.fold((Conv2d) a, (BatchNorm2d) b, relu));
             seq.replaceChild(String.valueOf(i + 1), new Layers.Identity());
             if (relu) seq.replaceChild(String.valueOf(i + 2), new Layers.Identity());
+        }
+        // a pruned conv (BN folded above) [→ ReLU] [→ 2x2 max-pool]: both in the sparse kernel's epilogue, so the
+        // full-size map is never written and no separate ReLU/pool pass reads it back
+        for (int i = 0; i < seq.size() && prunedEpilogue(); i++) {
+            if (!(seq.get(i) instanceof PrunedConv2d pc)) continue;
+            int j = nextNonIdentity(seq, i + 1);
+            boolean relu = j < seq.size() && seq.get(j) instanceof Layers.ReLU;
+            int k = relu ? nextNonIdentity(seq, j + 1) : j;
+            boolean pool = k < seq.size() && isPool2(seq.get(k));
+            if (!relu && !pool) continue;
+            seq.replaceChild(String.valueOf(i), new FusedPrunedConv2d(pc, relu, pool));
+            if (relu) seq.replaceChild(String.valueOf(j), new Layers.Identity());
+            if (pool) seq.replaceChild(String.valueOf(k), new Layers.Identity());
         }
         // an int8 conv → BN [→ ReLU] run: BN into the int8 scales and bias, ReLU into the kernel's epilogue
         for (int i = 0; i + 1 < seq.size(); i++) {

@@ -25,9 +25,10 @@ import java.util.Random;
  * java -cp benchmarks/target/benchmarks.jar io.deepslim.benchmarks.LayerProfile --models student10 --size 224
  * java -XX:ActiveProcessorCount=1 -cp ... LayerProfile --models student10 --clock cpu
  * java -cp ... LayerProfile --models vgg45m --compress int8static [--int8-path avx2]
+ * java -cp ... LayerProfile --models vgg45m --compress dense,prune40,prune30,prune20,prune10
  * </pre>
- * {@code --compress V} profiles the model compressed as CompressBench's variant V (calibrated on the
- * profiling input), then fused; {@code --int8-path avx2} forces its int8 layers onto the AVX2 path.
+ * {@code --compress V[,V...]} profiles the model compressed as CompressBench's variant V (calibrated on the
+ * profiling input), then fused, one table per variant ({@code --variants} is the same option); {@code --int8-path avx2} forces its int8 layers onto the AVX2 path.
  * {@code --clock cpu} times the calling thread's CPU time instead of wall time: with one processor
  * (so the kernels run on the caller alone) that is the single-thread cost, which other load on a
  * shared machine changes far less than wall time.
@@ -70,11 +71,11 @@ public final class LayerProfile {
         String clock = DenseVersus.arg(args, "--clock", "wall");
         if (!clock.equals("wall") && !clock.equals("cpu")) throw new IllegalArgumentException("--clock: expected wall or cpu, got " + clock);
         boolean cpu = clock.equals("cpu");
-        String compress = DenseVersus.arg(args, "--compress", "dense");
+        String[] variants = DenseVersus.arg(args, "--compress", DenseVersus.arg(args, "--variants", "dense")).split(",");
         boolean avx2 = DenseVersus.arg(args, "--int8-path", "best").equals("avx2");
         StringBuilder out = new StringBuilder();
         out.append(String.format("load average at start: %s", Files.readString(Path.of("/proc/loadavg"))));
-        for (String arch : models) {
+        for (String arch : models) for (String compress : variants) {
             ZooNet src = Zoo.create(arch, size, 2, 1);
             src.eval();
             Tensor x0 = Tensor.randn(new Random(2), 1f, batch, 3, size, size);
