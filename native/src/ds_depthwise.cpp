@@ -5,13 +5,16 @@
 // Work is split into bands of output rows (about BAND_PIXELS pixels). For one band, the 3x3 stage
 // runs for every channel into a cache-resident scratch D (cmid x band), the 1x1 GEMM reads D and
 // writes C (cout x band) with its bias and ReLU, and the epilogue pools C (or copies it) into y:
-// the intermediate map never goes to memory. The vector paths are the same source (ds_depthwise_body.inc)
+// the intermediate map never goes to memory. Stride-1 bands read a zero-padded copy of the band's
+// input: depthwise bands and dense bands narrower than FLAT_MAX_VECTORS vectors as one flat strip
+// (vectors span rows, no scalar columns), wider dense bands row by row. The vector paths are the same source (ds_depthwise_body.inc)
 // compiled three times: portable (4-lane GCC vectors, no FMA), AVX2+FMA (8 lanes), AVX-512 (16 lanes).
 #include "ds_common.h"
 #include <chrono>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
+#include <type_traits>
 
 namespace {
 
@@ -117,7 +120,7 @@ static inline vf vmax(vf a, vf b) { return a > b ? a : b; }
 typedef int vi __attribute__((vector_size(16)));
 // lanes (a0, a1, a2, a3, b0, b1, b2, b3) -> (max(a0, a1), max(a2, a3), max(b0, b1), max(b2, b3))
 static inline vf vpairmax(vf a, vf b) { return vmax(__builtin_shuffle(a, b, vi{0, 2, 4, 6}), __builtin_shuffle(a, b, vi{1, 3, 5, 7})); }
-constexpr int PW_MR = 4, PW_NV = 4, DENSE_NV = 1;
+constexpr int PW_MR = 4, PW_NV = 4, ROW_NV = 1, DENSE_CB = 4, DENSE_NV = 2, FLAT_MAX_VECTORS = 4;
 #include "ds_depthwise_body.inc"
 }  // namespace dsdw_portable
 
@@ -138,7 +141,7 @@ static inline vf vpairmax(vf a, vf b) {
     vf m = _mm256_max_ps(_mm256_shuffle_ps(a, b, _MM_SHUFFLE(2, 0, 2, 0)), _mm256_shuffle_ps(a, b, _MM_SHUFFLE(3, 1, 3, 1)));
     return _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(m), _MM_SHUFFLE(3, 1, 2, 0)));
 }
-constexpr int PW_MR = 4, PW_NV = 3, DENSE_NV = 1;
+constexpr int PW_MR = 4, PW_NV = 3, ROW_NV = 1, DENSE_CB = 4, DENSE_NV = 3, FLAT_MAX_VECTORS = 4;  // flat tile 4 x 3 of 16 registers
 #include "ds_depthwise_body.inc"
 }  // namespace dsdw_avx2
 #pragma GCC pop_options
@@ -159,7 +162,7 @@ static inline vf vpairmax(vf a, vf b) {
     const __m512i odd = _mm512_set_epi32(31, 29, 27, 25, 23, 21, 19, 17, 15, 13, 11, 9, 7, 5, 3, 1);
     return _mm512_max_ps(_mm512_permutex2var_ps(a, even, b), _mm512_permutex2var_ps(a, odd, b));
 }
-constexpr int PW_MR = 4, PW_NV = 4, DENSE_NV = 2;  // 8 x 2 accumulators of 32 registers
+constexpr int PW_MR = 4, PW_NV = 4, ROW_NV = 2, DENSE_CB = 8, DENSE_NV = 3, FLAT_MAX_VECTORS = 4;  // rows 8 x 2, flat tile 8 x 3 of 32 registers
 #include "ds_depthwise_body.inc"
 }  // namespace dsdw_avx512
 #pragma GCC pop_options
@@ -184,7 +187,7 @@ extern "C" void ds_separable3x3_forward(int path, int threads, const float* x, i
     a.rows = std::min(rows, need);
     // room for the 1x1 tiles' overhang (tiles are at most 64 pixels; P rounded to 64 is a multiple of
     // 8, so whole 24-pixel AVX2 tiles overhang by <= 16), +16 so rows are not 4 KiB-aliased
-    a.ld = (a.rows * a.wo + 63) / 64 * 64 + 16;
+    a.ld = (a.rows * a.wo + 63) / 64 * 64 + 64 + 16;
     int bands = (need + a.rows - 1) / a.rows;
     int tasks = n * bands;
     // multiply-adds of the whole call: below ~2M a second thread costs more than it saves

@@ -23,6 +23,9 @@ public final class FusedSeparable3x3 extends Module {
     private final boolean relu, pool;
     private final Tensor spatialWeight, spatialBias, pointWeight, pointBias;
     private final String description;
+    // inputs wider than directMaxWidth run through wide (the backend's Winograd/im2col conv), when set
+    private Module wide;
+    private int directMaxWidth = Integer.MAX_VALUE;
 
     /**
      * spatialWeight (Cmid, Cin/groups, 3, 3) with params (padding 1, stride 1 or 2); pointWeight
@@ -45,6 +48,17 @@ public final class FusedSeparable3x3 extends Module {
         this.description = description;
     }
 
+    /**
+     * This layer, running inputs wider than {@code maxWidth} columns through {@code fallback} (the
+     * same arithmetic: a folded conv with the pool if this layer pools) instead of the direct kernel.
+     */
+    FusedSeparable3x3 withWideFallback(Module fallback, int maxWidth) {
+        fallback.eval();
+        this.wide = fallback;
+        this.directMaxWidth = maxWidth;
+        return this;
+    }
+
     /** True when the layer ends with the 2×2 max-pool. */
     public boolean pools() { return pool; }
 
@@ -59,6 +73,7 @@ public final class FusedSeparable3x3 extends Module {
             throw new IllegalArgumentException("fused separable: input " + java.util.Arrays.toString(x.shape())
                     + " does not match weight " + java.util.Arrays.toString(ws) + " with " + groups + " groups");
         }
+        if (wide != null && x.size(3) > directMaxWidth) return wide.forward(x);
         int s = params.strideH(), ho = (x.size(2) - 1) / s + 1, wo = (x.size(3) - 1) / s + 1;
         int cout = pointWeight == null ? ws[0] : pointWeight.size(0);
         Tensor xc = x.contiguousRaw();
@@ -82,5 +97,7 @@ public final class FusedSeparable3x3 extends Module {
     }
 
     @Override
-    protected String describe() { return description; }
+    protected String describe() {
+        return wide == null ? description : description + " on maps ≤ " + directMaxWidth + " px, wider than " + directMaxWidth + ": backend conv";
+    }
 }

@@ -114,6 +114,18 @@ public final class InferenceFusion {
     static final int DIRECT_POOLED_MAX_CIN = Integer.getInteger("deepslim.directPooledMaxCin", 64);
 
     /**
+     * Most input channels for which a dense 3x3 conv on a map at most {@link #DIRECT_SMALL_MAP_MAX_WIDTH}
+     * columns wide runs as the direct native kernel (wider inputs keep the backend's conv): student20's
+     * 128→128 @28 / @14 (+pool) and 128→64 @7, single-thread CPU ms direct / Java Winograd / im2col
+     * 1.5 / 1.9–2.5 / 4.7, 0.46 / 0.87–1.28 / 1.68, 0.10 / 0.61 / 0.40 (LayerProfile, loaded machine,
+     * benchmarks/results/2026-11-30-students3-cpu-224.md); {@code -Ddeepslim.directSmallMapMaxCin=N} overrides (0: never).
+     */
+    static final int DIRECT_SMALL_MAP_MAX_CIN = Integer.getInteger("deepslim.directSmallMapMaxCin", 128);
+
+    /** Widest input map that {@link #DIRECT_SMALL_MAP_MAX_CIN} applies to; {@code -Ddeepslim.directSmallMapMaxWidth=N} overrides. */
+    static final int DIRECT_SMALL_MAP_MAX_WIDTH = Integer.getInteger("deepslim.directSmallMapMaxWidth", 28);
+
+    /**
      * Whether a pruned conv takes the ReLU and pool after it into its call ({@link FusedPrunedConv2d});
      * {@code -Ddeepslim.fusion.prunedEpilogue=false} keeps them separate layers (the earlier graph, for A/B
      * benchmarks), read at each fuse.
@@ -222,9 +234,13 @@ public final class InferenceFusion {
             int j = i + 1;
             while (j < seq.size() && seq.get(j) instanceof Layers.Identity) j++;
             boolean pool = j < seq.size() && isPool2(seq.get(j));
-            if (ws[1] > (pool ? Math.max(DIRECT_MAX_CIN, DIRECT_POOLED_MAX_CIN) : DIRECT_MAX_CIN)) continue;
-            seq.replaceChild(String.valueOf(i), new FusedSeparable3x3(f.params(), f.foldedWeight(), f.foldedBias(), null, null,
-                    f.relu(), pool, f.description() + (pool ? "+maxpool2" : "") + " direct"));
+            // more channels: direct on small maps only (decided per call on the input's width)
+            boolean smallOnly = ws[1] > (pool ? Math.max(DIRECT_MAX_CIN, DIRECT_POOLED_MAX_CIN) : DIRECT_MAX_CIN);
+            if (smallOnly && ws[1] > DIRECT_SMALL_MAP_MAX_CIN) continue;
+            FusedSeparable3x3 direct = new FusedSeparable3x3(f.params(), f.foldedWeight(), f.foldedBias(), null, null,
+                    f.relu(), pool, f.description() + (pool ? "+maxpool2" : "") + " direct");
+            if (smallOnly) direct.withWideFallback(pool ? f.withMaxPool2() : f, DIRECT_SMALL_MAP_MAX_WIDTH);
+            seq.replaceChild(String.valueOf(i), direct);
             if (pool) seq.replaceChild(String.valueOf(j), new Layers.Identity());
         }
         // any other folded conv followed by a 2x2 max-pool (vgg45m's blocks): the pool in the conv's call, so

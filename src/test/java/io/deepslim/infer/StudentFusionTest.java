@@ -30,15 +30,34 @@ class StudentFusionTest {
             long separable = fused.namedModules().values().stream().filter(FusedSeparable3x3.class::isInstance).count();
             long pooled = fused.namedModules().values().stream()
                     .filter(m -> m instanceof FusedSeparable3x3 f && f.pools()).count();
-            // student10: 4 depthwise→1x1 blocks + the composed first layer; the others: their pooled
-            // 3→32, 32→64 and 64→128 layers (dense, ≤ 64 input channels); 128→ stays on the backend;
-            // unpooled dense layers with ≤ 64 input channels (student20's 64→64) run direct too
-            assertEquals(arch.equals("student10") ? 5 : 3, pooled, arch + ": the max-pool was not fused: " + fused.summary());
-            assertEquals(arch.equals("student20") ? 4 : pooled, separable, arch + ": " + fused.summary());
+            // student10: 4 depthwise→1x1 blocks + the composed first layer; the others: every dense layer
+            // with ≤ 64 input channels, and with ≤ 128 (direct on maps ≤ 28 px wide, decided per call);
+            // student40's 256→128 stays on the backend
+            int[] want = switch (arch) {
+                case "student10" -> new int[]{5, 5};
+                case "student20" -> new int[]{5, 7};
+                case "student30" -> new int[]{5, 6};
+                default -> new int[]{4, 6};
+            };
+            assertEquals(want[0], pooled, arch + ": the max-pool was not fused: " + fused.summary());
+            assertEquals(want[1], separable, arch + ": " + fused.summary());
             long before = SeparableKernel.calls();
             InferenceFusionTest.assertSameLogits(arch, net, fused, 64);
             if (NativeKernels.get().isPresent()) assertTrue(SeparableKernel.calls() >= before + separable, arch + ": native kernel did not run");
         }
+    }
+
+    @Test
+    void wideMapsOfManyChannelsRunOnTheBackendConv() {
+        // student20 at 256 px: 128→128 (+pool) sees a 32 px map (> 28: backend conv + pool), then 16, 8, 8 px (direct)
+        ZooNet net = Zoo.create("student20", 256, 2, 3);
+        InferenceFusionTest.randomizeBatchNorm(net, 7);
+        net.eval();
+        ZooNet fused = InferenceFusion.fuse(net);
+        assertTrue(fused.summary().contains("wider than 28"), fused.summary());
+        long before = SeparableKernel.calls();
+        InferenceFusionTest.assertSameLogits("student20@256", net, fused, 256);
+        if (NativeKernels.get().isPresent()) assertEquals(before + 6, SeparableKernel.calls(), "layer4 (32 px, 128 channels) must not run direct");
     }
 
     @Test

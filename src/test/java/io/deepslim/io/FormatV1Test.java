@@ -7,7 +7,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 import java.nio.file.Path;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /** Files written by format version 1 (architecture name, no module tree) still load and give the logits they gave then. */
 class FormatV1Test {
@@ -27,6 +27,8 @@ class FormatV1Test {
         try (GradMode g = GradMode.off()) {
             got = net.forward(FormatV1Fixtures.input()).toFloatArray();
         }
-        assertArrayEquals(want, got, 0f, name);
+        // a wrongly read tensor moves logits by far more; kernel changes since (FMA, summation order) move the last bits
+        assertEquals(want.length, got.length, name);
+        for (int i = 0; i < want.length; i++) assertEquals(want[i], got[i], 1e-6f * (1 + Math.abs(want[i])), name + " logit " + i);
     }
 }

@@ -96,6 +96,31 @@ class NativeSeparableTest {
         }
     }
 
+    /**
+     * Stride-1 bands computed as one flat strip (dense maps narrower than 4 vectors, every
+     * depthwise map): input channels 1, 7, 31 and output channels 1, 7, 12, 16 (register tiles of
+     * 8 / 4 channels and their remainders), widths 7, 14, 29 and 70 (strips that end mid-vector;
+     * 70 runs row by row on 16 lanes and as a strip on 8 and 4), with and without the pool.
+     */
+    @Test
+    void flatStripBandsMatchTheReference() {
+        SplittableRandom r = new SplittableRandom(15);
+        for (NativeKernels k : paths()) {
+            for (int cin : new int[]{1, 7, 31}) for (int cmid : new int[]{1, 7, 12, 16}) for (int w : new int[]{7, 14, 29, 70}) {
+                boolean pool = (cin + cmid + w) % 2 == 0;
+                check(k, r, 1, cin, 9, w, cmid, 1, 1, 0, true, pool, "dense " + cin + "→" + cmid + " 9x" + w + " pool " + pool);
+            }
+            // student20's 128→128 @14 and 128→64 @7 and vgg45m-like 64→64 @56 with the pool, on two threads
+            check(k.withThreads(2), r, 1, 128, 14, 14, 128, 1, 1, 0, true, true, "dense 128→128 @14 pool");
+            check(k, r, 1, 128, 7, 7, 64, 1, 1, 0, true, false, "dense 128→64 @7");
+            check(k.withThreads(2), r, 1, 64, 56, 56, 64, 1, 1, 0, true, true, "dense 64→64 @56 pool");
+            // depthwise strips: multiplier 1 and 2, widths 7 to 113, 1x1 stage or not
+            for (int w : new int[]{7, 14, 29, 113}) for (int mult = 1; mult <= 2; mult++) {
+                check(k, r, 1, 12, 10, w, 12 * mult, 12, 1, w % 2 == 0 ? 9 : 0, true, w % 2 == 0, "depthwise x" + mult + " 10x" + w);
+            }
+        }
+    }
+
     @Test
     void cpuBackendDepthwiseConvRunsNatively() {
         NativeKernelsTest.kernels();
