@@ -23,8 +23,11 @@ struct WinoJob {
     float* y;
     int yh, yw;          // output map (pooled when pool)
     int th, tw;          // tiles per image, vertically / horizontally
-    int cin16, cout16;   // channel counts rounded up to 16
-    int T;               // tiles per block (a multiple of the micro-kernel's rows)
+    int cout16;          // output channels rounded up to 16
+    int T;               // tiles per block (a multiple of 16)
+    int Tv;              // V's channel stride: T rounded up to the micro-kernel's rows, then to 16
+    size_t ldv, ldm;     // V's and M's stride between the 36 positions (floats)
+    int segs;            // blocks per tile row (each a segment of one row), or 0: blocks of T raster tiles
     int blocks;          // blocks per image
 };
 
@@ -44,6 +47,8 @@ static inline vf vzero() { return vf{}; }
 static inline vf vrelu(vf a) { return a > vf{} ? a : vf{}; }
 static inline vf vmax(vf a, vf b) { return a > b ? a : b; }
 constexpr int MR = 2, NB = 1;  // 2 tiles x 16 Cout = 8 accumulators of 16 SSE registers
+constexpr bool FAST_ROWS = false;
+static inline void row_phases(const float*, int, int, vf*) {}
 #include "ds_winograd_body.inc"
 }  // namespace dswg_portable
 
@@ -61,6 +66,8 @@ static inline vf vzero() { return _mm256_setzero_ps(); }
 static inline vf vrelu(vf a) { return _mm256_max_ps(a, _mm256_setzero_ps()); }
 static inline vf vmax(vf a, vf b) { return _mm256_max_ps(a, b); }
 constexpr int MR = 6, NB = 1;  // 6 tiles x 16 Cout = 12 accumulators of 16 YMM registers
+constexpr bool FAST_ROWS = false;
+static inline void row_phases(const float*, int, int, vf*) {}
 #include "ds_winograd_body.inc"
 }  // namespace dswg_avx2
 #pragma GCC pop_options
@@ -77,7 +84,29 @@ static inline vf vfma(vf a, vf b, vf c) { return _mm512_fmadd_ps(a, b, c); }
 static inline vf vzero() { return _mm512_setzero_ps(); }
 static inline vf vrelu(vf a) { return _mm512_max_ps(a, _mm512_setzero_ps()); }
 static inline vf vmax(vf a, vf b) { return _mm512_max_ps(a, b); }
-constexpr int MR = 6, NB = 4;  // 6 tiles x 64 Cout = 24 accumulators of 32 ZMM registers
+constexpr int MR = 4, NB = 4;  // 4 tiles x 64 Cout = 16 accumulators (8 x 48 with a 32-Cout tail measured slower on 128 channels)
+constexpr bool FAST_ROWS = true;
+// For 16 tiles side by side: dk[k][j] = row[col0 + 4j + k], k = 0..5, columns outside [0, w) read as 0.
+static inline void row_phases(const float* row, int col0, int w, vf* dk) {
+    __m512 q[4];
+    for (int i = 0; i < 4; i++) {
+        int c = col0 + 16 * i;
+        int lo = std::max(0, -c), hi = std::min(16, w - c);
+        __mmask16 m = hi > lo ? (__mmask16) (((1u << hi) - 1) & ~((1u << lo) - 1)) : 0;
+        q[i] = _mm512_maskz_loadu_ps(m, row + c);
+    }
+    int c4 = col0 + 64;
+    __mmask16 m4 = (__mmask16) ((c4 < w ? 1 : 0) | (c4 + 1 < w ? 2 : 0));
+    __m512 tail = _mm512_maskz_loadu_ps(m4, row + c4);
+    for (int k = 0; k < 4; k++) {
+        const __m512i idx = _mm512_set_epi32(28 + k, 24 + k, 20 + k, 16 + k, 12 + k, 8 + k, 4 + k, k,
+                                             28 + k, 24 + k, 20 + k, 16 + k, 12 + k, 8 + k, 4 + k, k);
+        dk[k] = _mm512_mask_blend_ps(0xFF00, _mm512_permutex2var_ps(q[0], idx, q[1]), _mm512_permutex2var_ps(q[2], idx, q[3]));
+    }
+    __m512i t = _mm512_castps_si512(tail);
+    dk[4] = _mm512_castsi512_ps(_mm512_alignr_epi32(t, _mm512_castps_si512(dk[0]), 1));
+    dk[5] = _mm512_castsi512_ps(_mm512_alignr_epi32(_mm512_alignr_epi32(t, t, 1), _mm512_castps_si512(dk[1]), 1));
+}
 #include "ds_winograd_body.inc"
 }  // namespace dswg_avx512
 #pragma GCC pop_options
@@ -122,7 +151,6 @@ extern "C" void ds_winograd_f4_forward(int path, int threads, const float* x, in
     int needH = pool ? 2 * a.yh : h, needW = pool ? 2 * a.yw : w;  // floor pooling drops an odd last row / column
     a.th = (needH + 3) / 4;
     a.tw = (needW + 3) / 4;
-    a.cin16 = (cin + 15) / 16 * 16;
     a.cout16 = (cout + 15) / 16 * 16;
     std::vector<float> b16(a.cout16, 0.f);
     if (bias) std::memcpy(b16.data(), bias, sizeof(float) * cout);

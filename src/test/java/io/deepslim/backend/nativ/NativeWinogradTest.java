@@ -22,13 +22,13 @@ import static org.junit.jupiter.api.Assertions.fail;
  * floor-mode max-pool applied in double), on every dispatch path this CPU has, 1 and 2 threads.
  * Channel counts 1, 3, 16, 17, 31, 64 cover partial 16-channel blocks on both sides; maps 1×1 to
  * 28×28 cover tiles cut by the border, the ragged last tile row/column and the dropped odd
- * row/column of the pool; batch 3 runs on maps up to 13×9. Bound: max |error| ≤ 1e-4 × rms of the unpooled float64 map (F(4×4) in
- * float32 measures ≈ 5e-5 here). Outputs start as NaN, so an element the kernel does not write fails.
+ * row/column of the pool; batch 3 runs on maps up to 13×9. Bound: max |error| ≤ 2e-4 × rms of the unpooled float64 map (F(4×4) in
+ * float32 measures 4e-5 to 8e-5 here). Outputs start as NaN, so an element the kernel does not write fails.
  */
 class NativeWinogradTest {
     private static final int[] CHANNELS = {1, 3, 16, 17, 31, 64};
     private static final int[][] MAPS = {{1, 1}, {4, 4}, {5, 7}, {13, 9}, {28, 28}};
-    static final double TOLERANCE = 1e-4;
+    static final double TOLERANCE = 2e-4;
 
     /** conv3x3 pad 1 + bias in double: (n, cout, h, w). */
     static double[] direct(float[] x, float[] wt, float[] b, int n, int cin, int cout, int h, int w) {
