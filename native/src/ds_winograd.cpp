@@ -49,6 +49,7 @@ static inline vf vmax(vf a, vf b) { return a > b ? a : b; }
 constexpr int MR = 2, NB = 1;  // 2 tiles x 16 Cout = 8 accumulators of 16 SSE registers
 constexpr bool FAST_ROWS = false;
 static inline void row_phases(const float*, int, int, vf*) {}
+static inline vf shift_in(vf dst, vf, int, int) { return dst; }
 #include "ds_winograd_body.inc"
 }  // namespace dswg_portable
 
@@ -68,6 +69,7 @@ static inline vf vmax(vf a, vf b) { return _mm256_max_ps(a, b); }
 constexpr int MR = 6, NB = 1;  // 6 tiles x 16 Cout = 12 accumulators of 16 YMM registers
 constexpr bool FAST_ROWS = false;
 static inline void row_phases(const float*, int, int, vf*) {}
+static inline vf shift_in(vf dst, vf, int, int) { return dst; }
 #include "ds_winograd_body.inc"
 }  // namespace dswg_avx2
 #pragma GCC pop_options
@@ -106,6 +108,12 @@ static inline void row_phases(const float* row, int col0, int w, vf* dk) {
     __m512i t = _mm512_castps_si512(tail);
     dk[4] = _mm512_castsi512_ps(_mm512_alignr_epi32(t, _mm512_castps_si512(dk[0]), 1));
     dk[5] = _mm512_castsi512_ps(_mm512_alignr_epi32(_mm512_alignr_epi32(t, t, 1), _mm512_castps_si512(dk[1]), 1));
+}
+// dst with lanes l0 .. l0+len-1 replaced by src's lanes 0 .. len-1.
+static inline vf shift_in(vf dst, vf src, int l0, int len) {
+    const __m512i lane = _mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
+    __mmask16 m = (__mmask16) (((1u << len) - 1) << l0);
+    return _mm512_mask_permutexvar_ps(dst, m, _mm512_sub_epi32(lane, _mm512_set1_epi32(l0)), src);
 }
 #include "ds_winograd_body.inc"
 }  // namespace dswg_avx512

@@ -147,6 +147,14 @@ public final class FusedConv2d extends Module {
     @Override
     protected String describe() {
         String k = kernel;
+        if (k == null) {
+            // not run yet: the kernel the rule picks for maps of at least 4x4
+            int[] ws = weight.shape();
+            NativeKernels nk = NativeKernels.get().orElse(null);
+            if (nk != null && NativeKernels.onHostDevice(weight) && WinogradKernel.wanted(ws[1], ws[0], 4, 4, ws[2], ws[3], params)) {
+                k = WinogradKernel.name(nk);
+            }
+        }
         return k == null ? description : description + " " + k;
     }
 
