@@ -1,0 +1,237 @@
+// Stand-alone check of the native kernels against naive double-precision references, outside the JVM.
+// Its purpose is the platforms the JUnit suite cannot reach: native/check/run.sh cross-compiles it for
+// arm64 (aarch64-linux-gnu-g++, static) and runs it under qemu-aarch64, so the portable path (the
+// only one there) is compiled AND executed on that architecture. On x86 it checks every path the CPU has.
+// Exit status 0 when every case is within its tolerance; each failure prints one line.
+#include "../src/ds_dispatch.cpp"
+#include "../src/ds_sparse.cpp"
+#include "../src/ds_int8.cpp"
+#include "../src/ds_quantize.cpp"
+#include "../src/ds_depthwise.cpp"
+#include <cstdio>
+#include <random>
+#include <string>
+
+static std::mt19937 rng(7);
+static int failures = 0, cases = 0;
+
+static std::vector<float> randn(size_t n) {
+    std::normal_distribution<float> nd;
+    std::vector<float> v(n);
+    for (auto& x : v) x = nd(rng);
+    return v;
+}
+
+// max |got - want| <= tol * max(1, rms(want)).
+static void expect_close(const std::string& what, const std::vector<float>& got, const std::vector<double>& want, double tol) {
+    cases++;
+    double rms = 0, worst = 0;
+    for (double w : want) rms += w * w;
+    rms = std::sqrt(rms / std::max<size_t>(1, want.size()));
+    for (size_t i = 0; i < want.size(); i++) worst = std::max(worst, std::fabs(got[i] - want[i]));
+    if (!(worst <= tol * std::max(1.0, rms))) {
+        failures++;
+        std::printf("FAIL %s: max error %.3g (rms %.3g, tol %.3g)\n", what.c_str(), worst, rms, tol);
+    }
+}
+
+// Dense reference conv in double: x (n,cin,h,w), w (cout,cin/groups,kh,kw).
+static std::vector<double> conv_ref(const std::vector<float>& x, int n, int cin, int h, int w, const std::vector<float>& wt,
+                                    const float* bias, int cout, int k, int s, int p, int groups, int relu, int ho, int wo) {
+    std::vector<double> y((size_t) n * cout * ho * wo);
+    int cinG = cin / groups, coutG = cout / groups;
+    for (int b = 0; b < n; b++)
+        for (int co = 0; co < cout; co++)
+            for (int oh = 0; oh < ho; oh++)
+                for (int ow = 0; ow < wo; ow++) {
+                    double acc = bias ? bias[co] : 0;
+                    int g = co / coutG;
+                    for (int c = 0; c < cinG; c++)
+                        for (int i = 0; i < k; i++)
+                            for (int j = 0; j < k; j++) {
+                                int ih = oh * s - p + i, iw = ow * s - p + j;
+                                if (ih < 0 || ih >= h || iw < 0 || iw >= w) continue;
+                                acc += (double) x[(((size_t) b * cin + g * cinG + c) * h + ih) * w + iw] *
+                                       wt[(((size_t) co * cinG + c) * k + i) * k + j];
+                            }
+                    y[(((size_t) b * cout + co) * ho + oh) * wo + ow] = relu && acc < 0 ? 0 : acc;
+                }
+    return y;
+}
+
+static void check_sparse_conv(int path, int cin, int cout, int hw, int k, int s, int groups, double keep) {
+    int n = 2, p = k / 2, ho = (hw + 2 * p - k) / s + 1;
+    auto x = randn((size_t) n * cin * hw * hw), wt = randn((size_t) cout * (cin / groups) * k * k), bias = randn(cout);
+    std::uniform_real_distribution<float> ud;
+    for (auto& v : wt) if (ud(rng) > keep) v = 0;
+    std::vector<int32_t> rowptr(cout + 1), kidx;
+    std::vector<float> vals;
+    int per = (cin / groups) * k * k;
+    for (int co = 0; co < cout; co++) {
+        for (int i = 0; i < per; i++)
+            if (wt[(size_t) co * per + i] != 0) { kidx.push_back(i); vals.push_back(wt[(size_t) co * per + i]); }
+        rowptr[co + 1] = (int32_t) vals.size();
+    }
+    kidx.push_back(0); vals.push_back(0);  // never empty
+    std::vector<float> y((size_t) n * cout * ho * ho);
+    ds_sparse_conv2d_forward(path, 2, x.data(), n, cin, hw, hw, rowptr.data(), kidx.data(), vals.data(), bias.data(),
+                             cout, k, k, s, s, p, p, 1, 1, groups, 1, y.data(), ho, ho);
+    auto want = conv_ref(x, n, cin, hw, hw, wt, bias.data(), cout, k, s, p, groups, 1, ho, ho);
+    char what[160];
+    std::snprintf(what, sizeof what, "sparse conv %s cin=%d cout=%d hw=%d k=%d s=%d g=%d keep=%.2f", ds_path_name(path), cin, cout, hw, k, s, groups, keep);
+    expect_close(what, y, want, 1e-5);
+}
+
+static void check_sparse_linear(int path, int m, int k, int nout) {
+    auto x = randn((size_t) m * k), wt = randn((size_t) nout * k), bias = randn(nout);
+    std::vector<int32_t> rowptr(nout + 1), cols;
+    std::vector<float> vals;
+    for (int o = 0; o < nout; o++) {
+        for (int i = 0; i < k; i++)
+            if ((i * 7 + o) % 5 == 0) { cols.push_back(i); vals.push_back(wt[(size_t) o * k + i]); } else wt[(size_t) o * k + i] = 0;
+        rowptr[o + 1] = (int32_t) vals.size();
+    }
+    cols.push_back(0); vals.push_back(0);
+    std::vector<float> y((size_t) m * nout);
+    ds_sparse_linear_forward(path, 2, x.data(), m, k, rowptr.data(), cols.data(), vals.data(), bias.data(), nout, 0, y.data());
+    std::vector<double> want((size_t) m * nout);
+    for (int r = 0; r < m; r++)
+        for (int o = 0; o < nout; o++) {
+            double acc = bias[o];
+            for (int i = 0; i < k; i++) acc += (double) x[(size_t) r * k + i] * wt[(size_t) o * k + i];
+            want[(size_t) r * nout + o] = acc;
+        }
+    expect_close(std::string("sparse linear ") + ds_path_name(path) + " m=" + std::to_string(m) + " k=" + std::to_string(k), y, want, 1e-5);
+}
+
+static std::vector<int8_t> rand_codes(size_t n, int lo, int hi) {
+    std::uniform_int_distribution<int> ud(lo, hi);
+    std::vector<int8_t> v(n);
+    for (auto& q : v) q = (int8_t) ud(rng);
+    return v;
+}
+
+static void check_int8_linear(int path, int m, int k, int nout) {
+    auto xq = rand_codes((size_t) m * k, -128, 127), wq = rand_codes((size_t) nout * k, -127, 127);
+    int k4 = ds_int8_packed_k(k), xz = 3;
+    std::vector<int8_t> packed((size_t) nout * k4, 0);
+    std::vector<int32_t> wsum(nout, 0);
+    for (int o = 0; o < nout; o++)
+        for (int i = 0; i < k; i++) { packed[(size_t) o * k4 + i] = wq[(size_t) o * k + i]; wsum[o] += wq[(size_t) o * k + i]; }
+    auto wscale = randn(nout), bias = randn(nout);
+    for (auto& s : wscale) s = 0.01f + std::fabs(s) * 0.01f;
+    float xs = 0.02f;
+    std::vector<float> y((size_t) m * nout);
+    ds_int8_linear_forward(path, 2, xq.data(), m, k, xs, xz, packed.data(), wsum.data(), wscale.data(), nout, bias.data(), nout, 0, y.data());
+    std::vector<double> want((size_t) m * nout);
+    for (int r = 0; r < m; r++)
+        for (int o = 0; o < nout; o++) {
+            long long acc = 0;
+            for (int i = 0; i < k; i++) acc += (long long) (xq[(size_t) r * k + i] - xz) * wq[(size_t) o * k + i];
+            want[(size_t) r * nout + o] = (double) xs * wscale[o] * acc + bias[o];
+        }
+    expect_close(std::string("int8 linear ") + ds_path_name(path) + " m=" + std::to_string(m) + " k=" + std::to_string(k), y, want, 1e-5);
+}
+
+static void check_int8_conv(int path, int cin, int cout, int hw, int s) {
+    int n = 1, k = 3, p = 1, ho = (hw + 2 - 3) / s + 1, xz = -2;
+    auto xq = rand_codes((size_t) n * cin * hw * hw, -128, 127), wq = rand_codes((size_t) cout * cin * 9, -127, 127);
+    std::vector<int8_t> packed(ds_int8_conv2d_packed_bytes(cout, cin, k, k, 1));
+    std::vector<int32_t> wsum(cout);
+    ds_int8_conv2d_pack(wq.data(), cout, cin, k, k, 1, packed.data(), wsum.data());
+    auto wscale = randn(cout), bias = randn(cout);
+    for (auto& v : wscale) v = 0.01f + std::fabs(v) * 0.01f;
+    float xs = 0.05f;
+    std::vector<float> y((size_t) n * cout * ho * ho);
+    ds_int8_conv2d_forward(path, 2, xq.data(), n, cin, hw, hw, xs, xz, packed.data(), wsum.data(), wscale.data(), cout,
+                           bias.data(), cout, k, k, s, s, p, p, 1, 1, 1, 1, y.data(), ho, ho);
+    // Reference: padding holds the code xz, so padded taps contribute (xz - xz) * w = 0.
+    std::vector<float> xf(xq.size()), wf(wq.begin(), wq.end());
+    for (size_t i = 0; i < xq.size(); i++) xf[i] = (float) (xq[i] - xz);
+    auto acc = conv_ref(xf, n, cin, hw, hw, wf, nullptr, cout, k, s, p, 1, 0, ho, ho);
+    std::vector<double> want(acc.size());
+    for (size_t i = 0; i < acc.size(); i++) {
+        int co = (int) (i / ((size_t) ho * ho)) % cout;
+        double v = (double) xs * wscale[co] * acc[i] + bias[co];
+        want[i] = v < 0 ? 0 : v;
+    }
+    expect_close(std::string("int8 conv ") + ds_path_name(path) + " cin=" + std::to_string(cin) + " hw=" + std::to_string(hw) +
+                 " s=" + std::to_string(s), y, want, 1e-5);
+}
+
+static void check_quantize() {
+    auto x = randn(1031);
+    std::vector<int8_t> q(x.size());
+    float scale = 0.03f;
+    int zero = 5;
+    ds_quantize_s8(2, x.data(), (int64_t) x.size(), scale, zero, q.data());
+    cases++;
+    for (size_t i = 0; i < x.size(); i++) {
+        float r = std::nearbyint(x[i] * (1.0f / scale)) + zero;
+        int want = (int) std::min(127.f, std::max(-128.f, r));
+        if (q[i] != want) {
+            failures++;
+            std::printf("FAIL quantize at %zu: %d vs %d\n", i, q[i], want);
+            return;
+        }
+    }
+}
+
+static void check_separable(int path, int cin, int cout, int hw, int stride, bool depthwise, bool pool) {
+    int n = 2, groups = depthwise ? cin : 1, cmid = cin, ho = (hw - 1) / stride + 1;
+    auto x = randn((size_t) n * cin * hw * hw), sw = randn((size_t) cmid * (cin / groups) * 9), sb = randn(cmid);
+    auto pw = randn((size_t) cout * cmid), pb = randn(cout);
+    int yo = pool ? ho / 2 : ho;
+    std::vector<float> y((size_t) n * cout * yo * yo);
+    ds_separable3x3_forward(path, 2, x.data(), n, cin, hw, hw, sw.data(), sb.data(), cmid, groups, stride,
+                            pw.data(), pb.data(), cout, 1, pool ? 1 : 0, y.data());
+    auto mid = conv_ref(x, n, cin, hw, hw, sw, sb.data(), cmid, 3, stride, 1, groups, 0, ho, ho);
+    std::vector<double> full((size_t) n * cout * ho * ho);
+    for (int b = 0; b < n; b++)
+        for (int co = 0; co < cout; co++)
+            for (int i = 0; i < ho * ho; i++) {
+                double acc = pb[co];
+                for (int c = 0; c < cmid; c++) acc += pw[(size_t) co * cmid + c] * mid[((size_t) b * cmid + c) * ho * ho + i];
+                full[((size_t) b * cout + co) * ho * ho + i] = acc < 0 ? 0 : acc;
+            }
+    std::vector<double> want((size_t) n * cout * yo * yo);
+    for (int b = 0; b < n; b++)
+        for (int co = 0; co < cout; co++)
+            for (int r = 0; r < yo; r++)
+                for (int c = 0; c < yo; c++) {
+                    const double* plane = &full[((size_t) b * cout + co) * ho * ho];
+                    double v = pool ? std::max(std::max(plane[2 * r * ho + 2 * c], plane[2 * r * ho + 2 * c + 1]),
+                                               std::max(plane[(2 * r + 1) * ho + 2 * c], plane[(2 * r + 1) * ho + 2 * c + 1]))
+                                    : plane[r * ho + c];
+                    want[(((size_t) b * cout + co) * yo + r) * yo + c] = v;
+                }
+    char what[160];
+    std::snprintf(what, sizeof what, "separable %s cin=%d cout=%d hw=%d s=%d %s%s", ds_path_name(path), cin, cout, hw, stride,
+                  depthwise ? "depthwise" : "dense", pool ? " pool" : "");
+    expect_close(what, y, want, 1e-4);
+}
+
+int main() {
+    std::printf("native self-check: best path %s\n", ds_path_name(ds_best_path()));
+    check_quantize();
+    for (int path = 0; path <= ds_best_path(); path++) {
+        for (double keep : {0.05, 0.3, 1.0}) {
+            check_sparse_conv(path, 7, 9, 13, 3, 1, 1, keep);
+            check_sparse_conv(path, 31, 17, 9, 3, 2, 1, keep);
+            check_sparse_conv(path, 8, 8, 11, 3, 1, 4, keep);
+            check_sparse_conv(path, 5, 3, 7, 1, 1, 1, keep);
+        }
+        check_sparse_linear(path, 1, 1025, 7);
+        check_sparse_linear(path, 7, 31, 33);
+        check_int8_linear(path, 1, 1025, 7);
+        check_int8_linear(path, 9, 31, 17);
+        check_int8_conv(path, 3, 8, 13, 1);
+        check_int8_conv(path, 17, 9, 10, 1);
+        check_int8_conv(path, 7, 5, 9, 2);
+        check_separable(path, 3, 16, 17, 1, false, true);
+        check_separable(path, 32, 24, 15, 1, true, true);
+        check_separable(path, 16, 8, 12, 2, true, false);
+    }
+    std::printf("%d cases, %d failures\n", cases, failures);
+    return failures == 0 ? 0 : 1;
+}
