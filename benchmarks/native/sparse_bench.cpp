@@ -27,12 +27,14 @@ static double now(int threads) {
 
 int main(int argc, char** argv) {
     int threads = argc > 1 ? std::atoi(argv[1]) : 1;
+    const int pool = std::getenv("DS_POOL") ? std::atoi(std::getenv("DS_POOL")) : 0;  // 1: the 2x2 max-pool in the call
     bool check = argc > 2 && std::string(argv[2]) == "check";
 #ifndef DS_NO_WINDOW
     if (argc > 3) ds_sparse_l1_window = std::atoi(argv[3]);
 #endif
     struct L { int cin, cout, hw; } layers[] = {{64, 64, 224}, {64, 128, 112}, {128, 128, 112}, {128, 256, 56}, {256, 256, 56}, {256, 512, 28}, {512, 128, 14}};
-    double sps[] = {0.5, 0.7, 0.8, 0.9, 0.95};
+    std::vector<double> sps = {0.5, 0.7, 0.8, 0.9, 0.95};
+    if (const char* e = std::getenv("DS_SPARSITY")) sps = {std::atof(e)};
     std::mt19937 rng(1);
     std::normal_distribution<float> nd;
     std::uniform_real_distribution<float> ud;
@@ -43,7 +45,7 @@ int main(int argc, char** argv) {
         for (int i = 0; i < 64 * 576; i++) k[i] = i % 576;
         double t0 = now(1);
         while (now(1) - t0 < 0.5)
-            ds_sparse_conv2d_forward(ds_best_path(), threads, x.data(), 1, 64, 56, 56, rp.data(), k.data(), v.data(), nullptr, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1, 0, y.data(), 56, 56);
+            ds_sparse_conv2d_forward(ds_best_path(), threads, x.data(), 1, 64, 56, 56, rp.data(), k.data(), v.data(), nullptr, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1, 0, pool, y.data(), 56, 56);
     }
     for (auto l : layers) {
         std::vector<float> x((size_t) l.cin * l.hw * l.hw), y((size_t) l.cout * l.hw * l.hw);
@@ -60,11 +62,11 @@ int main(int argc, char** argv) {
             std::vector<float> ref(y.size());
             if (check) {  // the portable loop as reference for the vector paths
                 ds_sparse_conv2d_forward(0, threads, x.data(), 1, l.cin, l.hw, l.hw, rowptr.data(), kidx.data(), vals.data(),
-                                         nullptr, l.cout, 3, 3, 1, 1, 1, 1, 1, 1, 1, 0, ref.data(), l.hw, l.hw);
+                                         nullptr, l.cout, 3, 3, 1, 1, 1, 1, 1, 1, 1, 0, pool, ref.data(), l.hw, l.hw);
             }
             for (int path = ds_best_path(); path >= 1; path--) {
                 auto run = [&] { ds_sparse_conv2d_forward(path, threads, x.data(), 1, l.cin, l.hw, l.hw, rowptr.data(), kidx.data(), vals.data(),
-                                                          nullptr, l.cout, 3, 3, 1, 1, 1, 1, 1, 1, 1, 0, y.data(), l.hw, l.hw); };
+                                                          nullptr, l.cout, 3, 3, 1, 1, 1, 1, 1, 1, 1, 0, pool, y.data(), l.hw, l.hw); };
                 run();
                 std::vector<double> ts;
                 for (int r = 0; r < 5; r++) {

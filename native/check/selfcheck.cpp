@@ -60,7 +60,7 @@ static std::vector<double> conv_ref(const std::vector<float>& x, int n, int cin,
     return y;
 }
 
-static void check_sparse_conv(int path, int cin, int cout, int hw, int k, int s, int groups, double keep) {
+static void check_sparse_conv(int path, int cin, int cout, int hw, int k, int s, int groups, double keep, int pool = 0) {
     int n = 2, p = k / 2, ho = (hw + 2 * p - k) / s + 1;
     auto x = randn((size_t) n * cin * hw * hw), wt = randn((size_t) cout * (cin / groups) * k * k), bias = randn(cout);
     std::uniform_real_distribution<float> ud;
@@ -74,12 +74,24 @@ static void check_sparse_conv(int path, int cin, int cout, int hw, int k, int s,
         rowptr[co + 1] = (int32_t) vals.size();
     }
     kidx.push_back(0); vals.push_back(0);  // never empty
-    std::vector<float> y((size_t) n * cout * ho * ho);
+    const int hp = pool ? ho / 2 : ho;  // with pool: the 2x2 stride-2 max-pool of the ReLU'd conv
+    std::vector<float> y((size_t) n * cout * hp * hp);
     ds_sparse_conv2d_forward(path, 2, x.data(), n, cin, hw, hw, rowptr.data(), kidx.data(), vals.data(), bias.data(),
-                             cout, k, k, s, s, p, p, 1, 1, groups, 1, y.data(), ho, ho);
+                             cout, k, k, s, s, p, p, 1, 1, groups, 1, pool, y.data(), ho, ho);
     auto want = conv_ref(x, n, cin, hw, hw, wt, bias.data(), cout, k, s, p, groups, 1, ho, ho);
+    if (pool) {
+        std::vector<double> pooled((size_t) n * cout * hp * hp);
+        for (size_t m = 0; m < (size_t) n * cout; m++)
+            for (int i = 0; i < hp; i++)
+                for (int j = 0; j < hp; j++) {
+                    const double* r0 = &want[(m * ho + 2 * i) * ho + 2 * j];
+                    pooled[(m * hp + i) * hp + j] = std::max(std::max(r0[0], r0[1]), std::max(r0[ho], r0[ho + 1]));
+                }
+        want = pooled;
+    }
     char what[160];
-    std::snprintf(what, sizeof what, "sparse conv %s cin=%d cout=%d hw=%d k=%d s=%d g=%d keep=%.2f", ds_path_name(path), cin, cout, hw, k, s, groups, keep);
+    std::snprintf(what, sizeof what, "sparse conv %s cin=%d cout=%d hw=%d k=%d s=%d g=%d keep=%.2f pool=%d", ds_path_name(path), cin, cout, hw, k, s,
+                  groups, keep, pool);
     expect_close(what, y, want, 1e-5);
 }
 
@@ -145,7 +157,7 @@ static void check_int8_conv(int path, int cin, int cout, int hw, int s) {
     float xs = 0.05f;
     std::vector<float> y((size_t) n * cout * ho * ho);
     ds_int8_conv2d_forward(path, 2, xq.data(), n, cin, hw, hw, xs, xz, packed.data(), wsum.data(), wscale.data(), cout,
-                           bias.data(), cout, k, k, s, s, p, p, 1, 1, 1, 1, y.data(), ho, ho);
+                           bias.data(), cout, k, k, s, s, p, p, 1, 1, 1, 1, 0, 0.f, 0, y.data(), ho, ho);
     // Reference: padding holds the code xz, so padded taps contribute (xz - xz) * w = 0.
     std::vector<float> xf(xq.size()), wf(wq.begin(), wq.end());
     for (size_t i = 0; i < xq.size(); i++) xf[i] = (float) (xq[i] - xz);
@@ -242,6 +254,9 @@ int main() {
             check_sparse_conv(path, 31, 17, 9, 3, 2, 1, keep);
             check_sparse_conv(path, 8, 8, 11, 3, 1, 4, keep);
             check_sparse_conv(path, 5, 3, 7, 1, 1, 1, keep);
+            check_sparse_conv(path, 7, 9, 13, 3, 1, 1, keep, 1);    // pooled epilogue: odd map, row bands
+            check_sparse_conv(path, 40, 5, 31, 3, 1, 1, keep, 1);   // pooled, channel-blocked on the vector paths
+            check_sparse_conv(path, 6, 4, 15, 3, 2, 1, keep, 1);    // pooled, strided: portable loop + scratch pool
         }
         check_sparse_linear(path, 1, 1025, 7);
         check_sparse_linear(path, 7, 31, 33);

@@ -30,12 +30,13 @@ const char* ds_path_name(int path);
  * Direct sparse convolution, no im2col: y (n, cout, ho, wo) = conv(x (n, cin, h, w), W) + bias,
  * optionally ReLU. W (cout, cin/groups, kh, kw) is in CSR per output channel: the nonzeros of
  * channel co are rowptr[co] .. rowptr[co+1]-1, each with kidx = (c*kh + ki)*kw + kj (c within
- * the group) and value vals[i]. bias may be null.
+ * the group) and value vals[i]. bias may be null. pool != 0: a 2x2 stride-2 max-pool follows
+ * (after bias and ReLU) and y is the pooled (n, cout, ho/2, wo/2); ho, wo stay the conv's.
  */
 void ds_sparse_conv2d_forward(int path, int threads, const float* x, int n, int cin, int h, int w,
                               const int32_t* rowptr, const int32_t* kidx, const float* vals, const float* bias,
                               int cout, int kh, int kw, int sh, int sw, int ph, int pw, int dh, int dw,
-                              int groups, int relu, float* y, int ho, int wo);
+                              int groups, int relu, int pool, float* y, int ho, int wo);
 
 /*
  * How many input-channel blocks ds_sparse_conv2d_forward splits each conv group into on this path
@@ -86,11 +87,15 @@ void ds_int8_conv2d_pack(const int8_t* w, int cout, int cinG, int kh, int kw, in
  * Int8 convolution with the same arithmetic over the patches of xq (n, cin, h, w) int8, padding
  * holding the code xz; wq from ds_int8_conv2d_pack. Stride 1 runs direct (no im2col: the input is
  * relaid out once as [row][c4][col][4] and read in place); other strides pack im2col panels.
+ * ho, wo: the conv's output size. pool: a 2x2 stride-2 max-pool follows (y is (n, cout, ho/2, wo/2)).
+ * out_scale > 0: y holds int8 codes clamp(rint(v / out_scale) + out_zero) of the (pooled) values
+ * (the next layer's input quantization, the reference's arithmetic), else floats.
  */
 void ds_int8_conv2d_forward(int path, int threads, const int8_t* xq, int n, int cin, int h, int w,
                             float xs, int xz, const int8_t* wq, const int32_t* wsum, const float* wscale,
                             int nscale, const float* bias, int cout, int kh, int kw, int sh, int sw,
-                            int ph, int pw, int dh, int dw, int groups, int relu, float* y, int ho, int wo);
+                            int ph, int pw, int dh, int dw, int groups, int relu, int pool, float out_scale,
+                            int out_zero, void* y, int ho, int wo);
 
 /*
  * 3x3 convolution, stride 1 or 2, padding 1, of x (n, cin, h, w) with sw (cmid, cin/groups, 3, 3) and

@@ -11,9 +11,34 @@
 // 2*128*127 = 32512 < 32767, so nothing saturates and the sum equals sum x*w exactly, with no
 // loss of activation range. VNNI (vpdpbusd) takes u8 x s8 without an int16 stage: activations are
 // shifted to u8 (x + 128) and 128 * sum_k w is subtracted afterwards.
+//
+// Fused outputs (whole-model int8): the epilogue can requantize straight to the next layer's int8
+// codes (its calibrated scale and zero point) instead of writing floats, and a 2x2 max-pool can
+// follow on the conv's map. Quantization is monotone, so pooling the codes gives exactly the codes
+// of the pooled floats: the result equals conv -> ReLU -> pool -> quantize in the Java reference.
 #include "ds_common.h"
 
 namespace {
+
+// Where the epilogue stores: floats, or int8 codes for the next layer (q non-null).
+struct Int8Out {
+    float* f;
+    int8_t* q;
+    float inv, z;  // 1 / next scale, next zero point (q only)
+};
+
+// The Java reference's quantize: clamp(rint(v * inv) + z, -128, 127), NaN -> 0.
+inline int8_t requant(float v, float inv, float z) {
+    float r = rintf(v * inv) + z;
+    if (r != r) r = 0.f;
+    r = r < -128.f ? -128.f : (r > 127.f ? 127.f : r);
+    return (int8_t) r;
+}
+
+inline void out_store(const Int8Out& o, size_t i, float v) {
+    if (o.q) o.q[i] = requant(v, o.inv, o.z);
+    else o.f[i] = v;
+}
 
 constexpr int NP = 16;  // pixels (rows) per panel
 
@@ -137,7 +162,7 @@ __attribute__((target("avx512f,avx512bw,avx512vnni"))) void micro_vnni(const uin
 // Runs the GEMM for one activation matrix (one sample and group, or the linear input):
 // pixels [0, P), output channels [co0, co1) of this group. yPix / yCo: strides of y.
 void int8_block_range(int path, const Int8Job& a, const int8_t* xg, int P, int pb0, int pb1, int co0, int co1,
-                      int coBase, float* y, size_t yCo, size_t yPix) {
+                      int coBase, const Int8Out& y, size_t yBase, size_t yCo, size_t yPix) {
     const int MR = path == DS_PATH_AVX512_VNNI ? 8 : 4, PANELS = 4;
     const uint8_t flip = path == DS_PATH_AVX512_VNNI ? 0x80 : 0;
     const size_t panelBytes = (size_t) a.k4 * NP;
@@ -169,7 +194,7 @@ void int8_block_range(int path, const Int8Job& a, const int8_t* xg, int P, int p
                         float v = (float) (acc[r][j] - corr) * a.xs * ws;
                         if (a.bias) v += b;
                         if (a.relu && v < 0.f) v = 0.f;
-                        y[(size_t) o * yCo + (size_t) (p0 + j) * yPix] = v;
+                        out_store(y, yBase + (size_t) o * yCo + (size_t) (p0 + j) * yPix, v);
                     }
                 }
             }
@@ -179,7 +204,7 @@ void int8_block_range(int path, const Int8Job& a, const int8_t* xg, int P, int p
 
 // Splits (activation matrices x pixel blocks x channel ranges) over the threads.
 template <class XOf>
-void int8_run(int path, int threads, const Int8Job& a, int mats, int P, int coutG, XOf matrix) {
+void int8_run(int path, int threads, const Int8Job& a, const Int8Out& out, int mats, int P, int coutG, XOf matrix) {
     const int blocks = (P + NP * 4 - 1) / (NP * 4);
     const int coSplit = (long) mats * blocks >= 2L * threads ? 1 : std::max(1, std::min(threads, coutG / 8));
     const int pChunks = std::min(blocks, std::max(1, threads * 4 / std::max(1, mats)));
@@ -189,10 +214,9 @@ void int8_run(int path, int threads, const Int8Job& a, int mats, int P, int cout
         int co0 = (int) ((long) coutG * cs / coSplit), co1 = (int) ((long) coutG * (cs + 1) / coSplit);
         const int8_t* xg;
         int coBase;
-        float* y;
-        size_t yCo, yPix;
-        matrix(m, xg, coBase, y, yCo, yPix);
-        int8_block_range(path, a, xg, P, pb0, pb1, co0, co1, coBase, y, yCo, yPix);
+        size_t yBase, yCo, yPix;
+        matrix(m, xg, coBase, yBase, yCo, yPix);
+        int8_block_range(path, a, xg, P, pb0, pb1, co0, co1, coBase, out, yBase, yCo, yPix);
     });
 }
 
@@ -278,6 +302,7 @@ struct DirectEpi {
     float xs;
     bool bias, relu;
     size_t P;  // output channel stride
+    Int8Out out;
 };
 
 inline float epi_one(const DirectEpi& e, int r, int32_t acc) {
@@ -287,11 +312,12 @@ inline float epi_one(const DirectEpi& e, int r, int32_t acc) {
     return v;
 }
 
-// One tile: DMR channels x NB vectors of 16 pixels; xb[v] = the vector's relaid base, yb[v] its
-// output (channel 0 of the block), np[v] how many of its 16 pixels are real (0: a padding copy).
+// One tile: DMR channels x NB vectors of 16 pixels; xb[v] = the vector's relaid base, yb[v] the
+// index of its output (channel 0 of the block) in e.out, np[v] how many of its 16 pixels are real
+// (0: a padding copy).
 struct DirectTile {
     const uint8_t* const* xb;
-    float* const* yb;
+    const size_t* yb;
     const int* np;
 };
 
@@ -309,45 +335,56 @@ void tile_portable(const DirectTile& t, const int8_t* wblk, const int* tapOff, c
         }
     }
     for (int r = 0; r < e.mr; r++)
-        for (int j = 0; j < t.np[0]; j++) t.yb[0][r * e.P + j] = epi_one(e, r, acc[r][j]);
+        for (int j = 0; j < t.np[0]; j++) out_store(e.out, t.yb[0] + r * e.P + j, epi_one(e, r, acc[r][j]));
 }
 
 #if DS_X86
-// AVX2: the block as two halves of 4 channels x 16 pixels (two ymm each), signed codes with the
-// |x|, w*sign(x) maddubs trick (see the top of the file).
+// AVX2: the block as two halves of 8 pixels x all DMR channels (one ymm accumulator per channel:
+// 8 accumulators + the activations, |x|, the weight and a product stay in registers, no spills),
+// signed codes with the |x|, w*sign(x) maddubs trick (see the top of the file).
 __attribute__((target("avx2"))) void tile_avx2(const DirectTile& t, const int8_t* wblk, const int* tapOff, const DirectGeom& g,
                                                const DirectEpi& e) {
     const __m256i ones = _mm256_set1_epi16(1);
-    for (int half = 0; half < 2 && half * 4 < e.mr; half++) {
-        __m256i c[4][2];
-        for (int r = 0; r < 4; r++) c[r][0] = c[r][1] = _mm256_setzero_si256();
-        const int8_t* wp = wblk + half * 16;
+    const __m256 xs = _mm256_set1_ps(e.xs), zero = _mm256_setzero_ps();
+    const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    for (int h8 = 0; h8 < 2; h8++) {
+        const int n = std::min(8, t.np[0] - h8 * 8);
+        if (n <= 0) break;
+        __m256i c[DMR];
+        for (int r = 0; r < DMR; r++) c[r] = _mm256_setzero_si256();
+        const int8_t* wp = wblk;
         for (int tp = 0; tp < g.taps; tp++) {
-            const uint8_t* xt = t.xb[0] + tapOff[tp];
+            const uint8_t* xt = t.xb[0] + tapOff[tp] + h8 * 32;
             for (int c4 = 0; c4 < g.C4; c4++, wp += DMR * 4, xt += g.rs) {
-                const __m256i x0 = _mm256_loadu_si256((const __m256i*) xt), x1 = _mm256_loadu_si256((const __m256i*) (xt + 32));
-                const __m256i ax0 = _mm256_abs_epi8(x0), ax1 = _mm256_abs_epi8(x1);
-                for (int r = 0; r < 4; r++) {
+                const __m256i x = _mm256_loadu_si256((const __m256i*) xt);
+                const __m256i ax = _mm256_abs_epi8(x);
+                for (int r = 0; r < DMR; r++) {
                     int32_t w4;
                     std::memcpy(&w4, wp + r * 4, 4);
-                    const __m256i wb = _mm256_set1_epi32(w4);
-                    c[r][0] = _mm256_add_epi32(c[r][0], _mm256_madd_epi16(_mm256_maddubs_epi16(ax0, _mm256_sign_epi8(wb, x0)), ones));
-                    c[r][1] = _mm256_add_epi32(c[r][1], _mm256_madd_epi16(_mm256_maddubs_epi16(ax1, _mm256_sign_epi8(wb, x1)), ones));
+                    const __m256i sw = _mm256_sign_epi8(_mm256_set1_epi32(w4), x);
+                    c[r] = _mm256_add_epi32(c[r], _mm256_madd_epi16(_mm256_maddubs_epi16(ax, sw), ones));
                 }
             }
         }
-        const __m256 xs = _mm256_set1_ps(e.xs), zero = _mm256_setzero_ps();
-        const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
-        for (int r = 0; r < 4 && half * 4 + r < e.mr; r++) {
-            const int rr = half * 4 + r;
-            for (int h8 = 0; h8 < 2; h8++) {
-                int n = std::min(8, t.np[0] - h8 * 8);
-                if (n <= 0) break;
-                __m256 v = _mm256_cvtepi32_ps(_mm256_sub_epi32(c[r][h8], _mm256_set1_epi32(e.corr[rr])));
-                v = _mm256_mul_ps(_mm256_mul_ps(v, xs), _mm256_set1_ps(e.ws[rr]));
-                if (e.bias) v = _mm256_add_ps(v, _mm256_set1_ps(e.b[rr]));
-                if (e.relu) v = _mm256_blendv_ps(v, zero, _mm256_cmp_ps(v, zero, _CMP_LT_OQ));
-                _mm256_maskstore_ps(t.yb[0] + rr * e.P + h8 * 8, _mm256_cmpgt_epi32(_mm256_set1_epi32(n), lane), v);
+        for (int r = 0; r < e.mr; r++) {
+            __m256 v = _mm256_cvtepi32_ps(_mm256_sub_epi32(c[r], _mm256_set1_epi32(e.corr[r])));
+            v = _mm256_mul_ps(_mm256_mul_ps(v, xs), _mm256_set1_ps(e.ws[r]));
+            if (e.bias) v = _mm256_add_ps(v, _mm256_set1_ps(e.b[r]));
+            if (e.relu) v = _mm256_blendv_ps(v, zero, _mm256_cmp_ps(v, zero, _CMP_LT_OQ));
+            const size_t at = t.yb[0] + r * e.P + h8 * 8;
+            if (e.out.q) {
+                // as quantize_avx2 (ds_quantize.cpp): the reference's rounding, NaN -> 0, clamp
+                __m256 u = _mm256_add_ps(_mm256_round_ps(_mm256_mul_ps(v, _mm256_set1_ps(e.out.inv)), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC),
+                                         _mm256_set1_ps(e.out.z));
+                u = _mm256_andnot_ps(_mm256_cmp_ps(u, u, _CMP_UNORD_Q), u);
+                u = _mm256_min_ps(_mm256_max_ps(u, _mm256_set1_ps(-128.f)), _mm256_set1_ps(127.f));
+                const __m256i w = _mm256_cvtps_epi32(u);
+                const __m128i h = _mm_packs_epi32(_mm256_castsi256_si128(w), _mm256_extracti128_si256(w, 1));
+                alignas(16) int8_t b[16];
+                _mm_store_si128((__m128i*) b, _mm_packs_epi16(h, h));
+                std::memcpy(e.out.q + at, b, (size_t) n);
+            } else {
+                _mm256_maskstore_ps(e.out.f + at, _mm256_cmpgt_epi32(_mm256_set1_epi32(n), lane), v);
             }
         }
     }
@@ -386,7 +423,24 @@ __attribute__((target("avx512f,avx512bw,avx512vnni"))) void tile_vnni(const Dire
             __m512 f = _mm512_mul_ps(_mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_sub_epi32(c[r][v], corr)), xs), ws);
             if (e.bias) f = _mm512_add_ps(f, b);
             if (e.relu) f = _mm512_mask_mov_ps(f, _mm512_cmp_ps_mask(f, zero, _CMP_LT_OQ), zero);
-            _mm512_mask_storeu_ps(t.yb[v] + r * e.P, (__mmask16) ((1u << t.np[v]) - 1), f);
+            const size_t at = t.yb[v] + r * e.P;
+            if (e.out.q) {
+                // as quantize_avx512 (ds_quantize.cpp)
+                __m512 u = _mm512_add_ps(_mm512_roundscale_ps(_mm512_mul_ps(f, _mm512_set1_ps(e.out.inv)), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC),
+                                         _mm512_set1_ps(e.out.z));
+                u = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(u, u, _CMP_ORD_Q), u);
+                u = _mm512_min_ps(_mm512_max_ps(u, _mm512_set1_ps(-128.f)), _mm512_set1_ps(127.f));
+                const __m128i b = _mm512_cvtsepi32_epi8(_mm512_cvtps_epi32(u));
+                if (t.np[v] == 16) {
+                    _mm_storeu_si128((__m128i*) (e.out.q + at), b);
+                } else {
+                    alignas(16) int8_t tmp[16];
+                    _mm_store_si128((__m128i*) tmp, b);
+                    std::memcpy(e.out.q + at, tmp, (size_t) t.np[v]);
+                }
+            } else {
+                _mm512_mask_storeu_ps(e.out.f + at, (__mmask16) ((1u << t.np[v]) - 1), f);
+            }
         }
     }
 }
@@ -400,7 +454,7 @@ uint8_t* direct_scratch(size_t bytes) {
     return (uint8_t*) ((p + 63) & ~(uintptr_t) 63);
 }
 
-void direct_conv(int path, int threads, const Int8Job& a, int n, int groups, int cout, const int8_t* wdirect, float* y) {
+void direct_conv(int path, int threads, const Int8Job& a, int n, int groups, int cout, const int8_t* wdirect, const Int8Out& y) {
     const int coutG = cout / groups, P = a.ho * a.wo, mats = n * groups;
     const DirectGeom g = direct_geom(a.cinG, a.kh, a.kw, a.dh, a.dw, a.ho, a.wo, coutG);
     const uint8_t flip = path == DS_PATH_AVX512_VNNI ? 0x80 : 0;
@@ -426,7 +480,7 @@ void direct_conv(int path, int threads, const Int8Job& a, int n, int groups, int
         int cs = task % coSplit, rest = task / coSplit, ch = rest % chunks, m = rest / chunks;
         int s = m / groups, gi = m % groups;
         const uint8_t* xm = xr + (size_t) m * g.matBytes;
-        float* ym = y + ((size_t) s * cout + (size_t) gi * coutG) * P;
+        const size_t ym = ((size_t) s * cout + (size_t) gi * coutG) * P;
         int cb0 = (int) ((long) g.CB * cs / coSplit), cb1 = (int) ((long) g.CB * (cs + 1) / coSplit);
         for (int cb = cb0; cb < cb1; cb++) {
             const int8_t* wblk = wdirect + ((size_t) gi * g.CB + cb) * g.G4 * DMR * 4;
@@ -436,6 +490,7 @@ void direct_conv(int path, int threads, const Int8Job& a, int n, int groups, int
             e.bias = a.bias != nullptr;
             e.relu = a.relu != 0;
             e.P = (size_t) P;
+            e.out = y;
             for (int r = 0; r < e.mr; r++) {
                 int o = gi * coutG + cb * DMR + r;
                 e.corr[r] = a.xz * a.wsum[o] + (flip ? 128 * a.wsum[o] : 0);
@@ -444,7 +499,7 @@ void direct_conv(int path, int threads, const Int8Job& a, int n, int groups, int
             }
             for (int tl = ch * DCHUNK; tl < std::min(tiles, (ch + 1) * DCHUNK); tl++) {
                 const uint8_t* xb[3];
-                float* yb[3];
+                size_t yb[3];
                 int np[3];
                 for (int v = 0; v < NB; v++) {
                     int vi = tl * NB + v, real = vi < V;
@@ -468,6 +523,60 @@ void direct_conv(int path, int threads, const Int8Job& a, int n, int groups, int
 }
 
 
+// A grow-only buffer per calling thread for a pooled layer's full-size map (not direct_scratch's).
+void* pool_scratch(size_t bytes) {
+    thread_local std::vector<uint8_t> buf;
+    if (buf.size() < bytes + 64) buf.resize(bytes + 64);
+    uintptr_t p = (uintptr_t) buf.data();
+    return (void*) ((p + 63) & ~(uintptr_t) 63);
+}
+
+// 2x2 stride-2 max-pool of one float plane (h, w) into (h/2, w/2): the Java reference's order
+// (first maximum wins, NaN propagates), so equal bit for bit.
+void max_pool2_f32(const float* x, int h, int w, float* y) {
+    const int ho = h / 2, wo = w / 2;
+    for (int i = 0; i < ho; i++) {
+        const float* r0 = x + (size_t) 2 * i * w;
+        const float* r1 = r0 + w;
+        for (int j = 0; j < wo; j++) {
+            float b = r0[2 * j];
+            const float c[3] = {r0[2 * j + 1], r1[2 * j], r1[2 * j + 1]};
+            for (float v : c)
+                if (v > b || (v != v && b == b)) b = v;
+            y[(size_t) i * wo + j] = b;
+        }
+    }
+}
+
+// The same pool over int8 codes (signed max), 16 outputs per SSE2 step.
+void max_pool2_s8(const int8_t* x, int h, int w, int8_t* y) {
+    const int ho = h / 2, wo = w / 2;
+    for (int i = 0; i < ho; i++) {
+        const int8_t* r0 = x + (size_t) 2 * i * w;
+        const int8_t* r1 = r0 + w;
+        int8_t* yr = y + (size_t) i * wo;
+        int j = 0;
+#if DS_X86
+        // each 16-bit lane holds one horizontal pair: sign-extend both bytes, max them as int16
+        for (; j + 16 <= wo; j += 16) {
+            __m128i m[2];
+            for (int half = 0; half < 2; half++) {
+                const __m128i a = _mm_loadu_si128((const __m128i*) (r0 + 2 * j + 16 * half));
+                const __m128i b = _mm_loadu_si128((const __m128i*) (r1 + 2 * j + 16 * half));
+                const __m128i alo = _mm_srai_epi16(_mm_slli_epi16(a, 8), 8), ahi = _mm_srai_epi16(a, 8);
+                const __m128i blo = _mm_srai_epi16(_mm_slli_epi16(b, 8), 8), bhi = _mm_srai_epi16(b, 8);
+                m[half] = _mm_max_epi16(_mm_max_epi16(alo, ahi), _mm_max_epi16(blo, bhi));
+            }
+            _mm_storeu_si128((__m128i*) (yr + j), _mm_packs_epi16(m[0], m[1]));
+        }
+#endif
+        for (; j < wo; j++) {
+            int8_t b = std::max(std::max(r0[2 * j], r0[2 * j + 1]), std::max(r1[2 * j], r1[2 * j + 1]));
+            yr[j] = b;
+        }
+    }
+}
+
 }  // namespace
 
 extern "C" int ds_int8_packed_k(int k) { return (k + 3) / 4 * 4; }
@@ -489,11 +598,12 @@ extern "C" void ds_int8_linear_forward(int path, int threads, const int8_t* xq, 
     a.bias = bias;
     a.xs = xs;
     a.relu = relu;
-    int8_run(path, (long) m * nout * k > 65536 ? threads : 1, a, 1, m, nout,
-             [&](int, const int8_t*& xg, int& coBase, float*& yy, size_t& yCo, size_t& yPix) {
+    const Int8Out out{y, nullptr, 0.f, 0.f};
+    int8_run(path, (long) m * nout * k > 65536 ? threads : 1, a, out, 1, m, nout,
+             [&](int, const int8_t*& xg, int& coBase, size_t& yBase, size_t& yCo, size_t& yPix) {
                  xg = xq;
                  coBase = 0;
-                 yy = y;
+                 yBase = 0;
                  yCo = 1;
                  yPix = (size_t) nout;
              });
@@ -532,7 +642,8 @@ extern "C" void ds_int8_conv2d_pack(const int8_t* w, int cout, int cinG, int kh,
 extern "C" void ds_int8_conv2d_forward(int path, int threads, const int8_t* xq, int n, int cin, int h, int w,
                                        float xs, int xz, const int8_t* wq, const int32_t* wsum, const float* wscale,
                                        int nscale, const float* bias, int cout, int kh, int kw, int sh, int sw,
-                                       int ph, int pw, int dh, int dw, int groups, int relu, float* y, int ho, int wo) {
+                                       int ph, int pw, int dh, int dw, int groups, int relu, int pool, float out_scale,
+                                       int out_zero, void* y, int ho, int wo) {
     path = ds_effective_path(path);
     Int8Job a{};
     a.x = xq;
@@ -561,18 +672,29 @@ extern "C" void ds_int8_conv2d_forward(int path, int threads, const int8_t* xq, 
     a.bias = bias;
     a.xs = xs;
     a.relu = relu;
+    const bool q8 = out_scale > 0.f;
+    const size_t full = (size_t) n * cout * ho * wo;
+    // with a pool, the conv's map goes to scratch first (codes: a quarter of the floats' bytes)
+    void* map = pool ? pool_scratch(full * (q8 ? 1 : sizeof(float))) : y;
+    const Int8Out out{q8 ? nullptr : (float*) map, q8 ? (int8_t*) map : nullptr, q8 ? 1.0f / out_scale : 0.f, (float) out_zero};
     if (sh == 1 && sw == 1) {
-        direct_conv(path, threads, a, n, groups, cout, wq + conv_rows_bytes(cout, a.k), y);
-        return;
+        direct_conv(path, threads, a, n, groups, cout, wq + conv_rows_bytes(cout, a.k), out);
+    } else {
+        const int coutG = cout / groups, P = ho * wo;
+        int8_run(path, threads, a, out, n * groups, P, coutG,
+                 [&](int mat, const int8_t*& xg, int& coBase, size_t& yBase, size_t& yCo, size_t& yPix) {
+                     int s = mat / groups, g = mat % groups;
+                     xg = xq + ((size_t) s * cin + (size_t) g * a.cinG) * h * w;
+                     coBase = g * coutG;
+                     yBase = (size_t) s * cout * P;
+                     yCo = (size_t) P;
+                     yPix = 1;
+                 });
     }
-    const int coutG = cout / groups, P = ho * wo;
-    int8_run(path, threads, a, n * groups, P, coutG,
-             [&](int mat, const int8_t*& xg, int& coBase, float*& yy, size_t& yCo, size_t& yPix) {
-                 int s = mat / groups, g = mat % groups;
-                 xg = xq + ((size_t) s * cin + (size_t) g * a.cinG) * h * w;
-                 coBase = g * coutG;
-                 yy = y + (size_t) s * cout * P;
-                 yCo = (size_t) P;
-                 yPix = 1;
-             });
+    if (!pool) return;
+    const int planes = n * cout;
+    ds_parallel(planes, full > 65536 ? threads : 1, [&](int pl) {
+        if (q8) max_pool2_s8((const int8_t*) map + (size_t) pl * ho * wo, ho, wo, (int8_t*) y + (size_t) pl * (ho / 2) * (wo / 2));
+        else max_pool2_f32((const float*) map + (size_t) pl * ho * wo, ho, wo, (float*) y + (size_t) pl * (ho / 2) * (wo / 2));
+    });
 }

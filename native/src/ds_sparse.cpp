@@ -5,6 +5,11 @@
 // q = oh*Wp + ow over the padded width Wp: input index = q + offset(c, ki, kj) is then contiguous,
 // so a chunk of positions is a few vector loads per nonzero. Columns ow >= wo are computed and
 // dropped (efficiency wo/Wp). Strided convolutions take the portable loop.
+//
+// With `pool` a 2x2 stride-2 max-pool follows in the same call (vgg-style blocks): the vector path
+// walks the plane in bands of an even number of rows whose finished outputs go to a per-thread band
+// buffer (bias + ReLU applied) and are pooled straight into y, so the full-size map is never
+// written to memory; the portable loop computes the full map in scratch and pools it after.
 #include "ds_common.h"
 
 namespace {
@@ -61,11 +66,17 @@ struct ChunkPass {
     size_t plane;
     int cinG, coutG, cout, nblk, Wp, relu, ho, wo;
     float* y;               // this sample's (cout, ho, wo)
+    float* band = nullptr;  // pooled calls: finished chunks go here, (cout, bandStride) from virtual position q0
+    int q0 = 0, bandStride = 0;
 };
 
 // Stores lanes [0, len) of the chunk at virtual position q0 (row-major over the padded width Wp)
 // into y's valid columns, one contiguous row piece at a time.
 inline void store_chunk(const ChunkPass& a, int co, int q0, const float* v, int len) {
+    if (a.band) {  // pooled: the whole chunk, padding columns included, pooled later by pool_band
+        std::memcpy(a.band + (size_t) co * a.bandStride + (q0 - a.q0), v, sizeof(float) * len);
+        return;
+    }
     float* yc = a.y + (size_t) co * a.ho * a.wo;
     int oh = q0 / a.Wp, ow = q0 % a.Wp, l = 0;
     while (l < len && oh < a.ho) {
@@ -133,7 +144,54 @@ struct Scratch {
         return static_cast<T*>(p);
     }
 };
-thread_local Scratch scratch_xpad, scratch_tiles, scratch_off, scratch_bptr;
+thread_local Scratch scratch_xpad, scratch_tiles, scratch_off, scratch_bptr, scratch_band, scratch_full;
+
+// 2x2 stride-2 max of rows [r0, r1) (r0, r1 even) of `cout` maps stored `stride` floats apart with
+// row pitch `pitch` (src points at row r0), into y (cout, ho/2, wo/2). Vertical max first (contiguous,
+// vectorizes), then pairs across the row.
+void pool_rows(const float* src, size_t stride, int pitch, int cout, int r0, int r1, int ho, int wo, float* y) {
+    const int hp = ho / 2, wp = wo / 2;
+    for (int co = 0; co < cout; co++) {
+        for (int r = r0; r < r1; r += 2) {
+            const float* __restrict a = src + (size_t) co * stride + (size_t) (r - r0) * pitch;
+            const float* __restrict b = a + pitch;
+            float* __restrict yr = y + ((size_t) co * hp + r / 2) * wp;
+            for (int j = 0; j < wp; j++) {
+                float m0 = std::max(a[2 * j], b[2 * j]), m1 = std::max(a[2 * j + 1], b[2 * j + 1]);
+                yr[j] = std::max(m0, m1);
+            }
+        }
+    }
+}
+
+// Bytes a pooled call's band buffer (cout x band positions) may use per thread: it is written once per
+// chunk and read once by the pool, so L2-sized is enough (Zen 4: 1 MB L2).
+constexpr size_t BAND_BYTES = 512 * 1024;
+
+// Floats per output channel in a band buffer of R rows: the band's positions rounded up to whole vectors.
+inline int band_stride(int R, int Wp, int VW) { return (R * Wp + VW - 1) / VW * VW; }
+
+// Rows per band of a pooled call: even, at least one full chunk where the budget allows (a narrow map
+// in 2-row bands would run only short chunks, fewer FMAs in flight), then the least rounding waste (a
+// band's last chunk is rounded up to whole vectors of VW lanes), the buffer within BAND_BYTES (2 rows
+// always allowed), at least `threads` bands when the map has that many row pairs.
+int band_rows(int hq, int Wp, int CH, int VW, int cout, int threads) {
+    int best = 2, R0 = 2;
+    while (R0 + 2 <= hq && R0 * Wp < CH && (size_t) cout * band_stride(R0 + 2, Wp, VW) * sizeof(float) <= BAND_BYTES) R0 += 2;
+    double bestEff = 0;
+    for (int R = R0; R <= hq; R += 2) {
+        const long pos = (long) R * Wp;
+        const long computed = pos / CH * CH + (pos % CH + VW - 1) / VW * VW;
+        if (R > R0 && (size_t) cout * band_stride(R, Wp, VW) * sizeof(float) > BAND_BYTES) break;
+        if (R > R0 && (hq + R - 1) / R < std::min(threads, hq / 2)) break;
+        const double eff = (double) pos / computed;
+        if (eff > bestEff + 1e-9) {
+            bestEff = eff;
+            best = R;
+        }
+    }
+    return best;
+}
 
 // Positions per chunk on the AVX-512 / AVX2 paths (8 vectors each).
 constexpr int CH512 = 128, CH256 = 64;
@@ -171,7 +229,7 @@ void pad_sample(int threads, const float* xs, int cin, int h, int w, int ph, int
 extern "C" void ds_sparse_conv2d_forward(int path, int threads, const float* x, int n, int cin, int h, int w,
                                          const int32_t* rowptr, const int32_t* kidx, const float* vals,
                                          const float* bias, int cout, int kh, int kw, int sh, int sw, int ph,
-                                         int pw, int dh, int dw, int groups, int relu, float* y, int ho, int wo) {
+                                         int pw, int dh, int dw, int groups, int relu, int pool, float* y, int ho, int wo) {
     path = ds_effective_path(path);
     const int Hp = h + 2 * ph, Wp = w + 2 * pw, cinG = cin / groups;
     const bool vector = path != DS_PATH_PORTABLE && sw == 1 && sh == 1;
@@ -200,17 +258,46 @@ extern "C" void ds_sparse_conv2d_forward(int path, int threads, const float* x, 
     for (int s = 0; s < n; s++) {
         pad_sample(threads, x + (size_t) s * cin * h * w, cin, h, w, ph, pw, Wp, plane, xpad);
         std::memset(xpad + (size_t) cin * plane, 0, sizeof(float) * (2 * CH + (size_t) kw * dw));
-        float* ys = y + (size_t) s * cout * ho * wo;
+        float* ys = y + (size_t) s * cout * (pool ? (size_t) (ho / 2) * (wo / 2) : (size_t) ho * wo);
         if (!vector) {
-            SparseConv a{xpad, rowptr, off, vals, bias, plane, cinG, cout / groups, Wp, sh, sw, relu, ho, wo, ys};
+            // pooled: the full map in scratch, then pooled into ys
+            float* full = pool ? scratch_full.get<float>((size_t) cout * ho * wo) : ys;
+            SparseConv a{xpad, rowptr, off, vals, bias, plane, cinG, cout / groups, Wp, sh, sw, relu, ho, wo, full};
             int tasks = std::min(cout, std::max(1, threads) * 4);
             ds_parallel(tasks, threads, [&](int t) {
                 for (int co = cout * t / tasks; co < cout * (t + 1) / tasks; co++) sparse_conv_rows_portable(a, co);
             });
+            if (pool) pool_rows(full, (size_t) ho * wo, wo, cout, 0, ho / 2 * 2, ho, wo, ys);
             continue;
         }
 #if DS_X86
         ChunkPass a{xpad, bptr, off, vals, bias, plane, cinG, cout / groups, cout, nblk, Wp, relu, ho, wo, ys};
+        if (pool) {
+            // bands of R rows (only the 2*(ho/2) rows the pool reads); each thread takes whole bands
+            const int VW = path == DS_PATH_AVX512_VNNI ? 16 : 8;
+            const int hq = ho / 2 * 2, R = band_rows(hq, Wp, CH, VW, cout, threads), nbands = (hq + R - 1) / R;
+            const int stride = band_stride(R, Wp, VW), ntb = std::max(1, std::min(threads, nbands));
+            float* bands = scratch_band.get<float>((size_t) ntb * cout * stride);
+            float* btiles = scratch_tiles.get<float>(nblk > 1 ? (size_t) ntb * cout * CH : 1);
+            std::atomic<int> nextBand(0);
+            ds_parallel(ntb, ntb, [&](int t) {
+                ChunkPass at = a;
+                at.band = bands + (size_t) t * cout * stride;
+                at.bandStride = stride;
+                float* tile = btiles + (size_t) t * cout * CH;
+                for (int b = nextBand.fetch_add(1); b < nbands; b = nextBand.fetch_add(1)) {
+                    const int r0 = b * R, r1 = std::min(hq, r0 + R), q1 = r1 * Wp;
+                    at.q0 = r0 * Wp;
+                    for (int q = at.q0; q < q1; q += CH) {
+                        const int len = std::min(CH, q1 - q);
+                        if (path == DS_PATH_AVX512_VNNI) dssp_avx512::chunk_fit(at, q, len, tile);
+                        else dssp_avx2::chunk_fit(at, q, len, tile);
+                    }
+                    pool_rows(at.band, stride, Wp, cout, r0, r1, ho, wo, ys);
+                }
+            });
+            continue;
+        }
         std::atomic<int> next(0);
         ds_parallel(nt, nt, [&](int t) {
             float* tile = tiles + (size_t) t * cout * CH;

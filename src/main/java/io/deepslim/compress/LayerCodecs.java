@@ -131,7 +131,12 @@ public final class LayerCodecs {
             if (in.length != 1 || in[0] != g[0]) throw a.fail("expects " + g[0] + " input features, gets " + java.util.Arrays.toString(in));
             return new int[]{g[1]};
         }
-        return LayerTypes.convOut(a, in, g[0], g[1], g[2], LayerTypes.convParams(a, g[2], g[0], g[1]));
+        int[] out = LayerTypes.convOut(a, in, g[0], g[1], g[2], LayerTypes.convParams(a, g[2], g[0], g[1]));
+        if (a.has("pool") && a.bool("pool")) {  // an int8 conv with its 2x2 max-pool fused
+            if (out[1] < 2 || out[2] < 2) throw a.fail("a 2x2 pool after a " + out[1] + "x" + out[2] + " map is empty");
+            out = new int[]{out[0], out[1] / 2, out[2] / 2};
+        }
+        return out;
     }
 
     private static LayerTypes.Shaper shaper(boolean conv) { return (a, in, kids) -> shape(a, in, conv); }
@@ -158,7 +163,8 @@ public final class LayerCodecs {
 
     private static Map<String, DType> int8(SpecArgs a, boolean conv) {
         int[] g = geometry(a, conv);
-        a.only(conv ? new String[]{"method", "dtype", "shape", "granularity", "activation", "input_scale", "input_zero_point", "layer", "in", "out", "kernel", "stride", "padding", "dilation", "groups"}
+        a.only(conv ? new String[]{"method", "dtype", "shape", "granularity", "activation", "input_scale", "input_zero_point", "layer", "in", "out", "kernel", "stride", "padding", "dilation", "groups",
+                        "relu", "pool", "output_scale", "output_zero_point"}
                 : new String[]{"method", "dtype", "shape", "granularity", "activation", "input_scale", "input_zero_point", "layer", "in", "out"});
         a.string("dtype", List.of("I8"));
         a.string("granularity", List.of("per_tensor", "per_channel"));
@@ -170,6 +176,15 @@ public final class LayerCodecs {
             a.integer("input_zero_point", -128, 127);
         } else if (a.has("input_scale") || a.has("input_zero_point")) {
             throw a.fail("a dynamic layer has no input_scale/input_zero_point");
+        }
+        if (conv) {  // inference fusion: ReLU and a 2x2 max-pool in the kernel, output as the next layer's int8 codes
+            if (a.has("relu")) a.bool("relu");
+            if (a.has("pool")) a.bool("pool");
+            if (a.has("output_scale") != a.has("output_zero_point")) throw a.fail("output_scale and output_zero_point go together");
+            if (a.has("output_scale")) {
+                a.number("output_scale", 1e-30, 1e30);
+                a.integer("output_zero_point", -128, 127);
+            }
         }
         return Map.of("weight", DType.I8, "weight_scale", DType.F32, "bias", DType.F32);
     }

@@ -16,7 +16,8 @@ import io.deepslim.nn.Sequential;
  * blocks, a CAE's encoder, …) each Conv2d → BatchNorm2d [→ ReLU] run becomes one
  * {@link FusedConv2d}, and an ungrouped Conv2d → 1x1 Conv2d → BatchNorm2d [→ ReLU] run (a
  * separable block with a dense spatial conv) one composed {@link FusedConv2d}; a pruned conv → BN
- * run becomes one pruned conv with BN folded in (same mask). Everything else — other compressed
+ * run becomes one pruned conv with BN folded in (same mask), and the ReLU and 2x2 max-pool after it
+ * join its sparse kernel call ({@link FusedPrunedConv2d}). Everything else — other compressed
  * layers (int8, low-rank), adapters and other custom modules, whose forward is
  * not a plain chain — is kept as it is. The source model is not modified: the work is done on a
  * copy made through the model-file tree ({@link ModelFile#copy}), so any network that saves fuses.
@@ -37,6 +38,7 @@ public final class InferenceFusion {
         net.eval();
         java.util.Set<io.deepslim.tensor.Storage> before = storages(net);
         fuseAll(net);
+        Int8Chain.link(net);
         net.eval();  // the layers fusion made are new (training mode)
         // the copy is private: free the conv/BN tensors the fused layers replaced now, not at the next GC
         java.util.Set<io.deepslim.tensor.Storage> after = storages(net);
@@ -66,8 +68,8 @@ public final class InferenceFusion {
 
     /**
      * A pruned conv → BN run: BN folded into weight_orig and bias (per output channel, so the
-     * mask and the sparse kernel still apply); the ReLU stays a layer of its own, since a pruned
-     * layer saves and bakes as a plain pruned conv.
+     * mask and the sparse kernel still apply); the ReLU and pool that follow are wrapped around it
+     * afterwards ({@link FusedPrunedConv2d}), so the pruned layer itself stays a plain pruned conv.
      */
     private static PrunedConv2d foldPruned(PrunedConv2d pc, BatchNorm2d bn) {
         java.util.Map<String, io.deepslim.tensor.Tensor> s = pc.stateDict();
@@ -104,8 +106,21 @@ public final class InferenceFusion {
                 && WinogradKernel.enabled() && io.deepslim.backend.nativ.NativeKernels.get().isPresent();
     }
 
+    /**
+     * Whether a pruned conv takes the ReLU and pool after it into its call ({@link FusedPrunedConv2d});
+     * {@code -Ddeepslim.fusion.prunedEpilogue=false} keeps them separate layers (the earlier graph, for A/B
+     * benchmarks), read at each fuse.
+     */
+    static boolean prunedEpilogue() { return !"false".equals(System.getProperty("deepslim.fusion.prunedEpilogue")); }
+
+    /** The first index from {@code i} whose module is not an Identity (seq.size() if none). */
+    private static int nextNonIdentity(Sequential seq, int i) {
+        while (i < seq.size() && seq.get(i) instanceof Layers.Identity) i++;
+        return i;
+    }
+
     /** A 2x2, stride-2, unpadded max-pool. */
-    private static boolean isPool2(Module m) {
+    static boolean isPool2(Module m) {
         return m instanceof Layers.MaxPool2d mp && mp.kernel() == 2 && mp.stride() == 2 && mp.padding() == 0;
     }
 
@@ -158,6 +173,19 @@ public final class InferenceFusion {
             seq.replaceChild(String.valueOf(i + 1), new Layers.Identity());
             if (relu) seq.replaceChild(String.valueOf(i + 2), new Layers.Identity());
         }
+        // a pruned conv (BN folded above) [→ ReLU] [→ 2x2 max-pool]: both in the sparse kernel's epilogue, so the
+        // full-size map is never written and no separate ReLU/pool pass reads it back
+        for (int i = 0; i < seq.size() && prunedEpilogue(); i++) {
+            if (!(seq.get(i) instanceof PrunedConv2d pc)) continue;
+            int j = nextNonIdentity(seq, i + 1);
+            boolean relu = j < seq.size() && seq.get(j) instanceof Layers.ReLU;
+            int k = relu ? nextNonIdentity(seq, j + 1) : j;
+            boolean pool = k < seq.size() && isPool2(seq.get(k));
+            if (!relu && !pool) continue;
+            seq.replaceChild(String.valueOf(i), new FusedPrunedConv2d(pc, relu, pool));
+            if (relu) seq.replaceChild(String.valueOf(j), new Layers.Identity());
+            if (pool) seq.replaceChild(String.valueOf(k), new Layers.Identity());
+        }
         // an int8 conv → BN [→ ReLU] run: BN into the int8 scales and bias, ReLU into the kernel's epilogue
         for (int i = 0; i + 1 < seq.size(); i++) {
             Module a = seq.get(i), b = seq.get(i + 1);
@@ -166,6 +194,16 @@ public final class InferenceFusion {
             seq.replaceChild(String.valueOf(i), io.deepslim.compress.quant.Int8Conv2d.foldBatchNorm(q, (BatchNorm2d) b, relu));
             seq.replaceChild(String.valueOf(i + 1), new Layers.Identity());
             if (relu) seq.replaceChild(String.valueOf(i + 2), new Layers.Identity());
+        }
+        // an int8 conv followed by a 2x2 max-pool: the pool in the int8 kernel (no float map, no separate pass)
+        for (int i = 0; i < seq.size(); i++) {
+            if (!(seq.get(i) instanceof io.deepslim.compress.quant.Int8Conv2d q) || q.pool) continue;
+            int j = i + 1;
+            while (j < seq.size() && seq.get(j) instanceof Layers.Identity) j++;
+            if (j < seq.size() && isPool2(seq.get(j))) {
+                seq.replaceChild(String.valueOf(i), q.pooled());
+                seq.replaceChild(String.valueOf(j), new Layers.Identity());
+            }
         }
         // a folded 3x3 conv with up to DIRECT_MAX_CIN input channels (a first layer, vgg45m's 64→128), or up to DIRECT_POOLED_MAX_CIN
         // when a 2x2 max-pool follows: the direct native kernel with the pool in its epilogue (im2col

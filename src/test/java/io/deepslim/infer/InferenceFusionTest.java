@@ -48,31 +48,64 @@ public class InferenceFusionTest {
         }
     }
 
+    /** vgg45m at size² with random BN statistics, every conv and Linear L1-pruned to {@code amount}, in eval mode. */
+    static ZooNet prunedVgg(int size, long seed, long bnSeed, double amount) {
+        ZooNet net = Zoo.create("vgg45m", size, 2, seed);
+        randomizeBatchNorm(net, bnSeed);
+        io.deepslim.compress.prune.Pruning.l1Local(net, amount);
+        net.eval();
+        return net;
+    }
+
     @Test
     void prunedConvsFoldTheirBatchNormAndStaySparse() {
-        ZooNet net = Zoo.create("vgg45m", 64, 2, 3);
-        randomizeBatchNorm(net, 6);
-        io.deepslim.compress.prune.Pruning.l1Local(net, 0.9);
-        net.eval();
+        ZooNet net = prunedVgg(64, 3, 6, 0.9);
         ZooNet fused = InferenceFusion.fuse(net);
         long pruned = count(net, io.deepslim.compress.prune.PrunedConv2d.class);
         assertTrue(pruned >= 8, "vgg45m has 8 pruned convs, found " + pruned);
         assertEquals(pruned, count(fused, io.deepslim.compress.prune.PrunedConv2d.class), "a pruned conv was lost");
         assertEquals(0, count(fused, io.deepslim.nn.BatchNorm2d.class), "a BatchNorm after a pruned conv was not folded");
+        // every ReLU and pool after a pruned conv joins its sparse call: vgg45m has 8 conv+ReLU blocks, 5 of them pooled
+        assertEquals(8, count(fused, FusedPrunedConv2d.class), fused.summary());
+        long pooled = fused.namedModules().values().stream().filter(m -> m instanceof FusedPrunedConv2d f && f.pools() && f.relu()).count();
+        assertEquals(5, pooled, fused.summary());
+        assertEquals(0, count(fused, io.deepslim.nn.Layers.MaxPool2d.class), "a pool was not fused: " + fused.summary());
+        for (String f : fused.featureNames())
+            assertEquals(0, count(fused.children().get(f), io.deepslim.nn.Layers.ReLU.class), f + ": a ReLU was not fused");
         assertSameLogits("pruned vgg45m", net, fused, 64);
         for (var e : fused.namedModules().entrySet()) {
             if (e.getValue() instanceof io.deepslim.compress.prune.PrunedConv2d p) {
                 assertTrue(p.sparseKernel().lastChoice().startsWith("sparse-csr"), "folded layer " + e.getKey() + " ran " + p.sparseKernel().lastChoice());
             }
         }
+        // the same fused layers forced dense: the backend's fused conv+ReLU(+pool) on the masked weight, same logits
+        for (io.deepslim.nn.Module m : fused.namedModules().values())
+            if (m instanceof io.deepslim.compress.prune.PrunedConv2d p) p.sparseKernel().mode(io.deepslim.backend.nativ.SparseKernel.Mode.DENSE);
+        assertSameLogits("pruned vgg45m, fused layers forced dense", net, fused, 64);
+        for (io.deepslim.nn.Module m : fused.namedModules().values())
+            if (m instanceof io.deepslim.compress.prune.PrunedConv2d p) assertEquals("dense (forced)", p.sparseKernel().lastChoice());
+    }
+
+    @Test
+    void prunedPooledFusionMatchesOnEveryNativePath() {
+        // whole 90%-pruned vgg45m at 96 px (a 3x3 map after the last pool), fused, each CPU path forced
+        ZooNet net = prunedVgg(96, 4, 8, 0.9);
+        ZooNet fused = InferenceFusion.fuse(net);
+        var best = io.deepslim.backend.nativ.NativeKernels.get().orElseThrow(() -> new AssertionError("native library did not load"));
+        for (int path = io.deepslim.backend.nativ.NativeKernels.PORTABLE; path <= best.bestPath(); path++) {
+            var k = best.withPath(path);
+            for (io.deepslim.nn.Module m : fused.namedModules().values())
+                if (m instanceof io.deepslim.compress.prune.PrunedConv2d p) p.sparseKernel().use(k);
+            assertSameLogits("pruned vgg45m fused, " + k.pathName(), net, fused, 96);
+            for (io.deepslim.nn.Module m : fused.namedModules().values())
+                if (m instanceof io.deepslim.compress.prune.PrunedConv2d p)
+                    assertTrue(p.sparseKernel().lastChoice().startsWith("sparse-csr " + k.pathName()), p.sparseKernel().lastChoice());
+        }
     }
 
     @Test
     void prunedConvsBelowBreakEvenBecomeDenseFusedConvs() {
-        ZooNet net = Zoo.create("vgg45m", 64, 2, 3);
-        randomizeBatchNorm(net, 7);
-        io.deepslim.compress.prune.Pruning.l1Local(net, 0.6);  // 60% sparse: below the convs' break-even (75%)
-        net.eval();
+        ZooNet net = prunedVgg(64, 3, 7, 0.6);  // 60% sparse: below every conv's break-even (68% / 75%)
         ZooNet fused = InferenceFusion.fuse(net);
         long wideBefore = 0, narrowBefore = 0;
         for (io.deepslim.nn.Module m : net.namedModules().values())

@@ -38,6 +38,9 @@ import java.util.TreeSet;
  * java -cp benchmarks/target/benchmarks.jar io.deepslim.benchmarks.CompressVersus --size 224 --rounds 5 --reps 3
  * java -cp benchmarks/target/benchmarks.jar io.deepslim.benchmarks.CompressVersus --layers 64:64:224,128:256:56 [--variants dense,dense-im2col,s90]
  * java -XX:ActiveProcessorCount=1 -cp ... CompressVersus --layers ... --clock cpu   # one thread, its CPU ms: robust on a shared machine
+ * java -cp ... CompressVersus --size 224 --only prune40,prune30,prune20,prune10 --pruned-epilogue-ab   # builds only these compressed
+ *     models; each pruned one also without the ReLU/pool fused into the sparse call, alternating
+ * java -cp ... CompressVersus --size 224 --variants dense-fused,int8static-fused,int8static-fused-avx2   # whole-model rows, only these
  * </pre>
  */
 public final class CompressVersus {
@@ -136,6 +139,9 @@ public final class CompressVersus {
         int reps = Integer.parseInt(DenseVersus.arg(args, "--reps", "3"));
         String layers = DenseVersus.arg(args, "--layers", null);
         cpuClock = DenseVersus.arg(args, "--clock", "wall").equals("cpu");
+        prunedEpilogueAB = java.util.Arrays.asList(args).contains("--pruned-epilogue-ab");
+        String build = DenseVersus.arg(args, "--only", null);
+        if (build != null) onlyVariants = java.util.Set.of(build.split(","));
         if (cpuClock && Runtime.getRuntime().availableProcessors() != 1) {
             System.err.println("--clock cpu: run the JVM with -XX:ActiveProcessorCount=1 (all work on the calling thread), got "
                     + Runtime.getRuntime().availableProcessors() + " processors");
@@ -143,7 +149,8 @@ public final class CompressVersus {
         }
         StringBuilder out = new StringBuilder(header(rounds, reps));
         System.out.print(out);
-        if (layers == null) models(size, rounds, reps, out);
+        String only = DenseVersus.arg(args, "--variants", null);
+        if (layers == null) models(size, rounds, reps, out, only == null ? null : java.util.Set.of(only.split(",")));
         else layers(layers.split(","), DenseVersus.arg(args, "--variants", "dense,dense-im2col,s50,s70,s80,s90,s95,int8").split(","), rounds, reps, out);
         out.append(String.format("load average at end: %s", Files.readString(Path.of("/proc/loadavg"))));
         System.out.print("load average at end: " + Files.readString(Path.of("/proc/loadavg")));
@@ -155,7 +162,8 @@ public final class CompressVersus {
         }
     }
 
-    static void models(int size, int rounds, int reps, StringBuilder out) {
+    /** Whole-model rows; {@code only} (null: all) keeps just the named variants (e.g. dense-fused,int8static-fused,int8static-fused-avx2). */
+    static void models(int size, int rounds, int reps, StringBuilder out, java.util.Set<String> only) {
         Tensor x = Tensor.randn(new Random(1), 1f, 1, 3, size, size);
         Map<String, Runnable> variants = new LinkedHashMap<>();
         Map<String, String> notes = new LinkedHashMap<>();
@@ -166,21 +174,28 @@ public final class CompressVersus {
         nets.put("dense-fused", InferenceFusion.fuse(dense));
         ZooNet int8Unfused = null;
         for (String v : new String[]{"prune40", "prune30", "prune20", "prune10", "int8dynamic", "int8static", "lowrank"}) {
+            if (onlyVariants != null && !onlyVariants.contains(v)) continue;
             ZooNet net = Zoo.create("vgg45m", size, 2, 1);
             net.eval();
             CompressBench.compress(net, v, x);
             // BN folded as for dense-fused (pruned convs keep their mask; int8/low-rank layers stay as they are)
             if (v.equals("prune10")) nets.put(v, net);  // unfused, to show what the folding adds
             if (v.equals("int8static")) int8Unfused = net;
+            if (v.startsWith("prune") && prunedEpilogueAB) nets.put(v + "-fused-separate-relu-pool", fusedWithoutPrunedEpilogue(net));
             nets.put(v + "-fused", InferenceFusion.fuse(net));
         }
         // the int8 static model fused, with its int8 layers forced onto the AVX2 path (when the CPU has it)
-        ZooNet avx2 = (ZooNet) InferenceFusion.fuse(int8Unfused);
-        forceAvx2(avx2);
-        nets.put("int8static-fused-avx2", avx2);
+        if (int8Unfused != null) {
+            ZooNet avx2 = (ZooNet) InferenceFusion.fuse(int8Unfused);
+            forceAvx2(avx2);
+            nets.put("int8static-fused-avx2", avx2);
+        }
+        if (only != null) nets.keySet().removeIf(v -> !only.contains(v) && !(v.equals("dense-fused") && only.contains("dense-fused-im2col")));
         for (Map.Entry<String, Module> e : nets.entrySet()) {
-            variants.put(e.getKey(), forward(e.getValue(), x));
-            if (e.getKey().equals("dense-fused")) variants.put("dense-fused-im2col", im2col(forward(e.getValue(), x)));
+            if (only == null || only.contains(e.getKey())) variants.put(e.getKey(), forward(e.getValue(), x));
+            if (e.getKey().equals("dense-fused") && (only == null || only.contains("dense-fused-im2col"))) {
+                variants.put("dense-fused-im2col", im2col(forward(e.getValue(), x)));
+            }
         }
         for (Runnable r : variants.values()) r.run();
         for (Map.Entry<String, Module> e : nets.entrySet()) notes.put(e.getKey(), kernels(e.getValue()));
@@ -190,6 +205,24 @@ public final class CompressVersus {
         out.append(h);
         System.out.print(h);
         run(variants, rounds, reps, out, "vgg45m @" + size, notes);
+    }
+
+    /** --only prune20,prune10,...: the compressed variants to build (default all); dense and dense-fused always run. */
+    static java.util.Set<String> onlyVariants;
+
+    /** --pruned-epilogue-ab: each pruned model also fused the earlier way (ReLU and pool as separate layers), alternating with the new. */
+    static boolean prunedEpilogueAB;
+
+    /** The fused model with -Ddeepslim.fusion.prunedEpilogue=false: BN folded into the pruned convs, ReLU and pool separate passes. */
+    static Module fusedWithoutPrunedEpilogue(ZooNet net) {
+        String old = System.getProperty("deepslim.fusion.prunedEpilogue");
+        System.setProperty("deepslim.fusion.prunedEpilogue", "false");
+        try {
+            return InferenceFusion.fuse(net);
+        } finally {
+            if (old == null) System.clearProperty("deepslim.fusion.prunedEpilogue");
+            else System.setProperty("deepslim.fusion.prunedEpilogue", old);
+        }
     }
 
     /** Puts every int8 layer of {@code net} on the AVX2 path (narrowed to portable on a CPU without AVX2). */

@@ -24,7 +24,11 @@ import java.util.Random;
  * <pre>
  * java -cp benchmarks/target/benchmarks.jar io.deepslim.benchmarks.LayerProfile --models student10 --size 224
  * java -XX:ActiveProcessorCount=1 -cp ... LayerProfile --models student10 --clock cpu
+ * java -cp ... LayerProfile --models vgg45m --compress int8static [--int8-path avx2]
+ * java -cp ... LayerProfile --models vgg45m --compress dense,prune40,prune30,prune20,prune10
  * </pre>
+ * {@code --compress V[,V...]} profiles the model compressed as CompressBench's variant V (calibrated on the
+ * profiling input), then fused, one table per variant ({@code --variants} is the same option); {@code --int8-path avx2} forces its int8 layers onto the AVX2 path.
  * {@code --clock cpu} times the calling thread's CPU time instead of wall time: with one processor
  * (so the kernels run on the caller alone) that is the single-thread cost, which other load on a
  * shared machine changes far less than wall time.
@@ -67,15 +71,21 @@ public final class LayerProfile {
         String clock = DenseVersus.arg(args, "--clock", "wall");
         if (!clock.equals("wall") && !clock.equals("cpu")) throw new IllegalArgumentException("--clock: expected wall or cpu, got " + clock);
         boolean cpu = clock.equals("cpu");
+        String[] variants = DenseVersus.arg(args, "--compress", DenseVersus.arg(args, "--variants", "dense")).split(",");
+        boolean avx2 = DenseVersus.arg(args, "--int8-path", "best").equals("avx2");
         StringBuilder out = new StringBuilder();
         out.append(String.format("load average at start: %s", Files.readString(Path.of("/proc/loadavg"))));
-        for (String arch : models) {
-            ZooNet net = InferenceFusion.fuse(Zoo.create(arch, size, 2, 1));
+        for (String arch : models) for (String compress : variants) {
+            ZooNet src = Zoo.create(arch, size, 2, 1);
+            src.eval();
+            Tensor x0 = Tensor.randn(new Random(2), 1f, batch, 3, size, size);
+            if (!compress.equals("dense")) CompressBench.compress(src, compress, x0);
+            ZooNet net = InferenceFusion.fuse(src);
+            if (avx2) CompressVersus.forceAvx2(net);
             List<Step> steps = new ArrayList<>();
             for (String f : net.featureNames()) leaves(f, net.children().get(f), steps);
             int firstHead = steps.size();
             for (String h : net.headNames()) leaves(h, net.children().get(h), steps);
-            Tensor x0 = Tensor.randn(new Random(2), 1f, batch, 3, size, size);
             List<List<Double>> times = new ArrayList<>();
             for (int i = 0; i < steps.size(); i++) times.add(new ArrayList<>());
             List<Double> whole = new ArrayList<>();
@@ -96,13 +106,15 @@ public final class LayerProfile {
                     try (GradMode g = GradMode.off(); TensorScope s = TensorScope.open()) { net.forward(x0); }
                 }, reps, cpu));
             }
-            out.append(String.format("%n%s %d² batch %d (%d rounds × %d reps, medians, %s)%n%n| layer | ms |%n|---|---|%n", arch, size, batch, rounds, reps,
+            out.append(String.format("%n%s %s%s %d² batch %d (%d rounds × %d reps, medians, %s)%n%n| layer | ms |%n|---|---|%n", arch, compress, avx2 ? " (int8 forced to avx2)" : "", size, batch, rounds, reps,
                     cpu ? "calling thread's CPU time, " + Runtime.getRuntime().availableProcessors() + " processor(s)" : "wall time"));
             double sum = 0;
             for (int i = 0; i < steps.size(); i++) {
                 double ms = DenseVersus.median(times.get(i));
                 sum += ms;
-                out.append(String.format("| %s | %.2f |%n", steps.get(i).name(), ms));
+                // the summary now, after the runs: compressed layers name the kernel that ran
+                String name = steps.get(i).name().split(" ")[0] + " " + steps.get(i).m().summary().split("\n")[0];
+                out.append(String.format("| %s | %.2f |%n", name, ms));
             }
             out.append(String.format("| sum of layers | %.2f |%n| whole forward | %.2f |%n", sum, DenseVersus.median(whole)));
         }

@@ -75,16 +75,33 @@ public final class Int8Kernel {
     /** y (N, Cout, Ho, Wo) = int8 convolution of xq with wq (Cout, Cin/g, kh, kw); false as {@link #linear}. */
     public boolean conv(NativeKernels k, Tensor xq, float xs, int xz, Tensor wq, Tensor wScale, Tensor bias, ConvParams p,
                         boolean relu, Tensor y) {
+        return conv(k, xq, xs, xz, wq, wScale, bias, p, relu, false, 0f, 0, y);
+    }
+
+    /**
+     * The convolution [+ ReLU] [+ 2x2 stride-2 max-pool when {@code pool}; y is then (N, Cout, ⌊Ho/2⌋, ⌊Wo/2⌋)],
+     * stored as floats, or — {@code outScale > 0}, y I8 — as the int8 codes the next layer's input
+     * quantization (outScale, outZero) gives them: equal to conv → ReLU → pool → quantize in the reference.
+     */
+    public boolean conv(NativeKernels k, Tensor xq, float xs, int xz, Tensor wq, Tensor wScale, Tensor bias, ConvParams p,
+                        boolean relu, boolean pool, float outScale, int outZero, Tensor y) {
         int[] ws = wq.shape();
         int kk = ws[1] * ws[2] * ws[3];
         if (kk > MAX_K) return false;
+        int ho = p.outH(xq.size(2), ws[2]), wo = p.outW(xq.size(3), ws[3]);
+        boolean q8 = outScale > 0;
+        if (y.dtype() != (q8 ? DType.I8 : DType.F32) || !y.isContiguous() || y.size(2) != (pool ? ho / 2 : ho) || y.size(3) != (pool ? wo / 2 : wo)
+                || outZero < -128 || outZero > 127) {
+            throw new IllegalArgumentException("int8 conv: output must be contiguous " + (q8 ? "I8" : "F32") + " of " + (pool ? ho / 2 : ho) + "x"
+                    + (pool ? wo / 2 : wo) + " (zero point in [-128, 127]), got " + y);
+        }
         Packed pk = packConv(wq, p.groups());
         Tensor sc = wScale.contiguousRaw();
         NativeLibrary.ds_int8_conv2d_forward(k.path(), k.threads(), NativeKernels.addr(xq.contiguousRaw()),
                 xq.size(0), xq.size(1), xq.size(2), xq.size(3), xs, xz, pk.wpack().address(), pk.wsum().address(),
                 NativeKernels.addr(sc), (int) sc.numel(), NativeKernels.addrOrNull(bias), ws[0], ws[2], ws[3],
                 p.strideH(), p.strideW(), p.padH(), p.padW(), p.dilationH(), p.dilationW(), p.groups(), relu ? 1 : 0,
-                NativeKernels.addr(y), y.size(2), y.size(3));
+                pool ? 1 : 0, q8 ? outScale : 0f, outZero, NativeKernels.addr(y), ho, wo);
         last = "int8 " + k.pathName();
         return true;
     }

@@ -25,7 +25,7 @@ public final class NativeLibrary {
     public static native void ds_sparse_conv2d_forward(int path, int threads, @Cast("const float*") long x, int n, int cin, int h, int w,
             @Cast("const int32_t*") long rowptr, @Cast("const int32_t*") long kidx, @Cast("const float*") long vals,
             @Cast("const float*") long bias, int cout, int kh, int kw, int sh, int sw, int ph, int pw, int dh, int dw,
-            int groups, int relu, @Cast("float*") long y, int ho, int wo);
+            int groups, int relu, int pool, @Cast("float*") long y, int ho, int wo);
 
     public static native int ds_sparse_conv_blocks(int path, int cin, int w, int kh, int kw, int sh, int sw, int pw,
             int dh, int dw, int groups);
@@ -55,7 +55,7 @@ public final class NativeLibrary {
     public static native void ds_int8_conv2d_forward(int path, int threads, @Cast("const int8_t*") long xq, int n, int cin, int h, int w,
             float xs, int xz, @Cast("const int8_t*") long wq, @Cast("const int32_t*") long wsum, @Cast("const float*") long wscale,
             int nscale, @Cast("const float*") long bias, int cout, int kh, int kw, int sh, int sw, int ph, int pw, int dh, int dw,
-            int groups, int relu, @Cast("float*") long y, int ho, int wo);
+            int groups, int relu, int pool, float outScale, int outZero, @Cast("void*") long y, int ho, int wo);
 
     public static native void ds_separable3x3_forward(int path, int threads, @Cast("const float*") long x, int n, int cin, int h, int w,
             @Cast("const float*") long sw, @Cast("const float*") long sb, int cmid, int groups, int stride,

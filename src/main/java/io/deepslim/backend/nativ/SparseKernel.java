@@ -24,14 +24,20 @@ public final class SparseKernel {
      * the max-pool fused, which a sparse layer does not get): whole fused vgg45m, 2 threads, wall clock,
      * idle machine, small-channel break-even 50% vs 75% — 60%/70%-sparse models 0.83×/0.84× vs 1.03×/0.89×
      * of dense at 224 px, 0.78×/0.82× vs 1.11×/0.93× at 64 px (benchmarks/results/2026-11-30-compress-models-
-     * vgg45m-*-final-idle*.md), so the small-channel default is now 75% too. Both are overridable
-     * ({@code -Ddeepslim.sparse.smallConvBreakEven}, {@code -Ddeepslim.sparse.convBreakEven}) for tuning.
+     * vgg45m-*-final-idle*.md), so the small-channel default became 75% too. Then the sparse call got the
+     * ReLU and pool in its epilogue as well ({@code infer.FusedPrunedConv2d}): per layer, one thread, CPU
+     * time, the convs with up to 128 input channels (vgg45m layers 1-5) beat the dense fused ones at 70%
+     * sparsity (1.1-1.4×) and lose at 60% (0.86-0.98×), the 256/512-channel ones still lose at 70%
+     * (benchmarks/results/2026-11-30-pruned-profile-*.md); whole 70%-sparse vgg45m 1.07-1.10× vs 1.00-1.02× of
+     * dense with 128 channels / 68% instead of 64 / 75%. All three are overridable
+     * ({@code -Ddeepslim.sparse.smallConvBreakEven}, {@code -Ddeepslim.sparse.convBreakEven},
+     * {@code -Ddeepslim.sparse.smallConvChannels}) for tuning.
      */
-    public static final double SMALL_CONV_BREAK_EVEN = Double.parseDouble(System.getProperty("deepslim.sparse.smallConvBreakEven", "0.75")),
+    public static final double SMALL_CONV_BREAK_EVEN = Double.parseDouble(System.getProperty("deepslim.sparse.smallConvBreakEven", "0.68")),
             CONV_BREAK_EVEN = Double.parseDouble(System.getProperty("deepslim.sparse.convBreakEven", "0.75")), STRIDED_CONV_BREAK_EVEN = 0.8, LINEAR_BREAK_EVEN = 0.6;
 
-    /** Ungrouped stride-1 convs with at most this many input channels use {@link #SMALL_CONV_BREAK_EVEN}. */
-    public static final int SMALL_CONV_CHANNELS = 64;
+    /** Ungrouped stride-1 convs with at most this many input channels use {@link #SMALL_CONV_BREAK_EVEN} ({@code -Ddeepslim.sparse.smallConvChannels}). */
+    public static final int SMALL_CONV_CHANNELS = Integer.getInteger("deepslim.sparse.smallConvChannels", 128);
 
     /** The break-even sparsity of a conv with cin input channels and these parameters. */
     public static double convBreakEven(int cin, ConvParams p) {
@@ -77,6 +83,15 @@ public final class SparseKernel {
      * layer should run dense (below break-even, native library absent, or x not in host memory).
      */
     public Tensor conv(Tensor x, Tensor orig, Tensor mask, long maskVersion, Tensor bias, ConvParams p, boolean relu) {
+        return conv(x, orig, mask, maskVersion, bias, p, relu, false);
+    }
+
+    /**
+     * As {@link #conv(Tensor, Tensor, Tensor, long, Tensor, ConvParams, boolean)}, then, with {@code pool},
+     * a 2×2 stride-2 max-pool in the same native call: y is (n, cout, ho/2, wo/2) and the full-size
+     * map is never stored. Null (run dense) also when the map is smaller than the pool window.
+     */
+    public Tensor conv(Tensor x, Tensor orig, Tensor mask, long maskVersion, Tensor bias, ConvParams p, boolean relu, boolean pool) {
         NativeKernels k = resolve(x);
         if (k == null) return null;
         SparseWeights sw = current(orig, mask, maskVersion);
@@ -85,12 +100,13 @@ public final class SparseKernel {
         int n = x.size(0), cin = x.size(1), h = x.size(2), w = x.size(3);
         int ho = p.outH(h, ws[2]), wo = p.outW(w, ws[3]);
         if (cin != ws[1] * p.groups() || ho <= 0 || wo <= 0) return null;  // the dense path words the error
+        if (pool && (ho < 2 || wo < 2)) return null;
         Tensor xc = x.contiguousRaw();
-        Tensor y = Tensor.empty(x.device(), DType.F32, n, ws[0], ho, wo);
+        Tensor y = pool ? Tensor.empty(x.device(), DType.F32, n, ws[0], ho / 2, wo / 2) : Tensor.empty(x.device(), DType.F32, n, ws[0], ho, wo);
         NativeLibrary.ds_sparse_conv2d_forward(k.path(), k.threads(), NativeKernels.addr(xc), n, cin, h, w,
                 sw.rowptr.address(), sw.kidx.address(), sw.vals.address(), NativeKernels.addrOrNull(bias),
                 ws[0], ws[2], ws[3], p.strideH(), p.strideW(), p.padH(), p.padW(), p.dilationH(), p.dilationW(),
-                p.groups(), relu ? 1 : 0, NativeKernels.addr(y), ho, wo);
+                p.groups(), relu ? 1 : 0, pool ? 1 : 0, NativeKernels.addr(y), ho, wo);
         return y;
     }
 

@@ -51,12 +51,41 @@ public final class PrunedConv2d extends Conv2d implements Pruned {
     @Override
     public Tensor forward(Tensor x) {
         boolean wantsGrad = GradMode.isEnabled() && (x.requiresGrad() || mw.orig.requiresGrad() || (bias() != null && bias().requiresGrad()));
-        if (!isTraining() && !wantsGrad) {
-            Tensor y = sparse.conv(x, mw.orig, mw.mask, mw.version(), bias(), params, false);
-            if (y != null) return y;
-            return io.deepslim.ops.Ops.conv2d(x, mw.inferenceWeight(), bias(), params);  // below break-even: dense on the cached masked weight
-        }
+        if (!isTraining() && !wantsGrad) return forwardInference(x, false, false);
         return super.forward(x);
+    }
+
+    /**
+     * Inference only (records no gradient): conv, then ReLU if {@code relu}, then a 2×2 stride-2
+     * max-pool if {@code pool}, all in one sparse kernel call when the layer runs sparse, else the
+     * backend's fused dense conv on the cached masked weight. Used by inference fusion, which folds
+     * the ReLU and pool that follow a pruned conv into it.
+     */
+    public Tensor forwardInference(Tensor x, boolean relu, boolean pool) {
+        Tensor y = sparse.conv(x, mw.orig, mw.mask, mw.version(), bias(), params, relu, pool);
+        if (y != null) return y;
+        // below break-even (or no native kernels): dense on the cached masked weight
+        if (!relu && !pool) return io.deepslim.ops.Ops.conv2d(x, mw.inferenceWeight(), bias(), params);
+        Tensor w = mw.inferenceWeight();
+        int[] ws = w.shape();
+        if (x.dim() != 4 || x.size(1) != ws[1] * params.groups()) {
+            throw new IllegalArgumentException("pruned conv2d: input " + java.util.Arrays.toString(x.shape()) + " does not match weight "
+                    + java.util.Arrays.toString(ws));
+        }
+        int ho = params.outH(x.size(2), ws[2]), wo = params.outW(x.size(3), ws[3]);
+        Tensor xc = x.contiguousRaw();
+        if (!pool) {
+            Tensor out = Tensor.empty(x.device(), io.deepslim.tensor.DType.F32, x.size(0), ws[0], ho, wo);
+            x.device().backend().conv2dForwardRelu(xc, w, bias(), params, out);
+            return out;
+        }
+        if (ho < 2 || wo < 2) {
+            throw new IllegalArgumentException("pruned conv2d+maxpool2: input " + java.util.Arrays.toString(x.shape()) + " gives a "
+                    + ho + "x" + wo + " map, smaller than the 2x2 window");
+        }
+        Tensor out = Tensor.empty(x.device(), io.deepslim.tensor.DType.F32, x.size(0), ws[0], ho / 2, wo / 2);
+        x.device().backend().conv2dForwardMaxPool2(xc, w, bias(), params, relu, out);
+        return out;
     }
 
     /** This layer's inference kernel choice (break-even, forced mode, what ran last). */

@@ -18,18 +18,29 @@ import java.util.Map;
  * calibration ({@link Quantizer#staticConv}), dynamic when they are null. int8 × int8 products
  * accumulate in int32 and come back as float with the float bias. Inference only.
  * Buffers: weight (I8, (out, in/groups, k, k)), weight_scale, bias.
+ * <p>For inference fusion the layer can also end in a 2x2 max-pool ({@link #pooled}) and hand its
+ * output on as the int8 codes of the next static layer's input ({@link #withOutput}): no float map,
+ * no separate pool or quantize pass; an int8 input is taken as already quantized with {@link #input}.
  */
 public final class Int8Conv2d extends Int8Layer {
     public final int in, out, kernel;
     public final ConvParams params;
     /** Whether ReLU is applied to the output (in the kernel's epilogue): set by {@link #foldBatchNorm}. */
     public final boolean relu;
+    /** Whether a 2x2 stride-2 max-pool follows in the kernel (after ReLU). */
+    public final boolean pool;
+    /** The next layer's input quantization the output is stored in (I8), or null: float output. */
+    public final QParams output;
 
     public Int8Conv2d(int in, ConvParams params, Int8Weights w, Tensor bias, QParams input) {
         this(in, params, w, bias, input, false);
     }
 
     public Int8Conv2d(int in, ConvParams params, Int8Weights w, Tensor bias, QParams input, boolean relu) {
+        this(in, params, w, bias, input, relu, false, null);
+    }
+
+    public Int8Conv2d(int in, ConvParams params, Int8Weights w, Tensor bias, QParams input, boolean relu, boolean pool, QParams output) {
         super(w, bias, input);
         int[] s = w.codes().shape();
         if (s.length != 4 || s[2] != s[3] || s[1] * params.groups() != in) {
@@ -40,7 +51,15 @@ public final class Int8Conv2d extends Int8Layer {
         this.kernel = s[2];
         this.params = params;
         this.relu = relu;
+        this.pool = pool;
+        this.output = output;
     }
+
+    /** This layer with a 2x2 stride-2 max-pool after it (weights shared). */
+    public Int8Conv2d pooled() { return new Int8Conv2d(in, params, w, bias, input, relu, true, output); }
+
+    /** This layer storing its output as int8 codes with {@code next} (the next static layer's input parameters). */
+    public Int8Conv2d withOutput(QParams next) { return new Int8Conv2d(in, params, w, bias, input, relu, pool, next); }
 
     /**
      * This layer followed by {@code bn} (eval statistics) [and ReLU] as one int8 layer: BN's per-channel
@@ -67,7 +86,7 @@ public final class Int8Conv2d extends Int8Layer {
         }
         Tensor w = q.w.codes();
         Int8Weights folded = TensorScope.unscoped(() -> new Int8Weights(Tensor.ofBytes(w.device(), codes, w.shape()), Tensor.of(w.device(), scales, cout)));
-        return new Int8Conv2d(q.in, q.params, folded, TensorScope.unscoped(() -> Tensor.of(w.device(), fb, cout)), q.input, relu);
+        return new Int8Conv2d(q.in, q.params, folded, TensorScope.unscoped(() -> Tensor.of(w.device(), fb, cout)), q.input, relu, q.pool, q.output);
     }
 
     /** Int8 version of {@code c} with calibrated input parameters ({@code input} null: per batch). */
@@ -78,7 +97,9 @@ public final class Int8Conv2d extends Int8Layer {
     /** Rebuilds a layer from {@link #compressedTensors()} and {@link #recipe()}. */
     public static Int8Conv2d decode(Map<String, Tensor> ts, Map<String, Object> recipe) {
         return new Int8Conv2d(Recipes.integer(recipe, "in"), Recipes.convParams(recipe),
-                weightsOf(ts, Recipes.ints(recipe, "shape")), ts.get("bias"), inputOf(recipe), Boolean.TRUE.equals(recipe.get("relu")));
+                weightsOf(ts, Recipes.ints(recipe, "shape")), ts.get("bias"), inputOf(recipe), Boolean.TRUE.equals(recipe.get("relu")),
+                Boolean.TRUE.equals(recipe.get("pool")), recipe.containsKey("output_scale")
+                        ? new QParams((float) Recipes.number(recipe, "output_scale"), Recipes.integer(recipe, "output_zero_point")) : null);
     }
 
     @Override
@@ -87,17 +108,35 @@ public final class Int8Conv2d extends Int8Layer {
             throw new IllegalArgumentException("Int8Conv2d: input " + Shape.str(x.shape()) + " does not have " + in + " channels");
         }
         int ho = params.outH(x.size(2), kernel), wo = params.outW(x.size(3), kernel);
-        if (ho <= 0 || wo <= 0) throw new IllegalArgumentException("Int8Conv2d: input " + Shape.str(x.shape()) + " gives an empty output");
-        Backend be = x.device().backend();
-        Tensor xc = x.contiguousRaw();
-        Tensor xq = Tensor.empty(x.device(), DType.I8, xc.shape());
-        QParams qp = quantizeInput(be, xc, xq);
-        Tensor y = Tensor.empty(x.device(), DType.F32, x.size(0), out, ho, wo);
-        NativeKernels k = int8.kernelsFor(xc);
-        if (k == null || !int8.conv(k, xq, qp.scale(), qp.zeroPoint(), w.codes(), w.scales(), bias, params, relu, y)) {
-            be.int8Conv2d(xq, qp.scale(), qp.zeroPoint(), w.codes(), w.scales(), bias, params, y);
-            if (relu) return io.deepslim.ops.Ops.relu(y);
+        if (ho <= 0 || wo <= 0 || pool && (ho < 2 || wo < 2)) {
+            throw new IllegalArgumentException("Int8Conv2d: input " + Shape.str(x.shape()) + " gives an empty output");
         }
+        Backend be = x.device().backend();
+        Tensor xq;
+        QParams qp;
+        if (x.dtype() == DType.I8) {  // codes from a previous layer's fused output
+            if (input == null) throw new IllegalArgumentException("Int8Conv2d: an int8 input needs static (calibrated) input parameters");
+            xq = x.contiguousRaw();
+            qp = input;
+        } else {
+            Tensor xc = x.contiguousRaw();
+            xq = Tensor.empty(x.device(), DType.I8, xc.shape());
+            qp = quantizeInput(be, xc, xq);
+        }
+        int n = x.size(0), yh = pool ? ho / 2 : ho, yw = pool ? wo / 2 : wo;
+        NativeKernels k = int8.kernelsFor(xq);
+        Tensor y = k == null && output == null ? null : Tensor.empty(x.device(), output != null ? DType.I8 : DType.F32, n, out, yh, yw);
+        if (k != null && int8.conv(k, xq, qp.scale(), qp.zeroPoint(), w.codes(), w.scales(), bias, params, relu, pool,
+                output != null ? output.scale() : 0f, output != null ? output.zeroPoint() : 0, y)) {
+            return y;
+        }
+        // the plain-Java path, which the native kernel equals bit for bit: conv, ReLU, pool, quantize
+        Tensor f = Tensor.empty(x.device(), DType.F32, n, out, ho, wo);
+        be.int8Conv2d(xq, qp.scale(), qp.zeroPoint(), w.codes(), w.scales(), bias, params, f);
+        if (relu) f = io.deepslim.ops.Ops.relu(f);
+        if (pool) f = io.deepslim.ops.Ops.maxPool2d(f, 2, 2, 0);  // (no argmax on host backends: f records no gradient)
+        if (output == null) return f;
+        be.quantize(f, output.scale(), output.zeroPoint(), y);
         return y;
     }
 
@@ -114,9 +153,15 @@ public final class Int8Conv2d extends Int8Layer {
         r.put("dilation", Recipes.list(new int[]{params.dilationH(), params.dilationW()}));
         r.put("groups", params.groups());
         if (relu) r.put("relu", true);
+        if (pool) r.put("pool", true);
+        if (output != null) {
+            r.put("output_scale", (double) output.scale());
+            r.put("output_zero_point", output.zeroPoint());
+        }
         return r;
     }
 
     @Override
-    protected String describe() { return in + "→" + out + ", k" + kernel + ", int8 " + (input == null ? "dynamic" : "static") + (relu ? " +ReLU" : "") + ", kernel: " + int8.lastChoice(); }
+    protected String describe() { return in + "→" + out + ", k" + kernel + ", int8 " + (input == null ? "dynamic" : "static") + (relu ? " +ReLU" : "") + (pool ? " +maxpool2" : "")
+            + (output != null ? " →int8" : "") + ", kernel: " + int8.lastChoice(); }
 }

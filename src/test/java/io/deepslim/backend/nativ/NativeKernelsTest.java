@@ -143,6 +143,66 @@ class NativeKernelsTest {
         }
     }
 
+    /** Pooled-epilogue cases: odd maps (last row/column dropped), bands of 2 rows up to many, channel-blocked, strided (portable loop). */
+    static final List<ConvCase> POOLED = List.of(
+            new ConvCase(1, 1, 1, 2, 2, 1, ConvParams.of(1, 0, 1)),                  // the smallest pooled map
+            new ConvCase(2, 3, 7, 7, 7, 3, ConvParams.of(1, 1, 1)),                   // odd: row 6 / column 6 dropped
+            new ConvCase(1, 5, 31, 31, 33, 3, ConvParams.of(1, 1, 1)),
+            new ConvCase(1, 2, 3, 9, 1025, 3, ConvParams.of(1, 1, 1)),                // wide rows: several chunks a row
+            new ConvCase(1, 64, 8, 21, 224, 3, ConvParams.of(1, 1, 1)),               // 224-wide, channel-blocked, many bands
+            new ConvCase(2, 8, 12, 14, 14, 3, ConvParams.of(1, 1, 4)),                // grouped, 14x14 (vgg45m's last block)
+            new ConvCase(1, 6, 8, 15, 17, 3, ConvParams.of(2, 1, 1)));                // strided: portable loop + scratch pool
+
+    /** y = 2x2 stride-2 max-pool of ref (n, c, h, w), floor mode, in plain Java. */
+    static Tensor maxPool2(Tensor ref) {
+        int[] s = ref.shape();
+        int n = s[0], c = s[1], h = s[2], w = s[3], hp = h / 2, wp = w / 2;
+        float[] v = ref.toFloatArray(), out = new float[n * c * hp * wp];
+        for (int p = 0; p < n * c; p++)
+            for (int i = 0; i < hp; i++)
+                for (int j = 0; j < wp; j++) {
+                    int b = p * h * w + 2 * i * w + 2 * j;
+                    out[(p * hp + i) * wp + j] = Math.max(Math.max(v[b], v[b + 1]), Math.max(v[b + w], v[b + w + 1]));
+                }
+        return Tensor.of(out, n, c, hp, wp);
+    }
+
+    @Test
+    void sparseConvWithPoolEpilogueMatchesReferenceOnEveryPath() {
+        SplittableRandom r = new SplittableRandom(13);
+        for (NativeKernels k : paths()) {
+            for (ConvCase c : POOLED) {
+                for (double sparsity : new double[]{0.0, 0.9}) {
+                    Tensor x = random(r, c.n, c.cin, c.h, c.w);
+                    int[] ws = {c.cout, c.cin / c.p.groups(), c.k, c.k};
+                    Tensor w = random(r, ws), m = mask(r, sparsity, ws), b = random(r, c.cout);
+                    for (boolean relu : new boolean[]{false, true}) {
+                        SparseKernel sk = new SparseKernel().mode(SparseKernel.Mode.SPARSE).use(k);
+                        Tensor y = sk.conv(x, w, m, 0, b, c.p, relu, true);
+                        assertNotNull(y, "sparse kernel declined " + c);
+                        assertTrue(sk.lastChoice().startsWith("sparse-csr " + k.pathName()), sk.lastChoice());
+                        int ho = c.p.outH(c.h, c.k), wo = c.p.outW(c.w, c.k);
+                        Tensor full = Tensor.empty(c.n, c.cout, ho, wo);
+                        if (relu) REF.conv2dForwardRelu(x, mul(w, m), b, c.p, full);
+                        else REF.conv2dForward(x, mul(w, m), b, c.p, full);
+                        Tensor ref = maxPool2(full);
+                        assertArrayEquals(ref.shape(), y.shape(), c.toString());
+                        assertClose(ref, y, k.pathName() + " pooled " + c + " sparsity " + sparsity + " relu " + relu);
+                        if (relu) for (float v : y.toFloatArray()) assertTrue(v >= 0f, "ReLU not applied: " + v);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void sparseConvWithPoolDeclinesAMapSmallerThanTheWindow() {
+        SplittableRandom r = new SplittableRandom(14);
+        Tensor x = random(r, 1, 2, 1, 5), w = random(r, 3, 2, 1, 1);
+        assertNull(new SparseKernel().mode(SparseKernel.Mode.SPARSE).use(kernels()).conv(x, w, mask(r, 0.5, 3, 2, 1, 1), 0, null,
+                ConvParams.of(1, 0, 1), false, true));
+    }
+
     @Test
     void sparseLinearMatchesReferenceOnEveryPath() {
         SplittableRandom r = new SplittableRandom(5);
@@ -205,7 +265,7 @@ class NativeKernelsTest {
         SplittableRandom r = new SplittableRandom(10);
         ConvParams p = ConvParams.of(1, 1, 1);
         // each kind: 10 points below its break-even runs dense (naming the break-even), 5 points above runs sparse
-        int[] cins = {64, 65};
+        int[] cins = {SparseKernel.SMALL_CONV_CHANNELS, SparseKernel.SMALL_CONV_CHANNELS + 1};
         double[] breakEvens = {SparseKernel.SMALL_CONV_BREAK_EVEN, SparseKernel.CONV_BREAK_EVEN};
         for (int k = 0; k < 2; k++) {
             int cin = cins[k];
