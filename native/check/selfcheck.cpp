@@ -9,6 +9,7 @@
 #include "../src/ds_int8_conv.cpp"
 #include "../src/ds_quantize.cpp"
 #include "../src/ds_depthwise.cpp"
+#include "../src/ds_winograd.cpp"
 #include <cstdio>
 #include <random>
 #include <string>
@@ -224,6 +225,27 @@ static void check_separable(int path, int cin, int cout, int hw, int stride, boo
     expect_close(what, y, want, 1e-4);
 }
 
+// Winograd F(4x4, 3x3), stride 1 pad 1, bias + ReLU, optionally the 2x2 max-pool, against the double conv.
+static void check_winograd(int path, int n, int cin, int cout, int h, int w, bool pool) {
+    auto x = randn((size_t) n * cin * h * w), wt = randn((size_t) cout * cin * 9), b = randn(cout);
+    auto full = conv_ref(x, n, cin, h, w, wt, b.data(), cout, 3, 1, 1, 1, 1, h, w);
+    int yh = pool ? h / 2 : h, yw = pool ? w / 2 : w;
+    std::vector<double> want((size_t) n * cout * yh * yw);
+    for (size_t p = 0; p < (size_t) n * cout; p++)
+        for (int i = 0; i < yh; i++)
+            for (int j = 0; j < yw; j++) {
+                const double* f = full.data() + p * h * w;
+                want[(p * yh + i) * yw + j] = pool ? std::max(std::max(f[2 * i * w + 2 * j], f[2 * i * w + 2 * j + 1]),
+                                                              std::max(f[(2 * i + 1) * w + 2 * j], f[(2 * i + 1) * w + 2 * j + 1]))
+                                                   : f[i * w + j];
+            }
+    std::vector<float> u(ds_winograd_f4_packed_floats(cin, cout)), y(want.size(), NAN);
+    ds_winograd_f4_pack(wt.data(), cout, cin, u.data());
+    ds_winograd_f4_forward(path, 2, x.data(), n, cin, h, w, u.data(), b.data(), cout, 1, pool ? 1 : 0, y.data());
+    expect_close(std::string("winograd ") + ds_path_name(path) + " " + std::to_string(cin) + "->" + std::to_string(cout) + " "
+                 + std::to_string(h) + "x" + std::to_string(w) + (pool ? " pool" : ""), y, want, 2e-4);
+}
+
 int main() {
     std::printf("native self-check: best path %s\n", ds_path_name(ds_best_path()));
     check_quantize();
@@ -247,6 +269,8 @@ int main() {
         check_separable(path, 3, 16, 17, 1, false, true);
         check_separable(path, 32, 24, 15, 1, true, true);
         check_separable(path, 16, 8, 12, 2, true, false);
+        check_winograd(path, 2, 17, 33, 13, 9, true);
+        check_winograd(path, 1, 16, 16, 28, 70, false);
     }
     std::printf("%d cases, %d failures\n", cases, failures);
     return failures == 0 ? 0 : 1;

@@ -110,6 +110,21 @@ void ds_separable3x3_forward(int path, int threads, const float* x, int n, int c
                              const float* sw, const float* sb, int cmid, int groups, int stride,
                              const float* pw, const float* pb, int cout, int relu, int pool, float* y);
 
+/* Floats of a packed Winograd F(4x4, 3x3) filter (ds_winograd_f4_pack): 36 * cin * (cout rounded up to 16). */
+int64_t ds_winograd_f4_packed_floats(int cin, int cout);
+
+/* Transforms w (cout, cin, 3, 3) into u (ds_winograd_f4_packed_floats): [36][cout/16][cin][16], zero padded. */
+void ds_winograd_f4_pack(const float* w, int cout, int cin, float* u);
+
+/*
+ * 3x3 convolution, stride 1, padding 1, by Winograd F(4x4, 3x3): y = conv(x (n, cin, h, w), w) + bias
+ * (bias may be null), then ReLU when relu != 0, then when pool != 0 a 2x2 stride-2 max-pool (floor
+ * mode) in the output transform. u from ds_winograd_f4_pack. y: (n, cout, h, w), or (n, cout, h/2, w/2)
+ * pooled. Any size (maps not a multiple of 4 included); error ~1e-4 of the output's rms in float32.
+ */
+void ds_winograd_f4_forward(int path, int threads, const float* x, int n, int cin, int h, int w,
+                            const float* u, const float* bias, int cout, int relu, int pool, float* y);
+
 #ifdef __cplusplus
 }
 #endif

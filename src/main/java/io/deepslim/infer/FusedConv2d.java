@@ -1,6 +1,9 @@
 package io.deepslim.infer;
 
 import io.deepslim.backend.ConvParams;
+import io.deepslim.backend.nativ.NativeKernels;
+import io.deepslim.backend.nativ.SeparableKernel;
+import io.deepslim.backend.nativ.WinogradKernel;
 import io.deepslim.nn.BatchNorm2d;
 import io.deepslim.nn.Conv2d;
 import io.deepslim.nn.Module;
@@ -19,6 +22,8 @@ public final class FusedConv2d extends Module {
     private final boolean pool;
     private final Tensor weight, bias;
     private final String description;
+    /** The kernel the last forward ran when it was a native one (shown by {@link #describe()}), else null. */
+    private volatile String kernel;
 
     private FusedConv2d(ConvParams params, boolean relu, Tensor weight, Tensor bias, String description) {
         this(params, relu, false, weight, bias, description);
@@ -107,6 +112,15 @@ public final class FusedConv2d extends Module {
         }
         int ho = params.outH(x.size(2), ws[2]), wo = params.outW(x.size(3), ws[3]);
         Tensor xc = x.contiguousRaw();
+        // stride-1 3x3 with enough channels: the native Winograd F(4x4) kernel (bias, ReLU and pool in its output transform)
+        NativeKernels k = WinogradKernel.wanted(ws[1], ws[0], x.size(2), x.size(3), ws[2], ws[3], params) ? SeparableKernel.kernelsFor(xc) : null;
+        if (k != null && (!pool || (ho >= 2 && wo >= 2))) {
+            Tensor y = Tensor.empty(x.device(), DType.F32, x.size(0), ws[0], pool ? ho / 2 : ho, pool ? wo / 2 : wo);
+            WinogradKernel.forward(k, xc, weight, bias, relu, pool, y);
+            kernel = WinogradKernel.name(k);
+            return y;
+        }
+        kernel = null;
         if (pool) {
             if (ho < 2 || wo < 2) {
                 throw new IllegalArgumentException("fused conv2d+maxpool2: input " + java.util.Arrays.toString(x.shape())
@@ -131,7 +145,18 @@ public final class FusedConv2d extends Module {
     boolean pools() { return pool; }
 
     @Override
-    protected String describe() { return description; }
+    protected String describe() {
+        String k = kernel;
+        if (k == null) {
+            // not run yet: the kernel the rule picks for maps of at least 4x4
+            int[] ws = weight.shape();
+            NativeKernels nk = NativeKernels.get().orElse(null);
+            if (nk != null && NativeKernels.onHostDevice(weight) && WinogradKernel.wanted(ws[1], ws[0], 4, 4, ws[2], ws[3], params)) {
+                k = WinogradKernel.name(nk);
+            }
+        }
+        return k == null ? description : description + " " + k;
+    }
 
     /** The folded weight (Cout, Cin/groups, kh, kw). */
     Tensor foldedWeight() { return weight; }

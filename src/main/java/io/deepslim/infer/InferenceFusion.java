@@ -1,6 +1,7 @@
 package io.deepslim.infer;
 
 import io.deepslim.backend.nativ.SeparableKernel;
+import io.deepslim.backend.nativ.WinogradKernel;
 import io.deepslim.compress.prune.PrunedConv2d;
 import io.deepslim.io.ModelFile;
 import io.deepslim.models.ZooNet;
@@ -118,12 +119,25 @@ public final class InferenceFusion {
      * columns wide runs as the direct native kernel (wider inputs keep the backend's conv): student20's
      * 128→128 @28 / @14 (+pool) and 128→64 @7, single-thread CPU ms direct / Java Winograd / im2col
      * 1.5 / 1.9–2.5 / 4.7, 0.46 / 0.87–1.28 / 1.68, 0.10 / 0.61 / 0.40 (LayerProfile, loaded machine,
-     * benchmarks/results/2026-11-30-students3-cpu-224.md); {@code -Ddeepslim.directSmallMapMaxCin=N} overrides (0: never).
+     * benchmarks/results/2026-11-30-students3-cpu-224.md) — used only without the native Winograd kernel, which
+     * is faster still (see {@link #nativeWinogradBeatsDirect}); {@code -Ddeepslim.directSmallMapMaxCin=N} overrides (0: never).
      */
     static final int DIRECT_SMALL_MAP_MAX_CIN = Integer.getInteger("deepslim.directSmallMapMaxCin", 128);
 
     /** Widest input map that {@link #DIRECT_SMALL_MAP_MAX_CIN} applies to; {@code -Ddeepslim.directSmallMapMaxWidth=N} overrides. */
     static final int DIRECT_SMALL_MAP_MAX_WIDTH = Integer.getInteger("deepslim.directSmallMapMaxWidth", 28);
+
+    /**
+     * True when a dense stride-1 3x3 conv with cin ≥ 16 and cout ≥ 32 input/output channels should stay a
+     * FusedConv2d (native Winograd F(4x4), pool in its output transform) rather than go to the direct kernel:
+     * measured side by side, one thread, AVX-512: vgg45m's 64→64 @224+pool 11.5 vs 33 ms, 64→128 @112 4.2
+     * vs 13.5, student20's 32→64 @112+pool 1.1 vs 2.3, 16→32 @112+pool 0.37 vs 0.58; but 16→16 @56 0.13
+     * vs 0.09. Needs the native library and the switch on ({@code -Ddeepslim.winograd.native=off}) at fusion time.
+     */
+    static boolean nativeWinogradBeatsDirect(int cin, int cout, io.deepslim.backend.ConvParams p) {
+        return cin >= WinogradKernel.MIN_CHANNELS && cout >= 2 * WinogradKernel.MIN_CHANNELS && WinogradKernel.supports(3, 3, p)
+                && WinogradKernel.enabled() && io.deepslim.backend.nativ.NativeKernels.get().isPresent();
+    }
 
     /**
      * Whether a pruned conv takes the ReLU and pool after it into its call ({@link FusedPrunedConv2d});
@@ -237,6 +251,10 @@ public final class InferenceFusion {
             // more channels: direct on small maps only (decided per call on the input's width)
             boolean smallOnly = ws[1] > (pool ? Math.max(DIRECT_MAX_CIN, DIRECT_POOLED_MAX_CIN) : DIRECT_MAX_CIN);
             if (smallOnly && ws[1] > DIRECT_SMALL_MAP_MAX_CIN) continue;
+            // the native Winograd kernel beats direct on small maps too (student20's 128→128 @28 / @14 +pool:
+            // 0.38 / 0.19 ms against 0.85 / 0.41 direct, 2 threads, load 1.8), so the small-map rule only
+            // applies where that kernel is off or absent
+            if (nativeWinogradBeatsDirect(ws[1], ws[0], f.params())) continue;
             FusedSeparable3x3 direct = new FusedSeparable3x3(f.params(), f.foldedWeight(), f.foldedBias(), null, null,
                     f.relu(), pool, f.description() + (pool ? "+maxpool2" : "") + " direct");
             if (smallOnly) direct.withWideFallback(pool ? f.withMaxPool2() : f, DIRECT_SMALL_MAP_MAX_WIDTH);

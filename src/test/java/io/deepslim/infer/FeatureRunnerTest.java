@@ -3,6 +3,7 @@ package io.deepslim.infer;
 import io.deepslim.autograd.GradMode;
 import io.deepslim.backend.nativ.NativeKernels;
 import io.deepslim.backend.nativ.SeparableKernel;
+import io.deepslim.backend.nativ.WinogradKernel;
 import io.deepslim.models.Zoo;
 import io.deepslim.models.ZooNet;
 import io.deepslim.nn.Module;
@@ -47,17 +48,18 @@ class FeatureRunnerTest {
             Tensor x = Tensor.randn(new Random(batch), 1f, batch, 3, 64, 64);
             float[] want = logits(plain, x);
             assertEquals(new DepthFirstRunner.Plan(4, 2), runner.planFor(chunkedBlocks(chunked), x), "plan at 64²");
-            long before = SeparableKernel.calls();
+            long before = SeparableKernel.calls() + WinogradKernel.calls();
             float[] got = logits(chunked, x);
-            long calls = SeparableKernel.calls() - before;
+            long calls = SeparableKernel.calls() + WinogradKernel.calls() - before;
             // the same kernels on fewer samples; the Winograd layer's GEMM blocking depends on the batch, which
             // moves a logit by about one float ulp (measured: 0.08261137 vs 0.08261138), hence 1e-5 relative
             float scale = 0;
             for (float v : want) scale = Math.max(scale, Math.abs(v));
             assertArrayEquals(want, got, 1e-5f * scale, "batch " + batch);
-            if (NativeKernels.get().isPresent()) {
-                // layer1-3 run as the native direct kernel: once per chunk each (ceil(batch / 2) chunks; batch 1 unchunked)
-                assertEquals(3L * ((batch + 1) / 2), calls, "native direct-kernel calls at batch " + batch);
+            if (InferenceFusion.nativeWinogradBeatsDirect(64, 64, io.deepslim.backend.ConvParams.of(1, 1, 1))) {
+                // every layer is a native call (layer1 the direct kernel, layers 2-8 native Winograd); the chunked
+                // layers 1-4 run once per chunk (ceil(batch / 2) chunks; batch 1 unchunked), layers 5-8 once
+                assertEquals(4L * ((batch + 1) / 2) + 4, calls, "native kernel calls at batch " + batch);
             }
         }
     }

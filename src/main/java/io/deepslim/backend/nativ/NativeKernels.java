@@ -75,6 +75,9 @@ public final class NativeKernels {
     /** True when {@code t} lives in host memory that native code can address. */
     static boolean onHost(Tensor t) { return t.device().backend() instanceof CpuBackend; }
 
+    /** {@link #onHost} for engine code outside this package. */
+    public static boolean onHostDevice(Tensor t) { return onHost(t); }
+
     /** Address of the first element of contiguous {@code t}. */
     static long addr(Tensor t) {
         return t.storage().pointer().address() + (long) t.offset() * t.dtype().bytes();

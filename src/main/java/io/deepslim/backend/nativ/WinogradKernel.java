@@ -1,0 +1,82 @@
+package io.deepslim.backend.nativ;
+
+import io.deepslim.backend.ConvParams;
+import io.deepslim.tensor.DType;
+import io.deepslim.tensor.Tensor;
+import io.deepslim.tensor.TensorScope;
+
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The native Winograd F(4×4, 3×3) convolution of {@code ds_winograd_f4_forward}: stride 1, padding 1,
+ * ungrouped, with bias, ReLU and a 2×2/2 max-pool fused into the output transform. The filter is
+ * transformed once per weight version ({@link #packedFilter}). Engine code checks {@link #wanted}
+ * and keeps its Java path otherwise; {@code -Ddeepslim.winograd.native=off} switches it off.
+ */
+public final class WinogradKernel {
+    private WinogradKernel() {}
+
+    /** Fewer channels than this on either side: the transforms cost more than the multiplies saved (as the Java Winograd rule). */
+    public static final int MIN_CHANNELS = 16;
+
+    private static final AtomicLong CALLS = new AtomicLong();
+
+    /** How many times the native kernel has run in this JVM (tests check that a path really used it). */
+    public static long calls() { return CALLS.get(); }
+
+    /** False when {@code -Ddeepslim.winograd.native=off} (or {@code deepslim.winograd=off}) is set. */
+    public static boolean enabled() {
+        return !"off".equals(System.getProperty("deepslim.winograd.native", "on"))
+                && !"off".equals(System.getProperty("deepslim.winograd", "auto"));
+    }
+
+    /** True for the geometry this kernel computes: 3×3, stride 1, padding 1, undilated, ungrouped. */
+    public static boolean supports(int kh, int kw, ConvParams p) {
+        return kh == 3 && kw == 3 && p.strideH() == 1 && p.strideW() == 1 && p.padH() == 1 && p.padW() == 1
+                && p.dilationH() == 1 && p.dilationW() == 1 && p.groups() == 1;
+    }
+
+    /**
+     * The rule for inference: enabled, a supported geometry, at least {@link #MIN_CHANNELS} channels
+     * in and out and a map of at least 4×4 (where the Java backend would pick Winograd F(4×4)).
+     */
+    public static boolean wanted(int cin, int cout, int h, int w, int kh, int kw, ConvParams p) {
+        return enabled() && supports(kh, kw, p) && cin >= MIN_CHANNELS && cout >= MIN_CHANNELS && Math.min(h, w) >= 4;
+    }
+
+    /** The kernel's name on {@code k}'s path, e.g. "winograd-native F4 avx512-vnni" (for profiles and {@code info}). */
+    public static String name(NativeKernels k) { return "winograd-native F4 " + k.pathName(); }
+
+    /** The transformed filter U of w (Cout, Cin, 3, 3), built once per content version of w. */
+    public static Tensor packedFilter(Tensor w) {
+        if (w.dim() != 4 || w.size(2) != 3 || w.size(3) != 3) {
+            throw new IllegalArgumentException("winograd: weight " + java.util.Arrays.toString(w.shape()) + " is not (Cout, Cin, 3, 3)");
+        }
+        return w.packed("native.winogradF4", t -> TensorScope.unscoped(() -> {
+            int cout = t.size(0), cin = t.size(1);
+            long floats = NativeLibrary.ds_winograd_f4_packed_floats(cin, cout);
+            Tensor u = Tensor.empty(t.device(), DType.F32, Math.toIntExact(floats));
+            NativeLibrary.ds_winograd_f4_pack(NativeKernels.addr(t.contiguousRaw()), cout, cin, NativeKernels.addr(u));
+            return u;
+        }));
+    }
+
+    /**
+     * y = [maxpool2](relu?(conv3x3(x, w) + bias)) with U = {@link #packedFilter}(w). x (N, Cin, H, W),
+     * y (N, Cout, H, W) or (N, Cout, ⌊H/2⌋, ⌊W/2⌋) pooled; contiguous F32 host tensors; bias may be null.
+     */
+    public static void forward(NativeKernels k, Tensor x, Tensor w, Tensor bias, boolean relu, boolean pool, Tensor y) {
+        int n = x.size(0), cin = x.size(1), h = x.size(2), wd = x.size(3), cout = w.size(0);
+        int yh = pool ? h / 2 : h, yw = pool ? wd / 2 : wd;
+        if (x.dim() != 4 || w.dim() != 4 || w.size(1) != cin || (bias != null && bias.numel() != cout)
+                || y.dim() != 4 || y.size(0) != n || y.size(1) != cout || y.size(2) != yh || y.size(3) != yw) {
+            throw new IllegalArgumentException("winograd: shapes do not agree: x " + java.util.Arrays.toString(x.shape())
+                    + ", weight " + java.util.Arrays.toString(w.shape()) + ", y " + java.util.Arrays.toString(y.shape())
+                    + (pool ? " (pooled)" : ""));
+        }
+        Tensor u = packedFilter(w);
+        NativeLibrary.ds_winograd_f4_forward(k.path(), k.threads(), NativeKernels.addr(x.contiguousRaw()), n, cin, h, wd,
+                NativeKernels.addr(u), NativeKernels.addrOrNull(bias), cout, relu ? 1 : 0, pool ? 1 : 0, NativeKernels.addr(y));
+        CALLS.incrementAndGet();
+    }
+}
