@@ -80,10 +80,23 @@ public final class InferenceFusion {
         for (Module c : m.children().values()) fuseAll(c);
     }
 
+    /**
+     * Sparsity from which a pruned conv that the native Winograd kernel would run dense goes sparse instead:
+     * against that kernel the sparse one breaks even at about 90% per vgg45m layer (224, batch 1, 2 threads,
+     * load 1.5, LayerProfile: 90% sparse / dense ms 4.71/5.51, 2.30/2.49, 4.31/3.95, 2.30/2.31, 4.22/4.63,
+     * 3.17/3.24, 1.17/0.91 for layers 2-8; 95% sparse 1.2-1.5× faster on every layer), while 70-80%-sparse
+     * models ran 0.6× dense on the sparse kernel. 0.89 so that a 90%-pruned layer (whose count rounds) goes
+     * sparse; {@code -Ddeepslim.sparse.winogradBreakEven=F} overrides.
+     */
+    static final double WINOGRAD_SPARSE_BREAK_EVEN = Double.parseDouble(System.getProperty("deepslim.sparse.winogradBreakEven", "0.89"));
+
     /** Whether the sparse kernel would leave this pruned conv dense (auto mode, sparsity below its break-even). */
     static boolean runsDense(PrunedConv2d pc) {
         if (pc.sparseKernel().mode() != io.deepslim.backend.nativ.SparseKernel.Mode.AUTO) return false;
-        return pc.maskedWeight().sparsity() < io.deepslim.backend.nativ.SparseKernel.convBreakEven(pc.in, pc.params);
+        double breakEven = io.deepslim.backend.nativ.SparseKernel.convBreakEven(pc.in, pc.params);
+        // baked dense, this layer would run the native Winograd kernel: a higher bar
+        if (pc.kernel == 3 && nativeWinogradBeatsDirect(pc.in, pc.out, pc.params)) breakEven = Math.max(breakEven, WINOGRAD_SPARSE_BREAK_EVEN);
+        return pc.maskedWeight().sparsity() < breakEven;
     }
 
     /**

@@ -87,6 +87,18 @@ public class InferenceFusionTest {
     }
 
     @Test
+    void prunedConvsBelowTheWinogradBreakEvenRunTheDenseKernel() {
+        // 80% pruned: against the native Winograd kernel the sparse one loses (break-even ≈ 90%), so the seven
+        // 3x3 convs it can take are baked dense; the RGB layer (3 input channels, no Winograd) stays sparse
+        ZooNet net = prunedVgg(64, 3, 6, 0.8);
+        ZooNet fused = InferenceFusion.fuse(net);
+        boolean winograd = InferenceFusion.nativeWinogradBeatsDirect(64, 64, io.deepslim.backend.ConvParams.of(1, 1, 1));
+        assertEquals(winograd ? 1 : 8, count(fused, FusedPrunedConv2d.class), fused.summary());
+        if (winograd) assertTrue(fused.summary().contains("winograd-native"), fused.summary());
+        assertSameLogits("80%-pruned vgg45m", net, fused, 64);
+    }
+
+    @Test
     void prunedPooledFusionMatchesOnEveryNativePath() {
         // whole 90%-pruned vgg45m at 96 px (a 3x3 map after the last pool), fused, each CPU path forced
         ZooNet net = prunedVgg(96, 4, 8, 0.9);

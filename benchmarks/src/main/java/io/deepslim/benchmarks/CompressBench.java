@@ -60,6 +60,8 @@ public class CompressBench {
     static void compress(ZooNet net, String variant, Tensor calibration) {
         if (variant.startsWith("prune")) {
             Pruning.l1Local(net, Pruning.Level.keeping(Integer.parseInt(variant.substring(5))).amount());
+        } else if (variant.startsWith("sparsity")) {  // beyond the paper's levels: sparsity95 = 95% of each layer pruned
+            Pruning.l1Local(net, Integer.parseInt(variant.substring(8)) / 100.0);
         } else if (variant.equals("int8dynamic")) {
             Quantizer.dynamicLinear(net, Granularity.PER_CHANNEL);
         } else if (variant.equals("int8static")) {

@@ -173,7 +173,7 @@ public final class CompressVersus {
         nets.put("dense", dense);
         nets.put("dense-fused", InferenceFusion.fuse(dense));
         ZooNet int8Unfused = null;
-        for (String v : new String[]{"prune40", "prune30", "prune20", "prune10", "int8dynamic", "int8static", "lowrank"}) {
+        for (String v : new String[]{"prune40", "prune30", "prune20", "prune10", "sparsity95", "int8dynamic", "int8static", "lowrank"}) {
             if (onlyVariants != null && !onlyVariants.contains(v)) continue;
             ZooNet net = Zoo.create("vgg45m", size, 2, 1);
             net.eval();
