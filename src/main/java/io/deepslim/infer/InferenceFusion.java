@@ -81,14 +81,14 @@ public final class InferenceFusion {
     }
 
     /**
-     * Sparsity from which a pruned conv that the native Winograd kernel would run dense goes sparse instead:
-     * against that kernel the sparse one breaks even at about 90% per vgg45m layer (224, batch 1, 2 threads,
-     * load 1.5, LayerProfile: 90% sparse / dense ms 4.71/5.51, 2.30/2.49, 4.31/3.95, 2.30/2.31, 4.22/4.63,
-     * 3.17/3.24, 1.17/0.91 for layers 2-8; 95% sparse 1.2-1.5× faster on every layer), while 70-80%-sparse
-     * models ran 0.6× dense on the sparse kernel. 0.89 so that a 90%-pruned layer (whose count rounds) goes
-     * sparse; {@code -Ddeepslim.sparse.winogradBreakEven=F} overrides.
+     * Sparsity from which a pruned conv that the native Winograd kernel would run dense goes sparse instead.
+     * Against that kernel the sparse one breaks even at about 90% per vgg45m layer (224, batch 1, 2 threads,
+     * load 1.5, LayerProfile, 90%-sparse / dense ms for layers 2-8: 4.71/5.51, 2.30/2.49, 4.31/3.95, 2.30/2.31,
+     * 4.22/4.63, 3.17/3.24, 1.17/0.91) and the 90%-pruned model ran 0.87-0.92× dense in two CompressVersus runs,
+     * while 95% is 1.2-1.5× faster on every layer (1.24× whole model) and 70-80%-sparse models ran 0.6× dense on
+     * the sparse kernel: so dense below 92%. {@code -Ddeepslim.sparse.winogradBreakEven=F} overrides.
      */
-    static final double WINOGRAD_SPARSE_BREAK_EVEN = Double.parseDouble(System.getProperty("deepslim.sparse.winogradBreakEven", "0.89"));
+    static final double WINOGRAD_SPARSE_BREAK_EVEN = Double.parseDouble(System.getProperty("deepslim.sparse.winogradBreakEven", "0.92"));
 
     /** Whether the sparse kernel would leave this pruned conv dense (auto mode, sparsity below its break-even). */
     static boolean runsDense(PrunedConv2d pc) {
