@@ -34,15 +34,7 @@ constexpr int BAND_PIXELS = 256;
 }  // namespace
 
 namespace dsdw_portable {
-// 4 lanes: the baseline SSE2 width, so GCC vectors need no wider ABI
-constexpr int VW = 4;
-typedef float vf __attribute__((vector_size(16)));
-static inline vf vload(const float* p) { vf v; std::memcpy(&v, p, sizeof v); return v; }
-static inline void vstore(float* p, vf v) { std::memcpy(p, &v, sizeof v); }
-static inline vf vset1(float s) { return vf{} + s; }
-static inline vf vfma(vf a, vf b, vf c) { return a * b + c; }
-static inline vf vrelu(vf a) { return a > vf{} ? a : vf{}; }
-static inline vf vmax(vf a, vf b) { return a > b ? a : b; }
+#include "ds_vec_portable.inc"
 typedef int vi __attribute__((vector_size(16)));
 // lanes (a0, a1, a2, a3, b0, b1, b2, b3) -> (max(a0, a1), max(a2, a3), max(b0, b1), max(b2, b3))
 static inline vf vpairmax(vf a, vf b) { return vmax(__builtin_shuffle(a, b, vi{0, 2, 4, 6}), __builtin_shuffle(a, b, vi{1, 3, 5, 7})); }
@@ -54,14 +46,7 @@ constexpr int PW_MR = 4, PW_NV = 4, ROW_NV = 1, DENSE_CB = 4, DENSE_NV = 2, FLAT
 #pragma GCC push_options
 #pragma GCC target("avx2,fma")
 namespace dsdw_avx2 {
-constexpr int VW = 8;
-typedef __m256 vf;
-static inline vf vload(const float* p) { return _mm256_loadu_ps(p); }
-static inline void vstore(float* p, vf v) { _mm256_storeu_ps(p, v); }
-static inline vf vset1(float s) { return _mm256_set1_ps(s); }
-static inline vf vfma(vf a, vf b, vf c) { return _mm256_fmadd_ps(a, b, c); }
-static inline vf vrelu(vf a) { return _mm256_max_ps(a, _mm256_setzero_ps()); }
-static inline vf vmax(vf a, vf b) { return _mm256_max_ps(a, b); }
+#include "ds_vec_avx2.inc"
 static inline vf vpairmax(vf a, vf b) {
     // within 128-bit halves: (a0 a2 b0 b2 | a4 a6 b4 b6) vs the odd lanes, then 64-bit lanes 0 2 1 3
     vf m = _mm256_max_ps(_mm256_shuffle_ps(a, b, _MM_SHUFFLE(2, 0, 2, 0)), _mm256_shuffle_ps(a, b, _MM_SHUFFLE(3, 1, 3, 1)));
@@ -75,14 +60,7 @@ constexpr int PW_MR = 4, PW_NV = 3, ROW_NV = 1, DENSE_CB = 4, DENSE_NV = 3, FLAT
 #pragma GCC push_options
 #pragma GCC target("avx512f,fma")
 namespace dsdw_avx512 {
-constexpr int VW = 16;
-typedef __m512 vf;
-static inline vf vload(const float* p) { return _mm512_loadu_ps(p); }
-static inline void vstore(float* p, vf v) { _mm512_storeu_ps(p, v); }
-static inline vf vset1(float s) { return _mm512_set1_ps(s); }
-static inline vf vfma(vf a, vf b, vf c) { return _mm512_fmadd_ps(a, b, c); }
-static inline vf vrelu(vf a) { return _mm512_max_ps(a, _mm512_setzero_ps()); }
-static inline vf vmax(vf a, vf b) { return _mm512_max_ps(a, b); }
+#include "ds_vec_avx512.inc"
 static inline vf vpairmax(vf a, vf b) {
     const __m512i even = _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2, 0);
     const __m512i odd = _mm512_set_epi32(31, 29, 27, 25, 23, 21, 19, 17, 15, 13, 11, 9, 7, 5, 3, 1);

@@ -37,15 +37,7 @@ constexpr int BLOCK_FLOATS = 160 * 1024;
 }  // namespace
 
 namespace dswg_portable {
-constexpr int VW = 4;
-typedef float vf __attribute__((vector_size(16)));
-static inline vf vload(const float* p) { vf v; std::memcpy(&v, p, sizeof v); return v; }
-static inline void vstore(float* p, vf v) { std::memcpy(p, &v, sizeof v); }
-static inline vf vset1(float s) { return vf{} + s; }
-static inline vf vfma(vf a, vf b, vf c) { return a * b + c; }
-static inline vf vzero() { return vf{}; }
-static inline vf vrelu(vf a) { return a > vf{} ? a : vf{}; }
-static inline vf vmax(vf a, vf b) { return a > b ? a : b; }
+#include "ds_vec_portable.inc"
 constexpr int MR = 2, NB = 1;  // 2 tiles x 16 Cout = 8 accumulators of 16 SSE registers
 constexpr bool FAST_ROWS = false;
 static inline void row_phases(const float*, int, int, vf*) {}
@@ -57,15 +49,7 @@ static inline vf shift_in(vf dst, vf, int, int) { return dst; }
 #pragma GCC push_options
 #pragma GCC target("avx2,fma")
 namespace dswg_avx2 {
-constexpr int VW = 8;
-typedef __m256 vf;
-static inline vf vload(const float* p) { return _mm256_loadu_ps(p); }
-static inline void vstore(float* p, vf v) { _mm256_storeu_ps(p, v); }
-static inline vf vset1(float s) { return _mm256_set1_ps(s); }
-static inline vf vfma(vf a, vf b, vf c) { return _mm256_fmadd_ps(a, b, c); }
-static inline vf vzero() { return _mm256_setzero_ps(); }
-static inline vf vrelu(vf a) { return _mm256_max_ps(a, _mm256_setzero_ps()); }
-static inline vf vmax(vf a, vf b) { return _mm256_max_ps(a, b); }
+#include "ds_vec_avx2.inc"
 constexpr int MR = 6, NB = 1;  // 6 tiles x 16 Cout = 12 accumulators of 16 YMM registers
 constexpr bool FAST_ROWS = false;
 static inline void row_phases(const float*, int, int, vf*) {}
@@ -77,15 +61,7 @@ static inline vf shift_in(vf dst, vf, int, int) { return dst; }
 #pragma GCC push_options
 #pragma GCC target("avx512f,fma")
 namespace dswg_avx512 {
-constexpr int VW = 16;
-typedef __m512 vf;
-static inline vf vload(const float* p) { return _mm512_loadu_ps(p); }
-static inline void vstore(float* p, vf v) { _mm512_storeu_ps(p, v); }
-static inline vf vset1(float s) { return _mm512_set1_ps(s); }
-static inline vf vfma(vf a, vf b, vf c) { return _mm512_fmadd_ps(a, b, c); }
-static inline vf vzero() { return _mm512_setzero_ps(); }
-static inline vf vrelu(vf a) { return _mm512_max_ps(a, _mm512_setzero_ps()); }
-static inline vf vmax(vf a, vf b) { return _mm512_max_ps(a, b); }
+#include "ds_vec_avx512.inc"
 constexpr int MR = 4, NB = 4;  // 4 tiles x 64 Cout = 16 accumulators (8 x 48 with a 32-Cout tail measured slower on 128 channels)
 constexpr bool FAST_ROWS = true;
 // For 16 tiles side by side: dk[k][j] = row[col0 + 4j + k], k = 0..5, columns outside [0, w) read as 0.
