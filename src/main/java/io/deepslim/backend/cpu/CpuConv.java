@@ -90,6 +90,16 @@ final class CpuConv {
     }
 
     /**
+     * The native kernels (at this backend's thread count) when the native Winograd F(4×4) kernel takes a conv
+     * of cin → cout channels on an h×w map with this geometry (WinogradKernel.wanted), else null.
+     */
+    private io.deepslim.backend.nativ.NativeKernels nativeWinograd(Tensor in, int cin, int cout, int h, int w, int kh, int kw, ConvParams p) {
+        if (!io.deepslim.backend.nativ.WinogradKernel.wanted(cin, cout, h, w, kh, kw, p)) return null;
+        io.deepslim.backend.nativ.NativeKernels k = io.deepslim.backend.nativ.SeparableKernel.kernelsFor(in);
+        return k == null ? null : k.withThreads(be.par.threads());
+    }
+
+    /**
      * forward(…) followed by a 2×2/2 max-pool into y (N, Cout, ⌊Ho/2⌋, ⌊Wo/2⌋), no argmax: on the
      * Winograd path the pool runs in the output transform (the full-size map is never written);
      * otherwise the convolution writes a temporary map that is pooled and freed.
@@ -133,6 +143,11 @@ final class CpuConv {
             }
             DepthwiseConv.forward(be.par, x, w, bias, p, y);
             if (relu) be.unary(io.deepslim.backend.UnaryOp.RELU, y, 0f, y);
+            return;
+        }
+        io.deepslim.backend.nativ.NativeKernels nk = nativeWinograd(x, g.cin, g.cout, g.h, g.w, g.kh, g.kw, p);
+        if (nk != null) {  // training forward and unfused inference: the native Winograd F(4×4) kernel
+            io.deepslim.backend.nativ.WinogradKernel.forward(nk, x, w, bias, relu, false, y);
             return;
         }
         WinogradTransform tf = WinogradConv.choose(g.n, g.cin, g.cout, g.h, g.w, g.kh, g.kw, p);
@@ -292,6 +307,11 @@ final class CpuConv {
             return;
         }
         // the transposed 3×3 same-padding convolution is a convolution with the rotated filter
+        io.deepslim.backend.nativ.NativeKernels nk = nativeWinograd(dy, g.cout, g.cin, g.h, g.w, g.kh, g.kw, p);
+        if (nk != null) {
+            io.deepslim.backend.nativ.WinogradKernel.backwardData(nk, dy, w, dx);
+            return;
+        }
         WinogradTransform tf = WinogradConv.choose(g.n, g.cout, g.cin, g.h, g.w, g.kh, g.kw, p);
         if (tf != null) {
             winograd.forward(dy, w, null, false, dx, tf, true);

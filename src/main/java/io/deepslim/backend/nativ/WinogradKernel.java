@@ -62,6 +62,51 @@ public final class WinogradKernel {
     }
 
     /**
+     * The transformed filter of the transposed, 180°-rotated w' (Cin, Cout, 3, 3) — w'[ci][co][i][j] =
+     * w[co][ci][2-i][2-j] — so that the gradient of a 3×3 pad-1 conv with respect to its input is the same
+     * kernel run on dy; built once per content version of w.
+     */
+    public static Tensor packedFilterTransposed(Tensor w) {
+        if (w.dim() != 4 || w.size(2) != 3 || w.size(3) != 3) {
+            throw new IllegalArgumentException("winograd: weight " + java.util.Arrays.toString(w.shape()) + " is not (Cout, Cin, 3, 3)");
+        }
+        return w.packed("native.winogradF4.transposed", t -> TensorScope.unscoped(() -> {
+            int cout = t.size(0), cin = t.size(1);
+            float[] src = t.contiguousRaw().toFloatArray(), dst = new float[src.length];
+            for (int co = 0; co < cout; co++)
+                for (int ci = 0; ci < cin; ci++)
+                    for (int i = 0; i < 3; i++)
+                        for (int j = 0; j < 3; j++) dst[((ci * cout + co) * 3 + 2 - i) * 3 + 2 - j] = src[((co * cin + ci) * 3 + i) * 3 + j];
+            Tensor wt = Tensor.of(dst, cin, cout, 3, 3);
+            try {
+                long floats = NativeLibrary.ds_winograd_f4_packed_floats(cout, cin);
+                Tensor u = Tensor.empty(t.device(), DType.F32, Math.toIntExact(floats));
+                NativeLibrary.ds_winograd_f4_pack(NativeKernels.addr(wt), cin, cout, NativeKernels.addr(u));
+                return u;
+            } finally {
+                wt.close();
+            }
+        }));
+    }
+
+    /**
+     * dx (N, Cin, H, W) = the gradient of a 3×3 stride-1 pad-1 conv with weight w (Cout, Cin, 3, 3) with respect to
+     * its input, for dy (N, Cout, H, W): the forward kernel on dy with {@link #packedFilterTransposed}(w).
+     */
+    public static void backwardData(NativeKernels k, Tensor dy, Tensor w, Tensor dx) {
+        int n = dy.size(0), cout = dy.size(1), h = dy.size(2), wd = dy.size(3), cin = w.size(1);
+        if (dy.dim() != 4 || w.dim() != 4 || w.size(0) != cout || dx.dim() != 4 || dx.size(0) != n || dx.size(1) != cin
+                || dx.size(2) != h || dx.size(3) != wd) {
+            throw new IllegalArgumentException("winograd backward-data: shapes do not agree: dy " + java.util.Arrays.toString(dy.shape())
+                    + ", weight " + java.util.Arrays.toString(w.shape()) + ", dx " + java.util.Arrays.toString(dx.shape()));
+        }
+        Tensor u = packedFilterTransposed(w);
+        NativeLibrary.ds_winograd_f4_forward(k.path(), k.threads(), NativeKernels.addr(dy.contiguousRaw()), n, cout, h, wd,
+                NativeKernels.addr(u), 0L, cin, 0, 0, NativeKernels.addr(dx));
+        CALLS.incrementAndGet();
+    }
+
+    /**
      * y = [maxpool2](relu?(conv3x3(x, w) + bias)) with U = {@link #packedFilter}(w). x (N, Cin, H, W),
      * y (N, Cout, H, W) or (N, Cout, ⌊H/2⌋, ⌊W/2⌋) pooled; contiguous F32 host tensors; bias may be null.
      */
