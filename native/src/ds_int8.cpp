@@ -160,6 +160,19 @@ __attribute__((target("avx512f,avx512bw,avx512vnni"))) void micro_vnni(const uin
 }
 #endif
 
+// The activation zero point, weight side and epilogue of a job (the linear and conv entry points share them).
+void set_weights(Int8Job& a, int xz, const int8_t* wq, const int32_t* wsum, const float* wscale, int nscale,
+                 const float* bias, float xs, int relu) {
+    a.xz = xz;
+    a.wq = wq;
+    a.wsum = wsum;
+    a.wscale = wscale;
+    a.nscale = nscale;
+    a.bias = bias;
+    a.xs = xs;
+    a.relu = relu;
+}
+
 // Runs the GEMM for one activation matrix (one sample and group, or the linear input):
 // pixels [0, P), output channels [co0, co1) of this group. yPix / yCo: strides of y.
 void int8_block_range(int path, const Int8Job& a, const int8_t* xg, int P, int pb0, int pb1, int co0, int co1,
@@ -234,14 +247,7 @@ extern "C" void ds_int8_linear_forward(int path, int threads, const int8_t* xq, 
     a.conv = false;
     a.k = k;
     a.k4 = ds_int8_packed_k(k);
-    a.xz = xz;
-    a.wq = wq;
-    a.wsum = wsum;
-    a.wscale = wscale;
-    a.nscale = nscale;
-    a.bias = bias;
-    a.xs = xs;
-    a.relu = relu;
+    set_weights(a, xz, wq, wsum, wscale, nscale, bias, xs, relu);
     const Int8Out out{y, nullptr, 0.f, 0.f};
     int8_run(path, (long) m * nout * k > 65536 ? threads : 1, a, out, 1, m, nout,
              [&](int, const int8_t*& xg, int& coBase, size_t& yBase, size_t& yCo, size_t& yPix) {

@@ -417,14 +417,7 @@ extern "C" void ds_int8_conv2d_forward(int path, int threads, const int8_t* xq, 
     a.wo = wo;
     a.k = a.cinG * kh * kw;
     a.k4 = ds_int8_packed_k(a.k);
-    a.xz = xz;
-    a.wq = wq;
-    a.wsum = wsum;
-    a.wscale = wscale;
-    a.nscale = nscale;
-    a.bias = bias;
-    a.xs = xs;
-    a.relu = relu;
+    set_weights(a, xz, wq, wsum, wscale, nscale, bias, xs, relu);
     const bool q8 = out_scale > 0.f;
     const size_t full = (size_t) n * cout * ho * wo;
     // with a pool, the conv's map goes to scratch first (codes: a quarter of the floats' bytes)
