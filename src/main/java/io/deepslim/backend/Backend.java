@@ -128,6 +128,30 @@ public interface Backend {
     void batchNormBackward(Tensor x, Tensor dy, Tensor gamma, Tensor saveMean, Tensor saveInvStd,
                            Tensor dx, Tensor dgamma, Tensor dbeta);
 
+    /**
+     * Training-mode batch norm followed by ReLU, y = max(BN(x), 0): batch statistics, save tensors
+     * and running-stat update as {@link #batchNormForward} with {@code training} true. Backends may
+     * fuse the two into fewer passes; this default runs them one after the other.
+     */
+    default void batchNormReluForward(Tensor x, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar,
+                                      float momentum, float eps, Tensor y, Tensor saveMean, Tensor saveInvStd) {
+        batchNormForward(x, gamma, beta, runningMean, runningVar, true, momentum, eps, y, saveMean, saveInvStd);
+        unary(UnaryOp.RELU, y, 0f, y);
+    }
+
+    /**
+     * Backward of {@link #batchNormReluForward} (y its output, dy the gradient of y): writes dx,
+     * dgamma, dbeta (either may be null). Backends may recompute the ReLU mask from x, gamma, beta
+     * and the saved statistics instead of reading y; this default masks dy by y > 0, then runs
+     * {@link #batchNormBackward}.
+     */
+    default void batchNormReluBackward(Tensor x, Tensor y, Tensor dy, Tensor gamma, Tensor beta, Tensor saveMean,
+                                       Tensor saveInvStd, Tensor dx, Tensor dgamma, Tensor dbeta) {
+        Tensor masked = Tensor.empty(dy.device(), io.deepslim.tensor.DType.F32, dy.shape());
+        binary(BinaryOp.MASK_POSITIVE, dy, y, masked);
+        batchNormBackward(x, masked, gamma, saveMean, saveInvStd, dx, dgamma, dbeta);
+    }
+
     /** Softmax (or log-softmax) over the last dimension. */
     void softmax(Tensor x, boolean log, Tensor y);
 

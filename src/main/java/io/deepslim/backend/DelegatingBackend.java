@@ -134,6 +134,12 @@ public abstract class DelegatingBackend implements Backend {
     public void batchNormBackward(Tensor x, Tensor dy, Tensor gamma, Tensor saveMean, Tensor saveInvStd, Tensor dx, Tensor dgamma, Tensor dbeta) { next.batchNormBackward(x, dy, gamma, saveMean, saveInvStd, dx, dgamma, dbeta); }
 
     @Override
+    public void batchNormReluForward(Tensor x, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar, float momentum, float eps, Tensor y, Tensor saveMean, Tensor saveInvStd) { next.batchNormReluForward(x, gamma, beta, runningMean, runningVar, momentum, eps, y, saveMean, saveInvStd); }
+
+    @Override
+    public void batchNormReluBackward(Tensor x, Tensor y, Tensor dy, Tensor gamma, Tensor beta, Tensor saveMean, Tensor saveInvStd, Tensor dx, Tensor dgamma, Tensor dbeta) { next.batchNormReluBackward(x, y, dy, gamma, beta, saveMean, saveInvStd, dx, dgamma, dbeta); }
+
+    @Override
     public void softmax(Tensor x, boolean log, Tensor y) { next.softmax(x, log, y); }
 
     @Override

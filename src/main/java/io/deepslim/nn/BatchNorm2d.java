@@ -30,8 +30,37 @@ public class BatchNorm2d extends Module {
 
     @Override
     public Tensor forward(Tensor x) {
-        if (isTraining()) batches.device().backend().unary(io.deepslim.backend.UnaryOp.ADD_SCALAR, batches, 1f, batches);
+        if (isTraining()) countBatch();
         return Ops.batchNorm(x, weight, bias, runningMean, runningVar, isTraining(), momentum, eps);
+    }
+
+    /**
+     * {@code relu(forward(x))}: in training mode one fused op (statistics, normalize and ReLU in
+     * one forward, the ReLU mask and the batch-norm gradients in one backward), otherwise the two
+     * steps. Same result and running-stat update as the two modules, up to float rounding.
+     */
+    public Tensor forwardRelu(Tensor x) {
+        if (!isTraining()) return Ops.relu(forward(x));
+        countBatch();
+        return Ops.batchNormRelu(x, weight, bias, runningMean, runningVar, momentum, eps);
+    }
+
+    /**
+     * True when a Sequential should run this layer and {@code next} (its successor) as
+     * {@link #forwardRelu}: a plain BatchNorm2d in training mode with gradients recorded, followed by
+     * a plain ReLU, unless {@code -Ddeepslim.fuse.bnrelu=off} (read on every call, so it can be
+     * switched between steps).
+     */
+    public boolean fusesWithRelu(Module next) {
+        return getClass() == BatchNorm2d.class && next != null && next.getClass() == Layers.ReLU.class && isTraining()
+                && io.deepslim.autograd.GradMode.isEnabled() && !"off".equals(System.getProperty(FUSE_PROPERTY));
+    }
+
+    /** The system property that turns the training-mode BatchNorm2d + ReLU fusion off ("off"). */
+    public static final String FUSE_PROPERTY = "deepslim.fuse.bnrelu";
+
+    private void countBatch() {
+        batches.device().backend().unary(io.deepslim.backend.UnaryOp.ADD_SCALAR, batches, 1f, batches);
     }
 
     @Override

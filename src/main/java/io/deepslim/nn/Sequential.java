@@ -4,6 +4,7 @@ import io.deepslim.tensor.Tensor;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /** Children applied in order, named "0", "1", … as in PyTorch. */
 public class Sequential extends Module {
@@ -25,9 +26,19 @@ public class Sequential extends Module {
 
     public Module get(int i) { return children().get(order.get(i)); }
 
+    /** Runs the children in order; a training-mode BatchNorm2d directly followed by a ReLU runs as one fused op. */
     @Override
     public Tensor forward(Tensor x) {
-        for (String name : order) x = children().get(name).forward(x);
+        Map<String, Module> ch = children();
+        for (int i = 0; i < order.size(); i++) {
+            Module m = ch.get(order.get(i));
+            if (m instanceof BatchNorm2d bn && i + 1 < order.size() && bn.fusesWithRelu(ch.get(order.get(i + 1)))) {
+                x = bn.forwardRelu(x);
+                i++;   // the ReLU ran inside the fused op
+            } else {
+                x = m.forward(x);
+            }
+        }
         return x;
     }
 }

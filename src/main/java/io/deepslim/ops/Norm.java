@@ -11,21 +11,8 @@ final class Norm {
 
     static Tensor batchNorm(Tensor x, Tensor gamma, Tensor beta, Tensor runMean, Tensor runVar,
                             boolean training, float momentum, float eps) {
-        Check.f32("batch_norm", x, gamma, beta, runMean, runVar);
-        if (x.dim() < 2) throw new IllegalArgumentException("batch_norm: expected (N, C, ...) input, got " + Shape.str(x.shape()));
+        check("batch_norm", x, gamma, beta, runMean, runVar, training);
         int c = x.size(1);
-        for (Tensor t : new Tensor[]{gamma, beta, runMean, runVar}) {
-            if (t != null && (t.dim() != 1 || t.size(0) != c)) {
-                throw new IllegalArgumentException("batch_norm: per-channel tensor " + Shape.str(t.shape())
-                        + " does not match input " + Shape.str(x.shape()));
-            }
-        }
-        if (!training && (runMean == null || runVar == null)) {
-            throw new IllegalArgumentException("batch_norm: evaluation mode needs running statistics");
-        }
-        if (training && x.numel() / c <= 1) {
-            throw new IllegalArgumentException("batch_norm: training needs more than one value per channel, got " + Shape.str(x.shape()));
-        }
         Tensor xc = x.contiguousRaw();
         Tensor y = Check.like(x, x.shape());
         Tensor saveMean = Check.like(x, c), saveInv = Check.like(x, c);
@@ -54,6 +41,45 @@ final class Norm {
             if (beta != null && beta.requiresGrad()) db = channelSum(g);
             return new Tensor[]{dx, dg, db, null, null};
         }, x, gamma, beta, runMean, runVar);
+    }
+
+    /**
+     * Training-mode batch norm followed by ReLU as one recorded op: the backend's fused forward
+     * (batch statistics, running-stat update, normalize, ReLU) and backward (ReLU mask, the two
+     * reductions, dx). Equal to {@code relu(batchNorm(x, ..., true, ...))} up to rounding.
+     */
+    static Tensor batchNormRelu(Tensor x, Tensor gamma, Tensor beta, Tensor runMean, Tensor runVar, float momentum, float eps) {
+        check("batch_norm_relu", x, gamma, beta, runMean, runVar, true);
+        int c = x.size(1);
+        Tensor xc = x.contiguousRaw();
+        Tensor y = Check.like(x, x.shape());
+        Tensor saveMean = Check.like(x, c), saveInv = Check.like(x, c);
+        Check.be(x).batchNormReluForward(xc, gamma, beta, runMean, runVar, momentum, eps, y, saveMean, saveInv);
+        return Autograd.record(y, "batch_norm_relu", g -> {
+            Tensor dx = Check.like(x, x.shape());
+            Tensor dg = gamma == null ? null : Check.like(x, c), db = beta == null ? null : Check.like(x, c);
+            Check.be(x).batchNormReluBackward(xc, y, g.contiguousRaw(), gamma, beta, saveMean, saveInv, dx, dg, db);
+            return new Tensor[]{dx, dg, db, null, null};
+        }, x, gamma, beta, runMean, runVar);
+    }
+
+    /** Validates batch-norm arguments; messages start with {@code op}. */
+    private static void check(String op, Tensor x, Tensor gamma, Tensor beta, Tensor runMean, Tensor runVar, boolean training) {
+        Check.f32(op, x, gamma, beta, runMean, runVar);
+        if (x.dim() < 2) throw new IllegalArgumentException(op + ": expected (N, C, ...) input, got " + Shape.str(x.shape()));
+        int c = x.size(1);
+        for (Tensor t : new Tensor[]{gamma, beta, runMean, runVar}) {
+            if (t != null && (t.dim() != 1 || t.size(0) != c)) {
+                throw new IllegalArgumentException(op + ": per-channel tensor " + Shape.str(t.shape())
+                        + " does not match input " + Shape.str(x.shape()));
+            }
+        }
+        if (!training && (runMean == null || runVar == null)) {
+            throw new IllegalArgumentException(op + ": evaluation mode needs running statistics");
+        }
+        if (training && x.numel() / c <= 1) {
+            throw new IllegalArgumentException(op + ": training needs more than one value per channel, got " + Shape.str(x.shape()));
+        }
     }
 
     /** Sums a (N, C, ...) tensor to (C). */

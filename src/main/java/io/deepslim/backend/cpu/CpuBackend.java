@@ -331,6 +331,21 @@ public class CpuBackend extends DelegatingBackend {
         CpuNorm.backward(par, x, dy, gamma, saveMean, saveInvStd, dx, dgamma, dbeta);
     }
 
+    @Override
+    public void batchNormReluForward(Tensor x, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar,
+                                     float momentum, float eps, Tensor y, Tensor saveMean, Tensor saveInvStd) {
+        requireContiguous("batch_norm_relu", x, y);
+        CpuNorm.forwardRelu(par, x, gamma, beta, runningMean, runningVar, momentum, eps, y, saveMean, saveInvStd);
+    }
+
+    @Override
+    public void batchNormReluBackward(Tensor x, Tensor y, Tensor dy, Tensor gamma, Tensor beta, Tensor saveMean,
+                                      Tensor saveInvStd, Tensor dx, Tensor dgamma, Tensor dbeta) {
+        // y is not read: the ReLU mask is recomputed from x and the saved statistics
+        requireContiguous("batch_norm_relu_backward", x, dy, dx);
+        CpuNorm.backwardRelu(par, x, dy, gamma, beta, saveMean, saveInvStd, dx, dgamma, dbeta);
+    }
+
     // ------------------------------------------------------------------ softmax, dropout
 
     @Override
