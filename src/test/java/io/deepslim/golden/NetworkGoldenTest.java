@@ -25,21 +25,29 @@ class NetworkGoldenTest {
     static final String[] BN = {"layer1.1", "layer2.1", "layer3.2"};
 
     /** PaperNet's forward; {@code p} holds parameters and BN buffers under state_dict names. */
-    static Tensor forward(Map<String, Tensor> p, Tensor x, boolean training) {
-        Tensor h = block(p, x, "layer1.0", "layer1.1", training);
-        h = block(p, h, "layer2.0", "layer2.1", training);
+    static Tensor forward(Map<String, Tensor> p, Tensor x, boolean training) { return forward(p, x, training, false); }
+
+    /** With {@code fused}: training-mode BN + ReLU through the fused op (Ops.batchNormRelu). */
+    static Tensor forward(Map<String, Tensor> p, Tensor x, boolean training, boolean fused) {
+        Tensor h = block(p, x, "layer1.0", "layer1.1", training, fused);
+        h = block(p, h, "layer2.0", "layer2.1", training, fused);
         h = Ops.conv2d(h, p.get("layer3.0.weight"), p.get("layer3.0.bias"), 1, 1, 16);   // depthwise 3x3
-        h = block(p, h, "layer3.1", "layer3.2", training);                                  // pointwise 1x1 (padding 0 below)
+        h = block(p, h, "layer3.1", "layer3.2", training, fused);                                // pointwise 1x1 (padding 0 below)
         h = Ops.flatten(h, 1);                                                               // (2, 16·4·4)
         h = Ops.relu(Ops.linear(h, p.get("fc.0.weight"), p.get("fc.0.bias")));
         return Ops.linear(h, p.get("fc1.weight"), p.get("fc1.bias"));
     }
 
     /** conv (3x3 pad 1, or 1x1 pad 0) → BN → ReLU → maxpool 2. */
-    private static Tensor block(Map<String, Tensor> p, Tensor x, String conv, String bn, boolean training) {
+    private static Tensor block(Map<String, Tensor> p, Tensor x, String conv, String bn, boolean training, boolean fused) {
         Tensor w = p.get(conv + ".weight");
         int pad = w.shape()[2] / 2;
         Tensor h = Ops.conv2d(x, w, p.get(conv + ".bias"), 1, pad, 1);
+        if (fused) {
+            h = Ops.batchNormRelu(h, p.get(bn + ".weight"), p.get(bn + ".bias"), p.get(bn + ".running_mean"),
+                    p.get(bn + ".running_var"), 0.1f, 1e-5f);
+            return Ops.maxPool2d(h, 2, 2, 0);
+        }
         h = Ops.batchNorm(h, p.get(bn + ".weight"), p.get(bn + ".bias"), p.get(bn + ".running_mean"),
                 p.get(bn + ".running_var"), training, 0.1f, 1e-5f);
         return Ops.maxPool2d(Ops.relu(h), 2, 2, 0);
@@ -67,6 +75,13 @@ class NetworkGoldenTest {
         check(device, "net_train", "init.", true);
     }
 
+    /** The same fixture with every BN + ReLU pair run as the fused training op. */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("io.deepslim.engine.TestDevices#names")
+    void trainingModeFusedBatchNormRelu(String device) {
+        check(device, "net_train", "init.", true, true);
+    }
+
     @ParameterizedTest(name = "{0}")
     @MethodSource("io.deepslim.engine.TestDevices#names")
     void evalModeForwardBackward(String device) {
@@ -74,9 +89,13 @@ class NetworkGoldenTest {
     }
 
     private void check(String device, String fixture, String bufferPrefix, boolean training) {
+        check(device, fixture, bufferPrefix, training, false);
+    }
+
+    private void check(String device, String fixture, String bufferPrefix, boolean training, boolean fused) {
         Golden g = Golden.load(device, fixture);
         Map<String, Tensor> p = load(g, "param.", bufferPrefix);
-        Tensor logits = forward(p, g.tensor("in.x"), training);
+        Tensor logits = forward(p, g.tensor("in.x"), training, fused);
         Tensor loss = Ops.crossEntropy(logits, g.ints("in.y"));
         loss.backward();
 
