@@ -45,6 +45,8 @@ import java.util.Random;
  * With {@code --train}: a training step (forward, cross-entropy backward, SGD momentum 0.9 update;
  * default {@code --size 64 --batches 32 --models vgg45m}) of deepslim and of PyTorch
  * ({@code tools/bench_torch.py --train-only}), alternating in every round the same way.
+ * {@code --bnrelu-ab yes} adds deepslim with the fused training BatchNorm2d + ReLU off
+ * ({@code deepslim.fuse.bnrelu=off}) as a third engine of every round, right after the fused one.
  */
 public final class DenseVersus {
     private DenseVersus() {}
@@ -155,7 +157,7 @@ public final class DenseVersus {
         if (cpuClock) out.append("times: the calling thread's CPU time (single-thread engines), not wall time\n");
         out.append(String.format("OpenBLAS sgemm 1024³ on %d threads: %.0f GFLOP/s%n%n", threads, sgemmPeak(threads)));
         if (train) {
-            train(out, models, batches, size, rounds, reps, torch, python, repo, threads);
+            train(out, models, batches, size, rounds, reps, torch, python, repo, threads, arg(args, "--bnrelu-ab", "no").equals("yes"));
             finish(out, args);
             return;
         }
@@ -223,8 +225,9 @@ public final class DenseVersus {
      * alternating inside every round: forward, cross-entropy, backward, SGD momentum step.
      */
     static void train(StringBuilder out, String[] models, int[] batches, int size, int rounds, int reps, boolean torch,
-                      String python, Path repo, int threads) {
-        String head = String.format("training step @%d px (SGD momentum 0.9)%n| model | batch | deepslim ms | PyTorch ms | deepslim / PyTorch | deepslim images/s | PyTorch images/s |%n|---|---|---|---|---|---|---|%n", size);
+                      String python, Path repo, int threads, boolean bnReluAb) {
+        String head = String.format("training step @%d px (SGD momentum 0.9)%n| model | batch | deepslim ms | PyTorch ms | deepslim / PyTorch | deepslim images/s | PyTorch images/s |%s%n|---|---|---|---|---|---|---|%s%n",
+                size, bnReluAb ? " deepslim BN+ReLU unfused ms | fused / unfused |" : "", bnReluAb ? "---|---|" : "");
         System.out.print(head);
         out.append(head);
         for (String arch : models) {
@@ -241,15 +244,23 @@ public final class DenseVersus {
                         opt.step();
                     }
                 };
-                List<Double> tDs = new ArrayList<>(), tTorch = new ArrayList<>();
+                List<Double> tDs = new ArrayList<>(), tTorch = new ArrayList<>(), tOff = new ArrayList<>();
+                String prop = io.deepslim.nn.BatchNorm2d.FUSE_PROPERTY, before = System.getProperty(prop);
                 for (int round = 0; round < rounds; round++) {
                     tDs.add(roundMs(ds, reps));
+                    if (bnReluAb) {
+                        System.setProperty(prop, "off");
+                        tOff.add(roundMs(ds, reps));
+                        if (before == null) System.clearProperty(prop);
+                        else System.setProperty(prop, before);
+                    }
                     if (torch) tTorch.add(torchMs(python, repo, "--train-only", arch, size, batch, threads, reps));
                 }
-                double d = median(tDs), p = median(tTorch);
-                String line = String.format("| %s | %d | %.1f | %s | %s | %.1f | %s |%n", arch, batch, d,
+                double d = median(tDs), p = median(tTorch), off = median(tOff);
+                String line = String.format("| %s | %d | %.1f | %s | %s | %.1f | %s |%s%n", arch, batch, d,
                         Double.isNaN(p) ? "–" : String.format("%.1f", p), Double.isNaN(p) ? "–" : String.format("%.2f×", d / p),
-                        1000.0 * batch / d, Double.isNaN(p) ? "–" : String.format("%.1f", 1000.0 * batch / p));
+                        1000.0 * batch / d, Double.isNaN(p) ? "–" : String.format("%.1f", 1000.0 * batch / p),
+                        bnReluAb ? String.format(" %.1f | %.2f× |", off, d / off) : "");
                 System.out.print(line);
                 out.append(line);
                 xb.close();

@@ -29,7 +29,10 @@ import java.util.TreeMap;
  * <pre>
  * java -cp target/classes:benchmarks/target/classes:benchmarks/target/benchmarks.jar \
  *     io.deepslim.benchmarks.TrainProfile --models vgg45m --size 64 --batch 32 --steps 6
+ * java -XX:ActiveProcessorCount=1 -cp ... TrainProfile --clock cpu
  * </pre>
+ * {@code --clock cpu} times the calling thread's CPU time (work on other threads, e.g. native
+ * helper threads, is not counted), which the other load of a shared machine changes far less.
  */
 public final class TrainProfile {
     private TrainProfile() {}
@@ -37,6 +40,11 @@ public final class TrainProfile {
     /** Accumulated nanoseconds and calls per key; only while {@code on}. */
     private static final Map<String, long[]> TIMES = new TreeMap<>();
     private static volatile boolean on;
+    /** {@code --clock cpu}: the calling thread's CPU time (run with -XX:ActiveProcessorCount=1 so the Java kernels stay on it). */
+    private static boolean cpuClock;
+    private static final java.lang.management.ThreadMXBean MX = java.lang.management.ManagementFactory.getThreadMXBean();
+
+    private static long now() { return cpuClock ? MX.getCurrentThreadCpuTime() : System.nanoTime(); }
 
     private static Backend timed(Backend b) {
         InvocationHandler h = (proxy, m, args) -> {
@@ -49,13 +57,13 @@ public final class TrainProfile {
             }
             String key = m.getName();
             if (args != null && args.length > 0 && args[0] instanceof Enum<?> op) key += "/" + op.name();
-            long t0 = System.nanoTime();
+            long t0 = now();
             try {
                 return m.invoke(b, args);
             } catch (InvocationTargetException e) {
                 throw e.getCause();
             } finally {
-                long dt = System.nanoTime() - t0;
+                long dt = now() - t0;
                 synchronized (TIMES) {
                     long[] v = TIMES.computeIfAbsent(key, k -> new long[2]);
                     v[0] += dt;
@@ -71,10 +79,12 @@ public final class TrainProfile {
         int size = Integer.parseInt(DenseVersus.arg(args, "--size", "64"));
         int batch = Integer.parseInt(DenseVersus.arg(args, "--batch", "32"));
         int steps = Integer.parseInt(DenseVersus.arg(args, "--steps", "6"));
+        cpuClock = DenseVersus.arg(args, "--clock", "wall").equals("cpu");
         Device dev = new Device("cpu-timed", timed(new CpuBackend()));
         StringBuilder out = new StringBuilder();
         String cpu = Files.lines(Path.of("/proc/cpuinfo")).filter(l -> l.startsWith("model name")).findFirst().orElse("?");
-        out.append(String.format("%s; %d cores visible; load at start: %s", cpu, Runtime.getRuntime().availableProcessors(),
+        out.append(String.format("%s; %d cores visible; %s clock; load at start: %s", cpu, Runtime.getRuntime().availableProcessors(),
+                cpuClock ? "calling-thread CPU" : "wall",
                 Files.readString(Path.of("/proc/loadavg"))));
         for (String arch : models) {
             TIMES.clear();
@@ -95,9 +105,9 @@ public final class TrainProfile {
             List<Double> t = new ArrayList<>();
             on = true;
             for (int i = 0; i < steps; i++) {
-                long t0 = System.nanoTime();
+                long t0 = now();
                 step.run();
-                t.add((System.nanoTime() - t0) / 1e6);
+                t.add((now() - t0) / 1e6);
             }
             on = false;
             double total = t.stream().mapToDouble(Double::doubleValue).sum() / steps;

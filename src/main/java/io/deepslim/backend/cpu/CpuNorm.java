@@ -5,10 +5,14 @@ import io.deepslim.tensor.Tensor;
 import java.nio.FloatBuffer;
 
 /**
- * Batch normalization over (N, H, W) per channel of an NCHW (or NC) tensor; one job per channel.
- * Training mode optionally fuses the ReLU that follows: the forward takes two passes over x
- * (statistics, then normalize + ReLU) and the backward two (masked reductions, then dx), the
- * ReLU mask recomputed from x and the saved statistics, so no mask or pre-ReLU map is stored.
+ * Batch normalization over (N, H, W) per channel of an NCHW (or NC) tensor. Evaluation runs one
+ * job per channel. Training runs one job per group of adjacent channels (one channel for large
+ * maps; for small maps enough channels that each image's slice of the group is a contiguous run
+ * of a few KiB, which the prefetcher streams, where single small planes at a stride of C·H·W
+ * would each wait on memory) and optionally fuses the ReLU that follows: the forward takes two
+ * passes over x (statistics, then normalize + ReLU) and the backward two (masked reductions,
+ * then dx), the ReLU mask recomputed from x and the saved statistics, so no mask or pre-ReLU
+ * map is stored.
  */
 final class CpuNorm {
     private CpuNorm() {}
@@ -55,43 +59,63 @@ final class CpuNorm {
         });
     }
 
+    /** Floats per image in one training job's channel group (about 8 KiB), unless a single plane is larger. */
+    private static final int GROUP_FLOATS = 2048;
+
+    /** Channels per training job: a run of about GROUP_FLOATS per image, but at least four jobs per thread where there are channels enough. */
+    private static int group(Parallel par, int c, int hw) {
+        int byRun = Math.max(1, GROUP_FLOATS / Math.max(1, hw));
+        int byJobs = Math.max(1, (c + 4 * par.threads() - 1) / (4 * par.threads()));
+        return Math.max(1, Math.min(byRun, byJobs));
+    }
+
     private static void forwardTraining(Parallel par, Tensor x, Tensor gamma, Tensor beta, Tensor runMean, Tensor runVar,
                                         float momentum, float eps, boolean relu, Tensor y, Tensor saveMean, Tensor saveInvStd) {
-        int n = x.size(0), c = x.size(1), hw = plane(x);
+        int n = x.size(0), c = x.size(1), hw = plane(x), group = group(par, c, hw);
         long count = (long) n * hw;
         FloatBuffer xb = x.buffer(), yb = y.buffer();
-        par.forEach(c, count * 2, ch -> {
-            float[] buf = ArrayKernels.plane(0, hw);
-            // pass 1: Σ(x − k), Σ(x − k)² with k the mean of the first plane; a second, exact
-            // pass Σ(x − mean)² only where k lies more than one standard deviation off the mean
-            xb.get(x.offset() + ch * hw, buf, 0, hw);
-            float k = (float) (fold(buf, hw, false) / hw);
-            double[] sq = shiftedSums(xb, x.offset(), n, c, ch, hw, k);
-            double dm = sq[0] / count, mean = k + dm;
-            double ss = Math.max(sq[1] - sq[0] * dm, 0);   // Σ(x − mean)²
-            if (dm * dm * count > ss) {
-                double[] e = shiftedSums(xb, x.offset(), n, c, ch, hw, (float) mean);
-                ss = Math.max(e[1] - e[0] * (e[0] / count), 0);
-            }
-            double var = ss / count;
-            float meanF = (float) mean, invF = (float) (1.0 / Math.sqrt(var + eps));
-            saveMean.buffer().put(saveMean.offset() + ch, meanF);
-            saveInvStd.buffer().put(saveInvStd.offset() + ch, invF);
-            if (runMean != null) {
-                // PyTorch updates the running variance with the unbiased estimate
-                double unbiased = count > 1 ? ss / (count - 1) : var;
-                FloatBuffer rm = runMean.buffer(), rv = runVar.buffer();
-                rm.put(runMean.offset() + ch, (float) ((1 - momentum) * rm.get(runMean.offset() + ch) + momentum * mean));
-                rv.put(runVar.offset() + ch, (float) ((1 - momentum) * rv.get(runVar.offset() + ch) + momentum * unbiased));
+        par.forEach((c + group - 1) / group, count * 2 * group, job -> {
+            int c0 = job * group, cw = Math.min(group, c - c0), len = cw * hw;
+            float[] buf = ArrayKernels.plane(0, len);
+            // pass 1: Σ(x − k), Σ(x − k)² with k a channel's mean over the first image; a second,
+            // exact pass Σ(x − mean)² only for a channel whose k lies over one standard deviation off
+            xb.get(x.offset() + c0 * hw, buf, 0, len);
+            float[] k = new float[cw];
+            for (int j = 0; j < cw; j++) k[j] = (float) (fold(buf, j * hw, hw, false) / hw);
+            double[] sq = shiftedSums(xb, x.offset(), n, c, c0, cw, hw, k);
+            float[] meanF = new float[cw], scale = new float[cw], shift = new float[cw];
+            for (int j = 0; j < cw; j++) {
+                int ch = c0 + j;
+                double dm = sq[2 * j] / count, mean = k[j] + dm;
+                double ss = Math.max(sq[2 * j + 1] - sq[2 * j] * dm, 0);   // Σ(x − mean)²
+                if (dm * dm * count > ss) {
+                    double[] e = shiftedSums(xb, x.offset(), n, c, ch, 1, hw, new float[]{(float) mean});
+                    ss = Math.max(e[1] - e[0] * (e[0] / count), 0);
+                }
+                double var = ss / count;
+                float invF = (float) (1.0 / Math.sqrt(var + eps));
+                meanF[j] = (float) mean;
+                saveMean.buffer().put(saveMean.offset() + ch, meanF[j]);
+                saveInvStd.buffer().put(saveInvStd.offset() + ch, invF);
+                if (runMean != null) {
+                    // PyTorch updates the running variance with the unbiased estimate
+                    double unbiased = count > 1 ? ss / (count - 1) : var;
+                    FloatBuffer rm = runMean.buffer(), rv = runVar.buffer();
+                    rm.put(runMean.offset() + ch, (float) ((1 - momentum) * rm.get(runMean.offset() + ch) + momentum * mean));
+                    rv.put(runVar.offset() + ch, (float) ((1 - momentum) * rv.get(runVar.offset() + ch) + momentum * unbiased));
+                }
+                scale[j] = scaleOf(gamma, ch, invF);
+                shift[j] = at(beta, ch, 0f);
             }
             // pass 2: normalize (+ ReLU)
-            float scale = scaleOf(gamma, ch, invF), shift = at(beta, ch, 0f);
             for (int b = 0; b < n; b++) {
-                int base = (b * c + ch) * hw;
-                xb.get(x.offset() + base, buf, 0, hw);
-                if (relu) normalizeRelu(buf, hw, meanF, scale, shift);
-                else normalize(buf, hw, meanF, scale, shift);
-                yb.put(y.offset() + base, buf, 0, hw);
+                int base = (b * c + c0) * hw;
+                xb.get(x.offset() + base, buf, 0, len);
+                for (int j = 0; j < cw; j++) {
+                    if (relu) normalizeRelu(buf, j * hw, hw, meanF[j], scale[j], shift[j]);
+                    else normalize(buf, j * hw, hw, meanF[j], scale[j], shift[j]);
+                }
+                yb.put(y.offset() + base, buf, 0, len);
             }
         });
     }
@@ -113,47 +137,63 @@ final class CpuNorm {
      */
     private static void backward(Parallel par, Tensor x, Tensor dy, Tensor gamma, Tensor beta, boolean relu,
                                  Tensor saveMean, Tensor saveInvStd, Tensor dx, Tensor dgamma, Tensor dbeta) {
-        int n = x.size(0), c = x.size(1), hw = plane(x);
+        int n = x.size(0), c = x.size(1), hw = plane(x), group = group(par, c, hw);
         long count = (long) n * hw;
         FloatBuffer xb = x.buffer(), gb = dy.buffer(), db = dx.buffer();
-        par.forEach(c, count * 3, ch -> {
-            float mean = saveMean.buffer().get(saveMean.offset() + ch);
-            float inv = saveInvStd.buffer().get(saveInvStd.offset() + ch);
-            float scale = scaleOf(gamma, ch, inv), shift = at(beta, ch, 0f);
-            float[] xa = ArrayKernels.plane(0, hw), ga = ArrayKernels.plane(1, hw);
-            // pass 1: Σg and Σg·(x − mean), per position in float over at most FOLD planes, then in double
-            float[][] acc = accumulators(hw);
+        par.forEach((c + group - 1) / group, count * 3 * group, job -> {
+            int c0 = job * group, cw = Math.min(group, c - c0), len = cw * hw;
+            float[] mean = new float[cw], inv = new float[cw], scale = new float[cw], shift = new float[cw];
+            for (int j = 0; j < cw; j++) {
+                mean[j] = saveMean.buffer().get(saveMean.offset() + c0 + j);
+                inv[j] = saveInvStd.buffer().get(saveInvStd.offset() + c0 + j);
+                scale[j] = scaleOf(gamma, c0 + j, inv[j]);
+                shift[j] = at(beta, c0 + j, 0f);
+            }
+            float[] xa = ArrayKernels.plane(0, len), ga = ArrayKernels.plane(1, len);
+            // pass 1: Σg and Σg·(x − mean), per position in float over at most FOLD images, then in double
+            float[][] acc = accumulators(len);
             float[] sg = acc[0], sp = acc[1];
-            double sumG = 0, sumGD = 0;
+            double[] sumG = new double[cw], sumGD = new double[cw];
             for (int b = 0; b < n; b++) {
-                int base = (b * c + ch) * hw;
-                xb.get(x.offset() + base, xa, 0, hw);
-                gb.get(dy.offset() + base, ga, 0, hw);
-                if (relu) sumsMasked(xa, ga, hw, mean, scale, shift, sg, sp);
-                else sums(xa, ga, hw, mean, sg, sp);
+                int base = (b * c + c0) * hw;
+                xb.get(x.offset() + base, xa, 0, len);
+                gb.get(dy.offset() + base, ga, 0, len);
+                for (int j = 0; j < cw; j++) {
+                    if (relu) sumsMasked(xa, ga, j * hw, hw, mean[j], scale[j], shift[j], sg, sp);
+                    else sums(xa, ga, j * hw, hw, mean[j], sg, sp);
+                }
                 if (b % FOLD == FOLD - 1 || b == n - 1) {
-                    sumG += fold(sg, hw, true);
-                    sumGD += fold(sp, hw, true);
+                    for (int j = 0; j < cw; j++) {
+                        sumG[j] += fold(sg, j * hw, hw, true);
+                        sumGD[j] += fold(sp, j * hw, hw, true);
+                    }
                 }
             }
-            double sumGX = sumGD * inv;
-            if (dgamma != null) dgamma.buffer().put(dgamma.offset() + ch, (float) sumGX);
-            if (dbeta != null) dbeta.buffer().put(dbeta.offset() + ch, (float) sumG);
+            float[] a = new float[cw], bb = new float[cw], cc = new float[cw];
+            for (int j = 0; j < cw; j++) {
+                double sumGX = sumGD[j] * inv[j];
+                if (dgamma != null) dgamma.buffer().put(dgamma.offset() + c0 + j, (float) sumGX);
+                if (dbeta != null) dbeta.buffer().put(dbeta.offset() + c0 + j, (float) sumG[j]);
+                double gi = at(gamma, c0 + j, 1f) * (double) inv[j];
+                a[j] = (float) gi;
+                bb[j] = (float) (-gi * inv[j] * sumGX / count);
+                cc[j] = (float) (-gi * sumG[j] / count);
+            }
             // pass 2: dx = a·g + b·(x − mean) + c
-            double gi = at(gamma, ch, 1f) * (double) inv;
-            float a = (float) gi, bb = (float) (-gi * inv * sumGX / count), cc = (float) (-gi * sumG / count);
             for (int b = 0; b < n; b++) {
-                int base = (b * c + ch) * hw;
-                xb.get(x.offset() + base, xa, 0, hw);
-                gb.get(dy.offset() + base, ga, 0, hw);
-                if (relu) dxMasked(xa, ga, hw, mean, scale, shift, a, bb, cc);
-                else dx(xa, ga, hw, mean, a, bb, cc);
-                db.put(dx.offset() + base, xa, 0, hw);
+                int base = (b * c + c0) * hw;
+                xb.get(x.offset() + base, xa, 0, len);
+                gb.get(dy.offset() + base, ga, 0, len);
+                for (int j = 0; j < cw; j++) {
+                    if (relu) dxMasked(xa, ga, j * hw, hw, mean[j], scale[j], shift[j], a[j], bb[j], cc[j]);
+                    else dx(xa, ga, j * hw, hw, mean[j], a[j], bb[j], cc[j]);
+                }
+                db.put(dx.offset() + base, xa, 0, len);
             }
         });
     }
 
-    /** Planes summed per position in float before the sums move to double (bounds the float rounding). */
+    /** Images summed per position in float before the sums move to double (bounds the float rounding). */
     private static final int FOLD = 16;
 
     private static final ThreadLocal<float[][]> ACC = ThreadLocal.withInitial(() -> new float[][]{new float[0], new float[0]});
@@ -168,58 +208,61 @@ final class CpuNorm {
         return a;
     }
 
-    /** Σ a[0..n) in double over four chains; zeroes a when {@code clear}. */
-    private static double fold(float[] a, int n, boolean clear) {
+    /** Σ a[o, o + n) in double over four chains; zeroes that range when {@code clear}. */
+    private static double fold(float[] a, int o, int n, boolean clear) {
         double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-        int i = 0;
-        for (; i + 4 <= n; i += 4) {
+        int i = o, end = o + n;
+        for (; i + 4 <= end; i += 4) {
             s0 += a[i];
             s1 += a[i + 1];
             s2 += a[i + 2];
             s3 += a[i + 3];
         }
-        for (; i < n; i++) s0 += a[i];
-        if (clear) java.util.Arrays.fill(a, 0, n, 0f);
+        for (; i < end; i++) s0 += a[i];
+        if (clear) java.util.Arrays.fill(a, o, end, 0f);
         return (s0 + s1) + (s2 + s3);
     }
 
     /**
-     * {Σ(x − k), Σ(x − k)²} over channel ch's N planes: per position in float (a loop the JIT
-     * vectorizes) over at most FOLD planes at a time, then in double.
+     * {Σ(x − k_j), Σ(x − k_j)²} for channels c0 + j, j < cw (interleaved), over the N images: per
+     * position in float (a loop the JIT vectorizes) over at most FOLD images at a time, then in double.
      */
-    private static double[] shiftedSums(FloatBuffer xb, int off, int n, int c, int ch, int hw, float k) {
-        float[] buf = ArrayKernels.plane(0, hw);
-        float[][] acc = accumulators(hw);
+    private static double[] shiftedSums(FloatBuffer xb, int off, int n, int c, int c0, int cw, int hw, float[] k) {
+        int len = cw * hw;
+        float[] buf = ArrayKernels.plane(1, len);
+        float[][] acc = accumulators(len);
         float[] s = acc[0], q = acc[1];
-        double sum = 0, sumSq = 0;
+        double[] out = new double[2 * cw];
         for (int b = 0; b < n; b++) {
-            xb.get(off + (b * c + ch) * hw, buf, 0, hw);
-            shiftedSquares(buf, hw, k, s, q);
+            xb.get(off + (b * c + c0) * hw, buf, 0, len);
+            for (int j = 0; j < cw; j++) shiftedSquares(buf, j * hw, hw, k[j], s, q);
             if (b % FOLD == FOLD - 1 || b == n - 1) {
-                sum += fold(s, hw, true);
-                sumSq += fold(q, hw, true);
+                for (int j = 0; j < cw; j++) {
+                    out[2 * j] += fold(s, j * hw, hw, true);
+                    out[2 * j + 1] += fold(q, j * hw, hw, true);
+                }
             }
         }
-        return new double[]{sum, sumSq};
+        return out;
     }
 
-    // ---- plane loops: small static methods the JIT compiles early, inlines and vectorizes
+    // ---- plane loops over x[o, o + n): small static methods the JIT compiles early, inlines and vectorizes
 
     /**
      * x = (x − mean)·scale + shift: subtracting the mean first keeps the result accurate when the
      * mean is large against the spread (x·scale + (shift − mean·scale) would cancel).
      */
-    private static void normalize(float[] x, int n, float mean, float scale, float shift) {
-        for (int i = 0; i < n; i++) x[i] = (x[i] - mean) * scale + shift;
+    private static void normalize(float[] x, int o, int n, float mean, float scale, float shift) {
+        for (int i = o; i < o + n; i++) x[i] = (x[i] - mean) * scale + shift;
     }
 
-    private static void normalizeRelu(float[] x, int n, float mean, float scale, float shift) {
-        for (int i = 0; i < n; i++) x[i] = Math.max((x[i] - mean) * scale + shift, 0f);
+    private static void normalizeRelu(float[] x, int o, int n, float mean, float scale, float shift) {
+        for (int i = o; i < o + n; i++) x[i] = Math.max((x[i] - mean) * scale + shift, 0f);
     }
 
     /** s += x − k, q += (x − k)², per position. */
-    private static void shiftedSquares(float[] x, int n, float k, float[] s, float[] q) {
-        for (int i = 0; i < n; i++) {
+    private static void shiftedSquares(float[] x, int o, int n, float k, float[] s, float[] q) {
+        for (int i = o; i < o + n; i++) {
             float d = x[i] - k;
             s[i] += d;
             q[i] += d * d;
@@ -227,8 +270,8 @@ final class CpuNorm {
     }
 
     /** sg += g, sp += g·(x − mean), per position. */
-    private static void sums(float[] x, float[] g, int n, float mean, float[] sg, float[] sp) {
-        for (int i = 0; i < n; i++) {
+    private static void sums(float[] x, float[] g, int o, int n, float mean, float[] sg, float[] sp) {
+        for (int i = o; i < o + n; i++) {
             sg[i] += g[i];
             sp[i] += g[i] * (x[i] - mean);
         }
@@ -238,8 +281,8 @@ final class CpuNorm {
      * {@link #sums} of g masked by the ReLU: zero where the forward's pre-ReLU value
      * (x − mean)·scale + shift (the same float expression as {@link #normalizeRelu}) was not positive.
      */
-    private static void sumsMasked(float[] x, float[] g, int n, float mean, float scale, float shift, float[] sg, float[] sp) {
-        for (int i = 0; i < n; i++) {
+    private static void sumsMasked(float[] x, float[] g, int o, int n, float mean, float scale, float shift, float[] sg, float[] sp) {
+        for (int i = o; i < o + n; i++) {
             float d = x[i] - mean;
             float gm = g[i] * ArrayKernels.positiveIndicator(d * scale + shift);
             sg[i] += gm;
@@ -248,13 +291,13 @@ final class CpuNorm {
     }
 
     /** x = a·g + b·(x − mean) + c (x becomes dx). */
-    private static void dx(float[] x, float[] g, int n, float mean, float a, float b, float c) {
-        for (int i = 0; i < n; i++) x[i] = a * g[i] + b * (x[i] - mean) + c;
+    private static void dx(float[] x, float[] g, int o, int n, float mean, float a, float b, float c) {
+        for (int i = o; i < o + n; i++) x[i] = a * g[i] + b * (x[i] - mean) + c;
     }
 
     /** {@link #dx} with g masked by the ReLU as in {@link #sumsMasked}. */
-    private static void dxMasked(float[] x, float[] g, int n, float mean, float scale, float shift, float a, float b, float c) {
-        for (int i = 0; i < n; i++) {
+    private static void dxMasked(float[] x, float[] g, int o, int n, float mean, float scale, float shift, float a, float b, float c) {
+        for (int i = o; i < o + n; i++) {
             float d = x[i] - mean;
             float gm = g[i] * ArrayKernels.positiveIndicator(d * scale + shift);
             x[i] = a * gm + b * d + c;
