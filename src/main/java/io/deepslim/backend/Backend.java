@@ -152,6 +152,33 @@ public interface Backend {
         batchNormBackward(x, masked, gamma, saveMean, saveInvStd, dx, dgamma, dbeta);
     }
 
+    /**
+     * {@link #batchNormReluForward} followed by a 2×2 stride-2 unpadded max-pool of its output:
+     * y and argmax (I32) have the pooled shape, argmax as {@link #maxPool2dForward} writes it. Backends
+     * may skip the full-size map; this default computes it, then pools.
+     */
+    default void batchNormReluMaxPool2Forward(Tensor x, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar,
+                                              float momentum, float eps, Tensor y, Tensor argmax, Tensor saveMean, Tensor saveInvStd) {
+        Tensor full = Tensor.empty(x.device(), io.deepslim.tensor.DType.F32, x.shape());
+        batchNormReluForward(x, gamma, beta, runningMean, runningVar, momentum, eps, full, saveMean, saveInvStd);
+        maxPool2dForward(full, new PoolParams(2, 2, 0), y, argmax);
+    }
+
+    /**
+     * Backward of {@link #batchNormReluMaxPool2Forward} (y, argmax its outputs, dy the gradient of
+     * y): writes dx, dgamma, dbeta. The ReLU passes a window's gradient where the window's maximum
+     * is positive, so this default masks dy by y > 0, scatters it to the argmax positions and runs
+     * {@link #batchNormBackward}.
+     */
+    default void batchNormReluMaxPool2Backward(Tensor x, Tensor y, Tensor argmax, Tensor dy, Tensor gamma, Tensor beta,
+                                               Tensor saveMean, Tensor saveInvStd, Tensor dx, Tensor dgamma, Tensor dbeta) {
+        Tensor masked = Tensor.empty(dy.device(), io.deepslim.tensor.DType.F32, dy.shape());
+        binary(BinaryOp.MASK_POSITIVE, dy, y, masked);
+        Tensor full = Tensor.empty(x.device(), io.deepslim.tensor.DType.F32, x.shape());
+        maxPool2dBackward(masked, argmax, full);
+        batchNormBackward(x, full, gamma, saveMean, saveInvStd, dx, dgamma, dbeta);
+    }
+
     /** Softmax (or log-softmax) over the last dimension. */
     void softmax(Tensor x, boolean log, Tensor y);
 

@@ -140,6 +140,12 @@ public abstract class DelegatingBackend implements Backend {
     public void batchNormReluBackward(Tensor x, Tensor y, Tensor dy, Tensor gamma, Tensor beta, Tensor saveMean, Tensor saveInvStd, Tensor dx, Tensor dgamma, Tensor dbeta) { next.batchNormReluBackward(x, y, dy, gamma, beta, saveMean, saveInvStd, dx, dgamma, dbeta); }
 
     @Override
+    public void batchNormReluMaxPool2Forward(Tensor x, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar, float momentum, float eps, Tensor y, Tensor argmax, Tensor saveMean, Tensor saveInvStd) { next.batchNormReluMaxPool2Forward(x, gamma, beta, runningMean, runningVar, momentum, eps, y, argmax, saveMean, saveInvStd); }
+
+    @Override
+    public void batchNormReluMaxPool2Backward(Tensor x, Tensor y, Tensor argmax, Tensor dy, Tensor gamma, Tensor beta, Tensor saveMean, Tensor saveInvStd, Tensor dx, Tensor dgamma, Tensor dbeta) { next.batchNormReluMaxPool2Backward(x, y, argmax, dy, gamma, beta, saveMean, saveInvStd, dx, dgamma, dbeta); }
+
+    @Override
     public void softmax(Tensor x, boolean log, Tensor y) { next.softmax(x, log, y); }
 
     @Override

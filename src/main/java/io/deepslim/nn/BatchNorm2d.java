@@ -45,6 +45,13 @@ public class BatchNorm2d extends Module {
         return Ops.batchNormRelu(x, weight, bias, runningMean, runningVar, momentum, eps);
     }
 
+    /** {@code maxPool2d(forwardRelu(x), 2, 2, 0)}: in training mode one fused op, otherwise the three steps. */
+    public Tensor forwardReluMaxPool2(Tensor x) {
+        if (!isTraining()) return Ops.maxPool2d(forwardRelu(x), 2, 2, 0);
+        countBatch();
+        return Ops.batchNormReluMaxPool2(x, weight, bias, runningMean, runningVar, momentum, eps);
+    }
+
     /**
      * True when a Sequential should run this layer and {@code next} (its successor) as
      * {@link #forwardRelu}: a plain BatchNorm2d in training mode with gradients recorded, followed by
@@ -56,7 +63,21 @@ public class BatchNorm2d extends Module {
                 && io.deepslim.autograd.GradMode.isEnabled() && !"off".equals(System.getProperty(FUSE_PROPERTY));
     }
 
-    /** The system property that turns the training-mode BatchNorm2d + ReLU fusion off ("off"). */
+    /**
+     * True when, besides {@link #fusesWithRelu}(relu), {@code pool} is a plain 2×2 stride-2 unpadded
+     * MaxPool2d and x a 4-D input of at least 2×2, so the three run as {@link #forwardReluMaxPool2};
+     * {@code -Ddeepslim.fuse.bnrelu=nopool} keeps only the BN + ReLU fusion.
+     */
+    public boolean fusesWithReluMaxPool2(Module relu, Module pool, Tensor x) {
+        return fusesWithRelu(relu) && pool != null && pool.getClass() == Layers.MaxPool2d.class
+                && pool instanceof Layers.MaxPool2d mp && mp.kernel() == 2 && mp.stride() == 2 && mp.padding() == 0
+                && x.dim() == 4 && x.size(2) >= 2 && x.size(3) >= 2 && !"nopool".equals(System.getProperty(FUSE_PROPERTY));
+    }
+
+    /**
+     * The system property that turns the training-mode fusions off: "off" runs BatchNorm2d, ReLU
+     * and MaxPool2d as separate ops, "nopool" fuses BN + ReLU but not the pool.
+     */
     public static final String FUSE_PROPERTY = "deepslim.fuse.bnrelu";
 
     private void countBatch() {

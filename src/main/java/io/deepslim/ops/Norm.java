@@ -63,6 +63,32 @@ final class Norm {
         }, x, gamma, beta, runMean, runVar);
     }
 
+    /**
+     * Training-mode batch norm, ReLU and a 2×2 stride-2 unpadded max-pool as one recorded op
+     * (N, C, H, W) → (N, C, H/2, W/2): the backend may skip the full-size map (the CPU backend keeps
+     * only x, the pooled output and the argmax for the backward). Equal to
+     * {@code maxPool2d(relu(batchNorm(x, ..., true, ...)), 2, 2, 0)} up to rounding.
+     */
+    static Tensor batchNormReluMaxPool2(Tensor x, Tensor gamma, Tensor beta, Tensor runMean, Tensor runVar, float momentum, float eps) {
+        check("batch_norm_relu_maxpool2", x, gamma, beta, runMean, runVar, true);
+        if (x.dim() != 4 || x.size(2) < 2 || x.size(3) < 2) {
+            throw new IllegalArgumentException("batch_norm_relu_maxpool2: expected (N, C, H, W) input with H, W ≥ 2, got " + Shape.str(x.shape()));
+        }
+        int c = x.size(1);
+        int[] os = {x.size(0), c, x.size(2) / 2, x.size(3) / 2};
+        Tensor xc = x.contiguousRaw();
+        Tensor y = Check.like(x, os);
+        Tensor argmax = Tensor.empty(x.device(), io.deepslim.tensor.DType.I32, os);
+        Tensor saveMean = Check.like(x, c), saveInv = Check.like(x, c);
+        Check.be(x).batchNormReluMaxPool2Forward(xc, gamma, beta, runMean, runVar, momentum, eps, y, argmax, saveMean, saveInv);
+        return Autograd.record(y, "batch_norm_relu_maxpool2", g -> {
+            Tensor dx = Check.like(x, x.shape());
+            Tensor dg = gamma == null ? null : Check.like(x, c), db = beta == null ? null : Check.like(x, c);
+            Check.be(x).batchNormReluMaxPool2Backward(xc, y, argmax, g.contiguousRaw(), gamma, beta, saveMean, saveInv, dx, dg, db);
+            return new Tensor[]{dx, dg, db, null, null};
+        }, x, gamma, beta, runMean, runVar);
+    }
+
     /** Validates batch-norm arguments; messages start with {@code op}. */
     private static void check(String op, Tensor x, Tensor gamma, Tensor beta, Tensor runMean, Tensor runVar, boolean training) {
         Check.f32(op, x, gamma, beta, runMean, runVar);

@@ -84,6 +84,12 @@ public final class Ops {
         return Norm.batchNormRelu(x, gamma, beta, runningMean, runningVar, momentum, eps);
     }
 
+    /** maxPool2d(relu(batchNorm(x, ..., training = true, ...)), 2, 2, 0) as one fused op. */
+    public static Tensor batchNormReluMaxPool2(Tensor x, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar,
+                                               float momentum, float eps) {
+        return Norm.batchNormReluMaxPool2(x, gamma, beta, runningMean, runningVar, momentum, eps);
+    }
+
     /** Inverted dropout: zeroes each element with probability p and scales the rest by 1/(1−p). */
     public static Tensor dropout(Tensor x, float p, boolean training, long seed) {
         if (p < 0f || p >= 1f) throw new IllegalArgumentException("dropout: p must be in [0, 1), got " + p);

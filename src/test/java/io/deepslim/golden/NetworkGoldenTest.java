@@ -25,10 +25,10 @@ class NetworkGoldenTest {
     static final String[] BN = {"layer1.1", "layer2.1", "layer3.2"};
 
     /** PaperNet's forward; {@code p} holds parameters and BN buffers under state_dict names. */
-    static Tensor forward(Map<String, Tensor> p, Tensor x, boolean training) { return forward(p, x, training, false); }
+    static Tensor forward(Map<String, Tensor> p, Tensor x, boolean training) { return forward(p, x, training, 0); }
 
-    /** With {@code fused}: training-mode BN + ReLU through the fused op (Ops.batchNormRelu). */
-    static Tensor forward(Map<String, Tensor> p, Tensor x, boolean training, boolean fused) {
+    /** {@code fused} 1: training-mode BN + ReLU through Ops.batchNormRelu; 2: BN + ReLU + pool through Ops.batchNormReluMaxPool2. */
+    static Tensor forward(Map<String, Tensor> p, Tensor x, boolean training, int fused) {
         Tensor h = block(p, x, "layer1.0", "layer1.1", training, fused);
         h = block(p, h, "layer2.0", "layer2.1", training, fused);
         h = Ops.conv2d(h, p.get("layer3.0.weight"), p.get("layer3.0.bias"), 1, 1, 16);   // depthwise 3x3
@@ -39,11 +39,15 @@ class NetworkGoldenTest {
     }
 
     /** conv (3x3 pad 1, or 1x1 pad 0) → BN → ReLU → maxpool 2. */
-    private static Tensor block(Map<String, Tensor> p, Tensor x, String conv, String bn, boolean training, boolean fused) {
+    private static Tensor block(Map<String, Tensor> p, Tensor x, String conv, String bn, boolean training, int fused) {
         Tensor w = p.get(conv + ".weight");
         int pad = w.shape()[2] / 2;
         Tensor h = Ops.conv2d(x, w, p.get(conv + ".bias"), 1, pad, 1);
-        if (fused) {
+        if (fused == 2) {
+            return Ops.batchNormReluMaxPool2(h, p.get(bn + ".weight"), p.get(bn + ".bias"), p.get(bn + ".running_mean"),
+                    p.get(bn + ".running_var"), 0.1f, 1e-5f);
+        }
+        if (fused == 1) {
             h = Ops.batchNormRelu(h, p.get(bn + ".weight"), p.get(bn + ".bias"), p.get(bn + ".running_mean"),
                     p.get(bn + ".running_var"), 0.1f, 1e-5f);
             return Ops.maxPool2d(h, 2, 2, 0);
@@ -79,7 +83,14 @@ class NetworkGoldenTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("io.deepslim.engine.TestDevices#names")
     void trainingModeFusedBatchNormRelu(String device) {
-        check(device, "net_train", "init.", true, true);
+        check(device, "net_train", "init.", true, 1);
+    }
+
+    /** The same fixture with every BN + ReLU + 2×2 max-pool run as one fused training op. */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("io.deepslim.engine.TestDevices#names")
+    void trainingModeFusedBatchNormReluMaxPool(String device) {
+        check(device, "net_train", "init.", true, 2);
     }
 
     @ParameterizedTest(name = "{0}")
@@ -89,10 +100,10 @@ class NetworkGoldenTest {
     }
 
     private void check(String device, String fixture, String bufferPrefix, boolean training) {
-        check(device, fixture, bufferPrefix, training, false);
+        check(device, fixture, bufferPrefix, training, 0);
     }
 
-    private void check(String device, String fixture, String bufferPrefix, boolean training, boolean fused) {
+    private void check(String device, String fixture, String bufferPrefix, boolean training, int fused) {
         Golden g = Golden.load(device, fixture);
         Map<String, Tensor> p = load(g, "param.", bufferPrefix);
         Tensor logits = forward(p, g.tensor("in.x"), training, fused);

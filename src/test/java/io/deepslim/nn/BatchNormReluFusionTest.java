@@ -54,13 +54,24 @@ class BatchNormReluFusionTest {
     private record Run(float[] y, float[] dx, float[] dgamma, float[] dbeta, float[] runMean, float[] runVar) {}
 
     private static Run run(Device dev, boolean fused, float[] x, float[] gamma, float[] beta, float[] r, int... shape) {
+        return run(dev, fused, false, x, gamma, beta, r, shape);
+    }
+
+    /** With {@code pool}: a 2×2 stride-2 max-pool follows (fused: Ops.batchNormReluMaxPool2); r has the pooled shape. */
+    private static Run run(Device dev, boolean fused, boolean pool, float[] x, float[] gamma, float[] beta, float[] r, int... shape) {
         int c = shape[1];
         Tensor xt = Tensor.of(dev, x, shape).requiresGrad(true);
         Tensor g = Tensor.of(dev, gamma, c).requiresGrad(true), b = Tensor.of(dev, beta, c).requiresGrad(true);
         Tensor rm = Tensor.of(dev, seq(c, 0.1f), c), rv = Tensor.of(dev, seq(c, 1f), c);
-        Tensor y = fused ? Ops.batchNormRelu(xt, g, b, rm, rv, MOMENTUM, EPS)
-                : Ops.relu(Ops.batchNorm(xt, g, b, rm, rv, true, MOMENTUM, EPS));
-        Ops.sum(Ops.mul(y, Tensor.of(dev, r, shape))).backward();
+        Tensor y;
+        if (pool) {
+            y = fused ? Ops.batchNormReluMaxPool2(xt, g, b, rm, rv, MOMENTUM, EPS)
+                    : Ops.maxPool2d(Ops.relu(Ops.batchNorm(xt, g, b, rm, rv, true, MOMENTUM, EPS)), 2, 2, 0);
+        } else {
+            y = fused ? Ops.batchNormRelu(xt, g, b, rm, rv, MOMENTUM, EPS)
+                    : Ops.relu(Ops.batchNorm(xt, g, b, rm, rv, true, MOMENTUM, EPS));
+        }
+        Ops.sum(Ops.mul(y, Tensor.of(dev, r, y.shape()))).backward();
         return new Run(y.toFloatArray(), xt.grad().toFloatArray(), g.grad().toFloatArray(), b.grad().toFloatArray(),
                 rm.toFloatArray(), rv.toFloatArray());
     }
@@ -74,7 +85,33 @@ class BatchNormReluFusionTest {
 
     /** The float64 reference: batch statistics, ReLU, running-stat update (unbiased variance), backward of Σ(y·r). */
     private static double[][] reference(float[] x, float[] gamma, float[] beta, float[] r, int n, int c, int hw) {
+        return reference(x, gamma, beta, r, n, c, hw, 1, false);
+    }
+
+    /**
+     * With {@code pool}: then a 2×2 stride-2 max-pool (first maximum wins, rows/columns past an even
+     * size dropped) of the h×(hw/h) maps; y and r have the pooled shape, the gradient reaches each
+     * window's maximum.
+     */
+    private static double[][] reference(float[] x, float[] gamma, float[] beta, float[] r, int n, int c, int hw, int h, boolean pool) {
         double[] y = new double[x.length], dx = new double[x.length], dg = new double[c], db = new double[c];
+        float[] rFull = r;
+        if (pool) {
+            // the pooled gradient scattered to each window's maximum (of the ReLU output, computed here in double)
+            rFull = new float[x.length];
+            double[] z = forwardOnly(x, gamma, beta, n, c, hw);
+            int w = hw / h, ho = h / 2, wo = w / 2;
+            for (int p = 0; p < n * c; p++) {
+                for (int oh = 0; oh < ho; oh++) {
+                    for (int ow = 0; ow < wo; ow++) {
+                        int best = p * hw + 2 * oh * w + 2 * ow;
+                        for (int k : new int[]{1, w, w + 1}) if (z[p * hw + 2 * oh * w + 2 * ow + k] > z[best]) best = p * hw + 2 * oh * w + 2 * ow + k;
+                        rFull[best] = r[(p * ho + oh) * wo + ow];
+                    }
+                }
+            }
+        }
+        r = rFull;
         double[] rm = new double[c], rv = new double[c];
         int m = n * hw;
         for (int ch = 0; ch < c; ch++) {
@@ -107,7 +144,39 @@ class BatchNormReluFusionTest {
                 }
             }
         }
+        if (pool) {
+            int w = hw / h, ho = h / 2, wo = w / 2;
+            double[] yp = new double[n * c * ho * wo];
+            for (int p = 0; p < n * c; p++) {
+                for (int oh = 0; oh < ho; oh++) {
+                    for (int ow = 0; ow < wo; ow++) {
+                        int i0 = p * hw + 2 * oh * w + 2 * ow;
+                        yp[(p * ho + oh) * wo + ow] = Math.max(Math.max(y[i0], y[i0 + 1]), Math.max(y[i0 + w], y[i0 + w + 1]));
+                    }
+                }
+            }
+            y = yp;
+        }
         return new double[][]{y, dx, dg, db, rm, rv};
+    }
+
+    /** max(BN(x), 0) with batch statistics, in double. */
+    private static double[] forwardOnly(float[] x, float[] gamma, float[] beta, int n, int c, int hw) {
+        double[] y = new double[x.length];
+        for (int ch = 0; ch < c; ch++) {
+            double mean = 0, var = 0;
+            for (int b = 0; b < n; b++) for (int i = 0; i < hw; i++) mean += x[(b * c + ch) * hw + i];
+            mean /= n * hw;
+            for (int b = 0; b < n; b++) for (int i = 0; i < hw; i++) var += Math.pow(x[(b * c + ch) * hw + i] - mean, 2);
+            double inv = 1 / Math.sqrt(var / (n * hw) + EPS);
+            for (int b = 0; b < n; b++) {
+                for (int i = 0; i < hw; i++) {
+                    int k = (b * c + ch) * hw + i;
+                    y[k] = Math.max(gamma[ch] * (x[k] - mean) * inv + beta[ch], 0);
+                }
+            }
+        }
+        return y;
     }
 
     private static void assertClose(String what, double[] ref, float[] got, double atol, double rtol) {
@@ -143,6 +212,33 @@ class BatchNormReluFusionTest {
         Device dev = Devices.get(device);
         Run fused = run(dev, true, x, gamma, beta, r, n, c, h, w), sep = run(dev, false, x, gamma, beta, r, n, c, h, w);
         double[][] ref = reference(x, gamma, beta, r, n, c, h * w);
+        assertRun("fused", ref, fused);
+        assertRun("separate", ref, sep);
+        double[][] sepAsRef = {widen(sep.y()), widen(sep.dx()), widen(sep.dgamma()), widen(sep.dbeta()), widen(sep.runMean()), widen(sep.runVar())};
+        assertRun("fused vs separate", sepAsRef, fused);
+    }
+
+    static Stream<Arguments> poolShapes() {
+        List<Arguments> a = new ArrayList<>();
+        for (String dev : new String[]{"cpu", "ref"}) {
+            for (int n : new int[]{1, 3}) {
+                for (int c : new int[]{1, 5, 17}) {
+                    for (int[] hw : new int[][]{{2, 2}, {3, 5}, {7, 7}}) a.add(Arguments.of(dev, n, c, hw[0], hw[1]));
+                }
+            }
+        }
+        return a.stream();
+    }
+
+    @ParameterizedTest(name = "{0} N{1} C{2} {3}x{4}")
+    @MethodSource("poolShapes")
+    void fusedWithMaxPoolMatchesSeparateOpsAndDoubleReference(String device, int n, int c, int h, int w) {
+        Random rng = new Random(17L * n + 5L * c + h * 11L + w);
+        float[] x = randn(rng, n * c * h * w, 1.5f, 0.3f), r = randn(rng, n * c * (h / 2) * (w / 2), 1f, 0f);
+        float[] gamma = randn(rng, c, 0.5f, 1f), beta = randn(rng, c, 0.5f, 0f);
+        Device dev = Devices.get(device);
+        Run fused = run(dev, true, true, x, gamma, beta, r, n, c, h, w), sep = run(dev, false, true, x, gamma, beta, r, n, c, h, w);
+        double[][] ref = reference(x, gamma, beta, r, n, c, h * w, h, true);
         assertRun("fused", ref, fused);
         assertRun("separate", ref, sep);
         double[][] sepAsRef = {widen(sep.y()), widen(sep.dx()), widen(sep.dgamma()), widen(sep.dbeta()), widen(sep.runMean()), widen(sep.runVar())};
@@ -204,13 +300,17 @@ class BatchNormReluFusionTest {
         }
     }
 
-    /** Conv → BN → [successor] → MaxPool, seeded identically; one forward + backward; returns (output, BN weight grad, running var). */
+    /** Conv → BN → [successor] → pool (default a 3×3 stride-2 max-pool, which does not fuse), seeded identically; one forward + backward; returns (output, BN weight grad, running var). */
     private static float[][] step(Traced t, Module successor, boolean training, boolean grad) {
+        return step(t, successor, new Layers.MaxPool2d(3, 2, 1), training, grad);
+    }
+
+    private static float[][] step(Traced t, Module successor, Module pool, boolean training, boolean grad) {
         Random rng = new Random(9);
         BatchNorm2d bn = new BatchNorm2d(6);
         Sequential seq = new Sequential(new Conv2d(rng, 3, 6), bn);
         if (successor != null) seq.add(successor);
-        seq.add(new Layers.MaxPool2d(2));
+        seq.add(pool);
         seq.to(t.dev);
         seq.train(training);
         Tensor x = Tensor.randn(t.dev, new Random(4), 1f, 3, 3, 6, 6);
@@ -247,6 +347,38 @@ class BatchNormReluFusionTest {
         }
         assertArrayEquals(new float[]{1f}, fused[3], "num_batches_tracked counts the fused step once");
         assertTrue(fused[1].length == 6 && Math.abs(fused[1][0]) + Math.abs(fused[1][5]) > 0, "the BN weight received a gradient");
+    }
+
+    @Test
+    void sequentialWithTwoByTwoPoolRunsTheThreeAsOneOpAndMatchesNoPoolAndOff() {
+        Traced three = new Traced();
+        float[][] fused = step(three, new Layers.ReLU(), new Layers.MaxPool2d(2), true, true);
+        assertEquals(1, three.calls("batchNormReluMaxPool2Forward"), three.trace::toString);
+        assertEquals(1, three.calls("batchNormReluMaxPool2Backward"), three.trace::toString);
+        assertEquals(0, three.calls("maxPool2dForward") + three.calls("batchNormReluForward") + three.calls("batchNormForward"), three.trace::toString);
+
+        System.setProperty(BatchNorm2d.FUSE_PROPERTY, "nopool");
+        Traced two = new Traced();
+        float[][] noPool = step(two, new Layers.ReLU(), new Layers.MaxPool2d(2), true, true);
+        assertEquals(0, two.calls("batchNormReluMaxPool2Forward"), two.trace::toString);
+        assertEquals(1, two.calls("batchNormReluForward"), two.trace::toString);
+        assertEquals(1, two.calls("maxPool2dForward"), two.trace::toString);
+
+        System.setProperty(BatchNorm2d.FUSE_PROPERTY, "off");
+        Traced none = new Traced();
+        float[][] sep = step(none, new Layers.ReLU(), new Layers.MaxPool2d(2), true, true);
+        assertEquals(0, none.calls("batchNormReluMaxPool2Forward") + none.calls("batchNormReluForward"), none.trace::toString);
+
+        String[] what = {"output", "weight grad", "running_var", "num_batches_tracked"};
+        for (float[][] other : new float[][][]{noPool, sep}) {
+            for (int i = 0; i < what.length; i++) {
+                assertEquals(other[i].length, fused[i].length, what[i]);
+                for (int k = 0; k < other[i].length; k++) {
+                    assertEquals(other[i][k], fused[i][k], 1e-5 + 1e-4 * Math.abs(other[i][k]), what[i] + "[" + k + "]");
+                }
+            }
+        }
+        assertEquals(3 * 6 * 3 * 3, fused[0].length, "the fused op pooled 6x6 maps to 3x3");
     }
 
     /** A ReLU-like module that is not Layers.ReLU (as an in-place or quantizing ReLU would be): no fusion, same numbers. */

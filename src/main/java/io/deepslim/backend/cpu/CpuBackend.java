@@ -346,6 +346,20 @@ public class CpuBackend extends DelegatingBackend {
         CpuNorm.backwardRelu(par, x, dy, gamma, beta, saveMean, saveInvStd, dx, dgamma, dbeta);
     }
 
+    @Override
+    public void batchNormReluMaxPool2Forward(Tensor x, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar,
+                                             float momentum, float eps, Tensor y, Tensor argmax, Tensor saveMean, Tensor saveInvStd) {
+        requireContiguous("batch_norm_relu_maxpool2", x, y, argmax);
+        CpuNorm.forwardReluMaxPool2(par, x, gamma, beta, runningMean, runningVar, momentum, eps, y, argmax, saveMean, saveInvStd);
+    }
+
+    @Override
+    public void batchNormReluMaxPool2Backward(Tensor x, Tensor y, Tensor argmax, Tensor dy, Tensor gamma, Tensor beta,
+                                              Tensor saveMean, Tensor saveInvStd, Tensor dx, Tensor dgamma, Tensor dbeta) {
+        requireContiguous("batch_norm_relu_maxpool2_backward", x, y, argmax, dy, dx);
+        CpuNorm.backwardReluMaxPool2(par, x, y, argmax, dy, gamma, saveMean, saveInvStd, dx, dgamma, dbeta);
+    }
+
     // ------------------------------------------------------------------ softmax, dropout
 
     @Override

@@ -30,14 +30,23 @@ final class CpuNorm {
 
     static void forward(Parallel par, Tensor x, Tensor gamma, Tensor beta, Tensor runMean, Tensor runVar,
                         boolean training, float momentum, float eps, Tensor y, Tensor saveMean, Tensor saveInvStd) {
-        if (training) forwardTraining(par, x, gamma, beta, runMean, runVar, momentum, eps, false, y, saveMean, saveInvStd);
+        if (training) forwardTraining(par, x, gamma, beta, runMean, runVar, momentum, eps, false, y, null, saveMean, saveInvStd);
         else forwardEval(par, x, gamma, beta, runMean, runVar, eps, y);
     }
 
     /** Training forward of batch norm then ReLU: y = max((x − mean)·γ·inv + β, 0). */
     static void forwardRelu(Parallel par, Tensor x, Tensor gamma, Tensor beta, Tensor runMean, Tensor runVar,
                             float momentum, float eps, Tensor y, Tensor saveMean, Tensor saveInvStd) {
-        forwardTraining(par, x, gamma, beta, runMean, runVar, momentum, eps, true, y, saveMean, saveInvStd);
+        forwardTraining(par, x, gamma, beta, runMean, runVar, momentum, eps, true, y, null, saveMean, saveInvStd);
+    }
+
+    /**
+     * Training forward of batch norm, ReLU and a 2×2 stride-2 max-pool: the full-size map only
+     * lives in a per-thread buffer; y and argmax (I32, within-plane indices) have the pooled shape.
+     */
+    static void forwardReluMaxPool2(Parallel par, Tensor x, Tensor gamma, Tensor beta, Tensor runMean, Tensor runVar,
+                                    float momentum, float eps, Tensor y, Tensor argmax, Tensor saveMean, Tensor saveInvStd) {
+        forwardTraining(par, x, gamma, beta, runMean, runVar, momentum, eps, true, y, argmax, saveMean, saveInvStd);
     }
 
     private static void forwardEval(Parallel par, Tensor x, Tensor gamma, Tensor beta, Tensor runMean, Tensor runVar, float eps, Tensor y) {
@@ -70,10 +79,13 @@ final class CpuNorm {
     }
 
     private static void forwardTraining(Parallel par, Tensor x, Tensor gamma, Tensor beta, Tensor runMean, Tensor runVar,
-                                        float momentum, float eps, boolean relu, Tensor y, Tensor saveMean, Tensor saveInvStd) {
+                                        float momentum, float eps, boolean relu, Tensor y, Tensor argmax, Tensor saveMean, Tensor saveInvStd) {
         int n = x.size(0), c = x.size(1), hw = plane(x), group = group(par, c, hw);
         long count = (long) n * hw;
         FloatBuffer xb = x.buffer(), yb = y.buffer();
+        boolean pool = argmax != null;
+        int w = pool ? x.size(3) : 0, ho = pool ? x.size(2) / 2 : 0, wo = w / 2, ohw = ho * wo;
+        java.nio.IntBuffer ab = pool ? argmax.byteBuffer().asIntBuffer() : null;
         par.forEach((c + group - 1) / group, count * 2 * group, job -> {
             int c0 = job * group, cw = Math.min(group, c - c0), len = cw * hw;
             float[] buf = ArrayKernels.plane(0, len);
@@ -107,39 +119,59 @@ final class CpuNorm {
                 scale[j] = scaleOf(gamma, ch, invF);
                 shift[j] = at(beta, ch, 0f);
             }
-            // pass 2: normalize (+ ReLU)
+            // pass 2: normalize (+ ReLU) (+ max-pool, from the buffer)
+            float[] out = pool ? ArrayKernels.plane(1, cw * ohw) : null;
+            int[] arg = pool ? CpuPool.argScratch(cw * ohw) : null;
             for (int b = 0; b < n; b++) {
                 int base = (b * c + c0) * hw;
                 xb.get(x.offset() + base, buf, 0, len);
                 for (int j = 0; j < cw; j++) {
                     if (relu) normalizeRelu(buf, j * hw, hw, meanF[j], scale[j], shift[j]);
                     else normalize(buf, j * hw, hw, meanF[j], scale[j], shift[j]);
+                    if (pool) CpuPool.maxPool2x2(buf, j * hw, w, out, arg, j * ohw, ho, wo);
                 }
-                yb.put(y.offset() + base, buf, 0, len);
+                if (pool) {
+                    int pbase = (b * c + c0) * ohw;
+                    yb.put(y.offset() + pbase, out, 0, cw * ohw);
+                    ab.put(argmax.offset() + pbase, arg, 0, cw * ohw);
+                } else {
+                    yb.put(y.offset() + base, buf, 0, len);
+                }
             }
         });
     }
 
     static void backward(Parallel par, Tensor x, Tensor dy, Tensor gamma, Tensor saveMean, Tensor saveInvStd,
                          Tensor dx, Tensor dgamma, Tensor dbeta) {
-        backward(par, x, dy, gamma, null, false, saveMean, saveInvStd, dx, dgamma, dbeta);
+        backward(par, x, dy, gamma, null, false, null, null, saveMean, saveInvStd, dx, dgamma, dbeta);
     }
 
     /** Backward of {@link #forwardRelu}: dy masked where (x − mean)·scale + shift was not positive, then the batch-norm backward. */
     static void backwardRelu(Parallel par, Tensor x, Tensor dy, Tensor gamma, Tensor beta, Tensor saveMean, Tensor saveInvStd,
                              Tensor dx, Tensor dgamma, Tensor dbeta) {
-        backward(par, x, dy, gamma, beta, true, saveMean, saveInvStd, dx, dgamma, dbeta);
+        backward(par, x, dy, gamma, beta, true, null, null, saveMean, saveInvStd, dx, dgamma, dbeta);
+    }
+
+    /**
+     * Backward of {@link #forwardReluMaxPool2} from the pooled gradient dy: per image, the
+     * gradient of the normalized map is rebuilt in a buffer (dy·[y > 0] at each window's argmax,
+     * zero elsewhere; y > 0 is the ReLU's mask at the maximum), then the batch-norm backward.
+     */
+    static void backwardReluMaxPool2(Parallel par, Tensor x, Tensor y, Tensor argmax, Tensor dy, Tensor gamma, Tensor saveMean,
+                                     Tensor saveInvStd, Tensor dx, Tensor dgamma, Tensor dbeta) {
+        backward(par, x, dy, gamma, null, false, y, argmax, saveMean, saveInvStd, dx, dgamma, dbeta);
     }
 
     /**
      * With g the (masked) gradient of the normalized output, x̂ = (x − mean)·inv and M = N·H·W:
      * dβ = Σg, dγ = Σg·x̂ and dx = γ·inv/M · (M·g − Σg − x̂·dγ) = a·g + b·(x − mean) + c.
      */
-    private static void backward(Parallel par, Tensor x, Tensor dy, Tensor gamma, Tensor beta, boolean relu,
-                                 Tensor saveMean, Tensor saveInvStd, Tensor dx, Tensor dgamma, Tensor dbeta) {
+    private static void backward(Parallel par, Tensor x, Tensor dy, Tensor gamma, Tensor beta, boolean relu, Tensor pooledY,
+                                 Tensor argmax, Tensor saveMean, Tensor saveInvStd, Tensor dx, Tensor dgamma, Tensor dbeta) {
         int n = x.size(0), c = x.size(1), hw = plane(x), group = group(par, c, hw);
         long count = (long) n * hw;
         FloatBuffer xb = x.buffer(), gb = dy.buffer(), db = dx.buffer();
+        Pooled pooled = argmax == null ? null : new Pooled(dy, pooledY, argmax, c, hw);
         par.forEach((c + group - 1) / group, count * 3 * group, job -> {
             int c0 = job * group, cw = Math.min(group, c - c0), len = cw * hw;
             float[] mean = new float[cw], inv = new float[cw], scale = new float[cw], shift = new float[cw];
@@ -157,7 +189,8 @@ final class CpuNorm {
             for (int b = 0; b < n; b++) {
                 int base = (b * c + c0) * hw;
                 xb.get(x.offset() + base, xa, 0, len);
-                gb.get(dy.offset() + base, ga, 0, len);
+                if (pooled != null) pooled.gradient(b, c0, cw, ga);
+                else gb.get(dy.offset() + base, ga, 0, len);
                 for (int j = 0; j < cw; j++) {
                     if (relu) sumsMasked(xa, ga, j * hw, hw, mean[j], scale[j], shift[j], sg, sp);
                     else sums(xa, ga, j * hw, hw, mean[j], sg, sp);
@@ -183,7 +216,8 @@ final class CpuNorm {
             for (int b = 0; b < n; b++) {
                 int base = (b * c + c0) * hw;
                 xb.get(x.offset() + base, xa, 0, len);
-                gb.get(dy.offset() + base, ga, 0, len);
+                if (pooled != null) pooled.gradient(b, c0, cw, ga);
+                else gb.get(dy.offset() + base, ga, 0, len);
                 for (int j = 0; j < cw; j++) {
                     if (relu) dxMasked(xa, ga, j * hw, hw, mean[j], scale[j], shift[j], a[j], bb[j], cc[j]);
                     else dx(xa, ga, j * hw, hw, mean[j], a[j], bb[j], cc[j]);
@@ -192,6 +226,45 @@ final class CpuNorm {
             }
         });
     }
+
+    /** The pooled side of a BN + ReLU + max-pool backward: rebuilds one image's full-size gradient for a channel group. */
+    private static final class Pooled {
+        private final Tensor dy, y, argmax;
+        private final FloatBuffer gb, yb;
+        private final java.nio.IntBuffer ab;
+        private final int c, hw, ohw;
+
+        Pooled(Tensor dy, Tensor y, Tensor argmax, int c, int hw) {
+            this.dy = dy;
+            this.y = y;
+            this.argmax = argmax;
+            this.gb = dy.buffer();
+            this.yb = y.buffer();
+            this.ab = argmax.byteBuffer().asIntBuffer();
+            this.c = c;
+            this.hw = hw;
+            this.ohw = y.size(2) * y.size(3);
+        }
+
+        /** g[0, cw·hw) = the gradient of channels c0.. of image b before the pool: dy·[y > 0] at each argmax, 0 elsewhere. */
+        void gradient(int b, int c0, int cw, float[] g) {
+            int len = cw * ohw, base = (b * c + c0) * ohw;
+            float[][] s = POOLED.get();
+            if (s[0].length < len) s[0] = new float[len];
+            if (s[1].length < len) s[1] = new float[len];
+            float[] gp = s[0], yp = s[1];
+            int[] arg = CpuPool.argScratch(len);
+            gb.get(dy.offset() + base, gp, 0, len);
+            yb.get(y.offset() + base, yp, 0, len);
+            ab.get(argmax.offset() + base, arg, 0, len);
+            java.util.Arrays.fill(g, 0, cw * hw, 0f);
+            for (int j = 0; j < cw; j++) {
+                for (int o = j * ohw; o < (j + 1) * ohw; o++) g[j * hw + arg[o]] = gp[o] * ArrayKernels.positiveIndicator(yp[o]);
+            }
+        }
+    }
+
+    private static final ThreadLocal<float[][]> POOLED = ThreadLocal.withInitial(() -> new float[][]{new float[0], new float[0]});
 
     /** Images summed per position in float before the sums move to double (bounds the float rounding). */
     private static final int FOLD = 16;

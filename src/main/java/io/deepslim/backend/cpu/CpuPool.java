@@ -21,7 +21,7 @@ final class CpuPool {
             int[] arg = argScratch(ho * wo);
             xb.get(xo + pl * h * w, in, 0, h * w);
             if (p.kernel() == 2 && p.stride() == 2 && p.pad() == 0) {
-                maxPool2x2(in, w, out, arg, ho, wo);
+                maxPool2x2(in, 0, w, out, arg, 0, ho, wo);
             } else {
                 maxPoolGeneral(in, h, w, p, out, arg, ho, wo);
             }
@@ -32,24 +32,28 @@ final class CpuPool {
 
     private static final ThreadLocal<int[][]> ARG = ThreadLocal.withInitial(() -> new int[1][0]);
 
-    private static int[] argScratch(int n) {
+    /** A per-thread int scratch of at least n (argmax of one job). */
+    static int[] argScratch(int n) {
         int[][] a = ARG.get();
         if (a[0].length < n) a[0] = new int[n];
         return a[0];
     }
 
-    /** The common 2x2/2 window: four candidates, first maximum wins (NaN propagates). */
-    private static void maxPool2x2(float[] in, int w, float[] out, int[] arg, int ho, int wo) {
+    /**
+     * The common 2x2/2 window: four candidates, first maximum wins (NaN propagates). The plane
+     * starts at in[inOff], its outputs at out[outOff] / arg[outOff]; arg holds indices within the plane.
+     */
+    static void maxPool2x2(float[] in, int inOff, int w, float[] out, int[] arg, int outOff, int ho, int wo) {
         for (int oh = 0; oh < ho; oh++) {
-            int r0 = 2 * oh * w, r1 = r0 + w;
+            int r0 = inOff + 2 * oh * w, r1 = r0 + w;
             for (int ow = 0; ow < wo; ow++) {
                 int i0 = r0 + 2 * ow, best = i0;
                 float bv = in[i0];
                 if (in[i0 + 1] > bv || Float.isNaN(in[i0 + 1]) && !Float.isNaN(bv)) { best = i0 + 1; bv = in[best]; }
                 if (in[r1 + 2 * ow] > bv || Float.isNaN(in[r1 + 2 * ow]) && !Float.isNaN(bv)) { best = r1 + 2 * ow; bv = in[best]; }
                 if (in[r1 + 2 * ow + 1] > bv || Float.isNaN(in[r1 + 2 * ow + 1]) && !Float.isNaN(bv)) { best = r1 + 2 * ow + 1; bv = in[best]; }
-                out[oh * wo + ow] = bv;
-                arg[oh * wo + ow] = best;
+                out[outOff + oh * wo + ow] = bv;
+                arg[outOff + oh * wo + ow] = best - inOff;
             }
         }
     }
