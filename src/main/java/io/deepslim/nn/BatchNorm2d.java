@@ -69,8 +69,7 @@ public class BatchNorm2d extends Module {
      * {@code -Ddeepslim.fuse.bnrelu=nopool} keeps only the BN + ReLU fusion.
      */
     public boolean fusesWithReluMaxPool2(Module relu, Module pool, Tensor x) {
-        return fusesWithRelu(relu) && pool != null && pool.getClass() == Layers.MaxPool2d.class
-                && pool instanceof Layers.MaxPool2d mp && mp.kernel() == 2 && mp.stride() == 2 && mp.padding() == 0
+        return fusesWithRelu(relu) && pool instanceof Layers.MaxPool2d mp && mp.kernel() == 2 && mp.stride() == 2 && mp.padding() == 0
                 && x.dim() == 4 && x.size(2) >= 2 && x.size(3) >= 2 && !"nopool".equals(System.getProperty(FUSE_PROPERTY));
     }
 

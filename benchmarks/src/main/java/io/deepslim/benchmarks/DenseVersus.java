@@ -45,8 +45,9 @@ import java.util.Random;
  * With {@code --train}: a training step (forward, cross-entropy backward, SGD momentum 0.9 update;
  * default {@code --size 64 --batches 32 --models vgg45m}) of deepslim and of PyTorch
  * ({@code tools/bench_torch.py --train-only}), alternating in every round the same way.
- * {@code --bnrelu-ab yes} adds deepslim with the fused training BatchNorm2d + ReLU off
- * ({@code deepslim.fuse.bnrelu=off}) as a third engine of every round, right after the fused one.
+ * {@code --bnrelu-ab yes} adds deepslim with the fused training BatchNorm2d + ReLU (+ max-pool)
+ * partly and fully off ({@code deepslim.fuse.bnrelu=nopool}, {@code =off}) as further engines of
+ * every round, right after the fused one.
  */
 public final class DenseVersus {
     private DenseVersus() {}
@@ -227,7 +228,8 @@ public final class DenseVersus {
     static void train(StringBuilder out, String[] models, int[] batches, int size, int rounds, int reps, boolean torch,
                       String python, Path repo, int threads, boolean bnReluAb) {
         String head = String.format("training step @%d px (SGD momentum 0.9)%n| model | batch | deepslim ms | PyTorch ms | deepslim / PyTorch | deepslim images/s | PyTorch images/s |%s%n|---|---|---|---|---|---|---|%s%n",
-                size, bnReluAb ? " deepslim BN+ReLU unfused ms | fused / unfused |" : "", bnReluAb ? "---|---|" : "");
+                size, bnReluAb ? " deepslim BN+ReLU fused, pool not (nopool) ms | deepslim unfused (off) ms | fused / off | nopool / off |" : "",
+                bnReluAb ? "---|---|---|---|" : "");
         System.out.print(head);
         out.append(head);
         for (String arch : models) {
@@ -244,11 +246,13 @@ public final class DenseVersus {
                         opt.step();
                     }
                 };
-                List<Double> tDs = new ArrayList<>(), tTorch = new ArrayList<>(), tOff = new ArrayList<>();
+                List<Double> tDs = new ArrayList<>(), tTorch = new ArrayList<>(), tOff = new ArrayList<>(), tNoPool = new ArrayList<>();
                 String prop = io.deepslim.nn.BatchNorm2d.FUSE_PROPERTY, before = System.getProperty(prop);
                 for (int round = 0; round < rounds; round++) {
                     tDs.add(roundMs(ds, reps));
                     if (bnReluAb) {
+                        System.setProperty(prop, "nopool");
+                        tNoPool.add(roundMs(ds, reps));
                         System.setProperty(prop, "off");
                         tOff.add(roundMs(ds, reps));
                         if (before == null) System.clearProperty(prop);
@@ -256,11 +260,11 @@ public final class DenseVersus {
                     }
                     if (torch) tTorch.add(torchMs(python, repo, "--train-only", arch, size, batch, threads, reps));
                 }
-                double d = median(tDs), p = median(tTorch), off = median(tOff);
+                double d = median(tDs), p = median(tTorch), off = median(tOff), noPool = median(tNoPool);
                 String line = String.format("| %s | %d | %.1f | %s | %s | %.1f | %s |%s%n", arch, batch, d,
                         Double.isNaN(p) ? "–" : String.format("%.1f", p), Double.isNaN(p) ? "–" : String.format("%.2f×", d / p),
                         1000.0 * batch / d, Double.isNaN(p) ? "–" : String.format("%.1f", 1000.0 * batch / p),
-                        bnReluAb ? String.format(" %.1f | %.2f× |", off, d / off) : "");
+                        bnReluAb ? String.format(" %.1f | %.1f | %.2f× | %.2f× |", noPool, off, d / off, noPool / off) : "");
                 System.out.print(line);
                 out.append(line);
                 xb.close();
