@@ -100,7 +100,7 @@ void ds_int8_conv2d_forward(int path, int threads, const int8_t* xq, int n, int 
 /*
  * Fully connected layer for small batches (inference): y (m, nout) = x (m, k) . W^T + bias, then ReLU when
  * relu != 0. W (nout, k) row-major, as the layer stores it; bias may be null. One pass over W per 4 samples
- * (meant for m up to a few: a matrix-vector product bound by reading W); rows split over `threads` when W is
+ * (a matrix-vector product bound by reading W at batch 1); rows split over `threads` when W is
  * large.
  */
 void ds_linear_forward(int path, int threads, const float* x, int m, int k, const float* w, const float* bias,
