@@ -44,7 +44,8 @@ import java.util.Random;
  *
  * With {@code --train}: a training step (forward, cross-entropy backward, SGD momentum 0.9 update;
  * default {@code --size 64 --batches 32 --models vgg45m}) of deepslim and of PyTorch
- * ({@code tools/bench_torch.py --train-only}), alternating in every round the same way.
+ * ({@code tools/bench_torch.py --train-only}), alternating in every round the same way. With
+ * {@code --breakdown yes} also where deepslim's step goes, per primitive and layer shape ({@link TimedCpuBackend}).
  */
 public final class DenseVersus {
     private DenseVersus() {}
@@ -133,6 +134,7 @@ public final class DenseVersus {
         int threads = Integer.parseInt(arg(args, "--threads", "2"));
         boolean torch = !arg(args, "--torch", "yes").equals("no");
         boolean layerByLayer = arg(args, "--layer-by-layer", "no").equals("yes");
+        breakdown = arg(args, "--breakdown", "no").equals("yes");
         // ORT's intra-op threads spin-wait after each run by default; with engines alternating on 2 cores
         // that spinning steals the cores from whichever engine runs next. "no" turns it off.
         boolean ortSpin = !arg(args, "--ort-spinning", "yes").equals("no");
@@ -253,8 +255,63 @@ public final class DenseVersus {
                 System.out.print(line);
                 out.append(line);
                 xb.close();
+                if (breakdown) breakdown(out, arch, batch, size, reps, threads);
             }
         }
+    }
+
+    /** Set by {@code --breakdown yes}: after the timed rounds, where one training step's time goes, per primitive. */
+    static boolean breakdown;
+
+    /**
+     * The same training step on a {@link TimedCpuBackend} device (same kernels, each primitive call's
+     * wall time summed): ms per step per primitive (convolutions per layer shape), then grouped.
+     */
+    static void breakdown(StringBuilder out, String arch, int batch, int size, int reps, int threads) {
+        TimedCpuBackend timed = new TimedCpuBackend(threads);
+        io.deepslim.backend.Device dev = new io.deepslim.backend.Device("cpu+timed", timed);
+        ZooNet net = Zoo.create(arch, size, 2, 1, dev);
+        io.deepslim.optim.SGD opt = new io.deepslim.optim.SGD(net.parameters(), 0.01f, 0.9f, 0f, false);
+        Tensor xb = Tensor.randn(dev, new Random(2), 1f, batch, 3, size, size);
+        int[] labels = new int[batch];
+        for (int i = 0; i < batch; i++) labels[i] = i % 2;
+        Runnable step = () -> {
+            try (TensorScope s = TensorScope.open()) {
+                opt.zeroGrad();
+                io.deepslim.ops.Ops.crossEntropy(net.forward(xb), labels).backward();
+                opt.step();
+            }
+        };
+        step.run();
+        timed.drain();
+        long t0 = System.nanoTime();
+        for (int i = 0; i < reps; i++) step.run();
+        double wall = (System.nanoTime() - t0) / 1e6 / reps;
+        Map<String, long[]> m = timed.drain();
+        Map<String, Double> groups = new java.util.LinkedHashMap<>();
+        for (String gname : new String[]{"conv forward", "conv backward-data", "conv backward-filter", "batch-norm forward",
+                "batch-norm backward", "ReLU / elementwise", "max-pool", "optimizer (sgdStep)", "other primitives"}) groups.put(gname, 0.0);
+        StringBuilder t = new StringBuilder(String.format("%nwhere a %s batch-%d %d px training step goes (%d steps, wall %.1f ms/step; "
+                + "per primitive call, outermost calls only)%n| primitive | ms / step | calls / step | share of step |%n|---|---|---|---|%n",
+                arch, batch, size, reps, wall));
+        double sum = 0;
+        for (Map.Entry<String, long[]> e : m.entrySet()) {
+            double ms = e.getValue()[0] / 1e6 / reps;
+            sum += ms;
+            t.append(String.format("| %s | %.1f | %.0f | %.1f%% |%n", e.getKey(), ms, (double) e.getValue()[1] / reps, 100 * ms / wall));
+            String k = e.getKey();
+            String gname = k.startsWith("conv2dForward") ? "conv forward" : k.startsWith("conv2dBackwardData") ? "conv backward-data"
+                    : k.startsWith("conv2dBackwardFilter") ? "conv backward-filter" : k.startsWith("batchNormForward") ? "batch-norm forward"
+                    : k.startsWith("batchNormBackward") ? "batch-norm backward" : k.startsWith("unary") || k.startsWith("binary") ? "ReLU / elementwise"
+                    : k.startsWith("maxPool") ? "max-pool" : k.startsWith("sgdStep") ? "optimizer (sgdStep)" : "other primitives";
+            groups.merge(gname, ms, Double::sum);
+        }
+        t.append(String.format("%n| part | ms / step | share of step |%n|---|---|---|%n"));
+        for (Map.Entry<String, Double> e : groups.entrySet()) t.append(String.format("| %s | %.1f | %.1f%% |%n", e.getKey(), e.getValue(), 100 * e.getValue() / wall));
+        t.append(String.format("| outside primitives (autograd, allocation, Java glue) | %.1f | %.1f%% |%n", wall - sum, 100 * (wall - sum) / wall));
+        System.out.print(t);
+        out.append(t);
+        xb.close();
     }
 
     /** Appends the closing load average and writes {@code --out} (atomically) when given. */

@@ -72,12 +72,114 @@ class NativeWinogradTrainingTest {
         assertEquals(-2f * a[7], c[7], 1e-3f * (1 + Math.abs(a[7])), "the stale filter was used");
     }
 
-    private static void assertClose(Tensor want, Tensor got, String what) {
+    /**
+     * conv2dBackwardFilter on the native Winograd backward-filter (its call counter proves it ran) against the
+     * reference backend, odd shapes, 1 and 2 threads; then with {@code -Ddeepslim.winograd.native.bwf=off} the
+     * im2col path (the counter stays) gives the same gradient. Tolerance: max error ≤ 1e-4 × the reference's rms.
+     */
+    @Test
+    void backwardFilterMatchesTheReferenceAndTheIm2colPath() {
+        Assumptions.assumeTrue(NativeKernels.get().isPresent() && WinogradKernel.backwardFilterEnabled(), "native library not loaded or kernel off");
+        Backend ref = new RefBackend();
+        int[][] shapes = {{2, 17, 33, 9, 11}, {1, 3, 16, 13, 5}, {3, 32, 19, 6, 6}, {32, 64, 8, 4, 4}};  // n, cin, cout, h, w
+        for (int threads : new int[]{1, 2}) {
+            CpuBackend cpu = new CpuBackend(Gemm.best(), threads);
+            for (int[] s : shapes) {
+                int n = s[0], cin = s[1], cout = s[2], h = s[3], w = s[4];
+                if (!WinogradKernel.wantedBackwardFilter(cin, cout, h, w, 3, 3, SAME)) continue;
+                Random rng = new Random(17L * cin + cout + threads);
+                Tensor x = Tensor.randn(rng, 1f, n, cin, h, w), dy = Tensor.randn(rng, 1f, n, cout, h, w);
+                String what = threads + " thread(s), " + java.util.Arrays.toString(s);
+                Tensor want = Tensor.zeros(cout, cin, 3, 3), got = Tensor.full(Float.NaN, cout, cin, 3, 3), im2col = Tensor.full(Float.NaN, cout, cin, 3, 3);
+                ref.conv2dBackwardFilter(x, dy, SAME, want);
+                long before = WinogradKernel.backwardFilterCalls();
+                cpu.conv2dBackwardFilter(x, dy, SAME, got);
+                assertEquals(before + 1, WinogradKernel.backwardFilterCalls(), "backward-filter did not run the native kernel: " + what);
+                assertClose(want, got, 1e-4, "backward-filter " + what);
+                String old = System.getProperty("deepslim.winograd.native.bwf");
+                System.setProperty("deepslim.winograd.native.bwf", "off");
+                try {
+                    cpu.conv2dBackwardFilter(x, dy, SAME, im2col);
+                } finally {
+                    if (old == null) System.clearProperty("deepslim.winograd.native.bwf");
+                    else System.setProperty("deepslim.winograd.native.bwf", old);
+                }
+                assertEquals(before + 1, WinogradKernel.backwardFilterCalls(), "switched off, the native backward-filter still ran: " + what);
+                assertClose(im2col, got, 1e-4, "native vs im2col backward-filter " + what);
+            }
+        }
+    }
+
+    /** A stride-2 or grouped 3×3 conv is not the kernel's geometry: the im2col path, no native call. */
+    @Test
+    void backwardFilterKeepsTheIm2colPathOutsideItsGeometry() {
+        Assumptions.assumeTrue(NativeKernels.get().isPresent(), "native library not loaded");
+        Random rng = new Random(3);
+        ConvParams stride2 = ConvParams.of(2, 1, 1);
+        Tensor x = Tensor.randn(rng, 1f, 2, 16, 9, 9), dy = Tensor.randn(rng, 1f, 2, 16, 5, 5);
+        Tensor want = Tensor.zeros(16, 16, 3, 3), got = Tensor.zeros(16, 16, 3, 3);
+        long before = WinogradKernel.backwardFilterCalls();
+        new CpuBackend().conv2dBackwardFilter(x, dy, stride2, got);
+        assertEquals(before, WinogradKernel.backwardFilterCalls(), "a stride-2 conv ran the Winograd backward-filter");
+        new RefBackend().conv2dBackwardFilter(x, dy, stride2, want);
+        assertClose(want, got, 1e-5, "stride 2");
+    }
+
+    /**
+     * One training step of a small net (vgg45m at 32×32, batch 3: conv maps 32 down to 2): every weight
+     * gradient with the native backward-filter equals the im2col path's (native switched off for the
+     * second run) within 1e-3 × the gradient's rms; the first run must have called the native kernel.
+     */
+    @Test
+    void trainingStepWeightGradientsMatchTheIm2colPath() {
+        Assumptions.assumeTrue(NativeKernels.get().isPresent() && WinogradKernel.backwardFilterEnabled(), "native library not loaded or kernel off");
+        long before = WinogradKernel.backwardFilterCalls();
+        java.util.Map<String, float[]> on = stepGradients();
+        long used = WinogradKernel.backwardFilterCalls() - before;
+        assertTrue(used > 0, "the training step never ran the native backward-filter");
+        java.util.Map<String, float[]> off;
+        String old = System.getProperty("deepslim.winograd.native.bwf");
+        System.setProperty("deepslim.winograd.native.bwf", "off");
+        try {
+            before = WinogradKernel.backwardFilterCalls();
+            off = stepGradients();
+            assertEquals(before, WinogradKernel.backwardFilterCalls(), "switched off, the native backward-filter still ran");
+        } finally {
+            if (old == null) System.clearProperty("deepslim.winograd.native.bwf");
+            else System.setProperty("deepslim.winograd.native.bwf", old);
+        }
+        int convWeights = 0;
+        for (String name : on.keySet()) {
+            float[] a = off.get(name), b = on.get(name);
+            double ss = 0, worst = 0;
+            for (float v : a) ss += (double) v * v;
+            for (int i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]));
+            double rms = Math.sqrt(ss / a.length);
+            assertTrue(worst <= 1e-3 * rms + 1e-7, name + ": max difference " + worst + " against rms " + rms);
+            if (name.endsWith("weight") && a.length % 9 == 0) convWeights++;
+        }
+        assertTrue(convWeights >= 8, "compared " + convWeights + " conv weights");
+    }
+
+    private static java.util.Map<String, float[]> stepGradients() {
+        io.deepslim.models.ZooNet net = io.deepslim.models.Zoo.create("vgg45m", 32, 2, 7);
+        Tensor x = Tensor.randn(new Random(9), 1f, 3, 3, 32, 32);
+        io.deepslim.ops.Ops.crossEntropy(net.forward(x), new int[]{0, 1, 1}).backward();
+        java.util.Map<String, float[]> out = new java.util.TreeMap<>();
+        net.namedParameters().forEach((name, p) -> {
+            if (p.grad() != null) out.put(name, p.grad().toFloatArray());
+        });
+        return out;
+    }
+
+    private static void assertClose(Tensor want, Tensor got, String what) { assertClose(want, got, 2e-4, what); }
+
+    private static void assertClose(Tensor want, Tensor got, double tol, String what) {
         float[] r = want.toFloatArray(), g = got.toFloatArray();
         double ss = 0;
         for (float v : r) ss += (double) v * v;
         double rms = Math.sqrt(ss / r.length), worst = 0;
         for (int i = 0; i < r.length; i++) worst = Math.max(worst, Math.abs(r[i] - g[i]));
-        assertTrue(worst <= 2e-4 * rms, what + ": max error " + worst + " against rms " + rms);
+        assertTrue(worst <= tol * rms, what + ": max error " + worst + " against rms " + rms);
     }
 }
