@@ -320,7 +320,8 @@ int main() {
         check_winograd_bwf(path, 3, 17, 33, 13, 7, 1e-5);
         check_winograd_bwf(path, 1, 1, 1, 1, 1, 1e-5);
         check_winograd_bwf(path, 2, 3, 16, 5, 9, 1e-5);
-        check_winograd_bwf(path, 4, 40, 24, 16, 16, 1e-5);  // several image groups are not needed here; one group
+        check_winograd_bwf(path, 4, 40, 24, 16, 16, 1e-5);
+        check_winograd_bwf(path, 16, 64, 64, 32, 32, 1e-5);  // two image groups accumulate into dU
     }
     std::printf("%d cases, %d failures\n", cases, failures);
     return failures == 0 ? 0 : 1;

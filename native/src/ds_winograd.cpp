@@ -31,15 +31,16 @@ struct WinoJob {
     int blocks;          // blocks per image
 };
 
-// One image group of a backward-filter call (ds_winograd_bwf.cpp): V [36][cinP][K] and Y [36][coutP][K]
-// hold the transformed input and output-gradient tiles of images n0 .. n0+ng-1 (K = ng * tiles rounded up
-// to 16, zero past the last tile and in the padding channels); dU [36][coutP][cinP] accumulates over groups.
+// One image group of a backward-filter call (ds_winograd_bwf.cpp): V and Y hold the transformed input and
+// output-gradient tiles of images n0 .. n0+ng-1 in K slots (ng * tiles rounded up to 16, zero past the last
+// tile and in the padding channels; layouts in ds_winograd_bwf_body.inc); dU [36][coutP][cin16] accumulates
+// over groups.
 struct BwfJob {
     const float* x;
     const float* dy;
     int n, cin, cout, h, w;
     int th, tw, tiles;   // 4x4 tiles per image
-    int cinP, coutP;     // channels rounded up to the micro-kernel's NR / MR
+    int cin16, coutP;    // channels rounded up to 16 / the micro-kernel's MR
     int n0, ng;
     size_t K;
     float* V;
@@ -58,7 +59,6 @@ constexpr int MR = 2, NB = 1;  // 2 tiles x 16 Cout = 8 accumulators of 16 SSE r
 constexpr bool FAST_ROWS = false;
 static inline void row_phases(const float*, int, int, vf*) {}
 static inline vf shift_in(vf dst, vf, int, int) { return dst; }
-static inline float hsum(vf v) { return (v[0] + v[1]) + (v[2] + v[3]); }
 #include "ds_winograd_body.inc"
 #include "ds_winograd_bwf_body.inc"
 }  // namespace dswg_portable
@@ -72,11 +72,6 @@ constexpr int MR = 6, NB = 1;  // 6 tiles x 16 Cout = 12 accumulators of 16 YMM 
 constexpr bool FAST_ROWS = false;
 static inline void row_phases(const float*, int, int, vf*) {}
 static inline vf shift_in(vf dst, vf, int, int) { return dst; }
-static inline float hsum(vf v) {
-    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-    return _mm_cvtss_f32(_mm_add_ss(s, _mm_shuffle_ps(s, s, 1)));
-}
 #include "ds_winograd_body.inc"
 #include "ds_winograd_bwf_body.inc"
 }  // namespace dswg_avx2
@@ -115,7 +110,6 @@ static inline vf shift_in(vf dst, vf src, int l0, int len) {
     __mmask16 m = (__mmask16) (((1u << len) - 1) << l0);
     return _mm512_mask_permutexvar_ps(dst, m, _mm512_sub_epi32(lane, _mm512_set1_epi32(l0)), src);
 }
-static inline float hsum(vf v) { return _mm512_reduce_add_ps(v); }
 #include "ds_winograd_body.inc"
 #include "ds_winograd_bwf_body.inc"
 }  // namespace dswg_avx512

@@ -9,7 +9,7 @@
 // last group the output transform dU -> dW per output channel.
 #include "ds_common.h"
 #include "ds_pool.h"
-#include <chrono>
+#include <ctime>
 #include <cstdio>
 #include <functional>
 
@@ -45,8 +45,15 @@ void bwf_parallel(int tasks, int nt, std::function<void(int)> f) {
     if (pooled) HelperPool::get().release();
 }
 
+// The calling thread's CPU time in ms (DS_BWF_PROFILE=1 prints the phases; meaningful with threads = 1).
+double bwf_clock() {
+    timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
 struct BwfPath {
-    int mr, nr, coBlocks;
+    int mr;
     void (*transform)(const BwfJob&, int);
     void (*gemm)(const BwfJob&, int);
     int (*gemmTasks)(const BwfJob&);
@@ -56,13 +63,13 @@ struct BwfPath {
 BwfPath bwf_path(int path) {
 #if DS_X86
     if (path >= DS_PATH_AVX512_VNNI)
-        return {dswg_avx512::BF_MR, dswg_avx512::BF_NR, 0, &dswg_avx512::bwf_transform, &dswg_avx512::bwf_gemm,
+        return {dswg_avx512::BF_MR, &dswg_avx512::bwf_transform, &dswg_avx512::bwf_gemm,
                 &dswg_avx512::bwf_gemm_tasks, &dswg_avx512::bwf_output};
     if (path >= DS_PATH_AVX2)
-        return {dswg_avx2::BF_MR, dswg_avx2::BF_NR, 0, &dswg_avx2::bwf_transform, &dswg_avx2::bwf_gemm,
+        return {dswg_avx2::BF_MR, &dswg_avx2::bwf_transform, &dswg_avx2::bwf_gemm,
                 &dswg_avx2::bwf_gemm_tasks, &dswg_avx2::bwf_output};
 #endif
-    return {dswg_portable::BF_MR, dswg_portable::BF_NR, 0, &dswg_portable::bwf_transform, &dswg_portable::bwf_gemm,
+    return {dswg_portable::BF_MR, &dswg_portable::bwf_transform, &dswg_portable::bwf_gemm,
             &dswg_portable::bwf_gemm_tasks, &dswg_portable::bwf_output};
 }
 
@@ -79,14 +86,14 @@ extern "C" void ds_winograd_f4_backward_filter(int path, int threads, const floa
     BwfJob a{};
     a.x = x; a.dy = dy; a.n = n; a.cin = cin; a.cout = cout; a.h = h; a.w = w;
     a.th = (h + 3) / 4; a.tw = (w + 3) / 4; a.tiles = a.th * a.tw;
-    a.cinP = (cin + ops.nr - 1) / ops.nr * ops.nr;
+    a.cin16 = (cin + 15) / 16 * 16;
     a.coutP = (cout + ops.mr - 1) / ops.mr * ops.mr;
-    size_t perImage = (size_t) 36 * (a.cinP + a.coutP) * a.tiles;
+    size_t perImage = (size_t) 36 * (a.cin16 + a.coutP) * a.tiles;
     int groupImages = (int) std::max<size_t>(1, std::min<size_t>(n, GROUP_FLOATS / perImage));
     size_t kMax = ((size_t) groupImages * a.tiles + 15) / 16 * 16;
-    // scratch reused across calls on this (caller's) thread; only dU and the padding must start at zero
+    // scratch reused across calls on this (caller's) thread; dU and Y's padding rows must start at zero
     thread_local std::vector<float> vbuf, ybuf, ubuf;
-    size_t vn = (size_t) 36 * a.cinP * kMax, yn = (size_t) 36 * a.coutP * kMax, un = (size_t) 36 * a.coutP * a.cinP;
+    size_t vn = (size_t) 36 * a.cin16 * kMax, yn = (size_t) 36 * a.coutP * kMax, un = (size_t) 36 * a.coutP * a.cin16;
     if (vbuf.size() < vn) vbuf.resize(vn);
     if (ybuf.size() < yn) ybuf.resize(yn);
     if (ubuf.size() < un) ubuf.resize(un);
@@ -98,33 +105,35 @@ extern "C" void ds_winograd_f4_backward_filter(int path, int threads, const floa
     for (int n0 = 0; n0 < n; n0 += groupImages) {
         a.n0 = n0;
         a.ng = std::min(groupImages, n - n0);
-        a.K = ((size_t) a.ng * a.tiles + 15) / 16 * 16;
         size_t used = (size_t) a.ng * a.tiles;
-        // zero the slots past the last tile, and whole rows of padding channels
-        for (int xi = 0; xi < 36; xi++) {
-            for (int c = 0; c < a.cinP; c++) {
-                float* row = a.V + ((size_t) xi * a.cinP + c) * a.K;
-                if (c >= cin) std::memset(row, 0, sizeof(float) * a.K);
-                else std::memset(row + used, 0, sizeof(float) * (a.K - used));
-            }
-            for (int c = 0; c < a.coutP; c++) {
-                float* row = a.Y + ((size_t) xi * a.coutP + c) * a.K;
-                if (c >= cout) std::memset(row, 0, sizeof(float) * a.K);
-                else std::memset(row + used, 0, sizeof(float) * (a.K - used));
+        a.K = (used + 15) / 16 * 16;
+        // zero Y's padding channels in every block, and both sides' slots past the last tile
+        const size_t ybs = (size_t) 36 * a.coutP * 16, vbs = (size_t) 36 * a.cin16 * 16;
+        if (a.coutP > cout)
+            for (size_t kb = 0; kb < a.K / 16; kb++)
+                for (int xi = 0; xi < 36; xi++)
+                    std::memset(a.Y + kb * ybs + ((size_t) xi * a.coutP + cout) * 16, 0, sizeof(float) * 16 * (a.coutP - cout));
+        if (used < a.K) {
+            size_t kb = used / 16, from = used % 16;
+            for (int xi = 0; xi < 36; xi++) {
+                for (int c = 0; c < a.coutP; c++)
+                    std::memset(a.Y + kb * ybs + ((size_t) xi * a.coutP + c) * 16 + from, 0, sizeof(float) * (16 - from));
+                for (int cb = 0; cb < a.cin16 / 16; cb++)
+                    std::memset(a.V + kb * vbs + (((size_t) xi * (a.cin16 / 16) + cb) * 16 + from) * 16, 0, sizeof(float) * 16 * (16 - from));
             }
         }
         const BwfJob& job = a;
-        auto t0 = std::chrono::steady_clock::now();
+        auto t0 = bwf_clock();
         bwf_parallel(2 * a.ng, nt, [&](int t) { ops.transform(job, t); });
-        auto t1 = std::chrono::steady_clock::now();
+        auto t1 = bwf_clock();
         bwf_parallel(ops.gemmTasks(a), nt, [&](int t) { ops.gemm(job, t); });
-        auto t2 = std::chrono::steady_clock::now();
-        tT += std::chrono::duration<double, std::milli>(t1 - t0).count();
-        tG += std::chrono::duration<double, std::milli>(t2 - t1).count();
+        auto t2 = bwf_clock();
+        tT += (t1 - t0);
+        tG += (t2 - t1);
     }
-    auto t3 = std::chrono::steady_clock::now();
+    auto t3 = bwf_clock();
     bwf_parallel(cout, nt, [&](int co) { ops.output(a, co, dw); });
     if (std::getenv("DS_BWF_PROFILE"))
         std::fprintf(stderr, "bwf %d->%d %dx%d n%d: transform %.2f gemm %.2f out %.2f ms\n", cin, cout, h, w, n, tT, tG,
-                     std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t3).count());
+                     bwf_clock() - t3);
 }

@@ -45,7 +45,9 @@ import java.util.Random;
  * With {@code --train}: a training step (forward, cross-entropy backward, SGD momentum 0.9 update;
  * default {@code --size 64 --batches 32 --models vgg45m}) of deepslim and of PyTorch
  * ({@code tools/bench_torch.py --train-only}), alternating in every round the same way. With
- * {@code --breakdown yes} also where deepslim's step goes, per primitive and layer shape ({@link TimedCpuBackend}).
+ * {@code --breakdown yes} also where deepslim's step goes, per primitive and layer shape ({@link TimedCpuBackend});
+ * with {@code --ab-property name=value} every round also times deepslim's step with that system property set
+ * (e.g. {@code deepslim.winograd.native.bwf=off}), alternating, medians side by side.
  */
 public final class DenseVersus {
     private DenseVersus() {}
@@ -135,6 +137,8 @@ public final class DenseVersus {
         boolean torch = !arg(args, "--torch", "yes").equals("no");
         boolean layerByLayer = arg(args, "--layer-by-layer", "no").equals("yes");
         breakdown = arg(args, "--breakdown", "no").equals("yes");
+        abProperty = arg(args, "--ab-property", null);
+        if (abProperty != null && abProperty.indexOf('=') <= 0) throw new IllegalArgumentException("--ab-property: expected name=value, got " + abProperty);
         // ORT's intra-op threads spin-wait after each run by default; with engines alternating on 2 cores
         // that spinning steals the cores from whichever engine runs next. "no" turns it off.
         boolean ortSpin = !arg(args, "--ort-spinning", "yes").equals("no");
@@ -243,10 +247,17 @@ public final class DenseVersus {
                         opt.step();
                     }
                 };
-                List<Double> tDs = new ArrayList<>(), tTorch = new ArrayList<>();
+                List<Double> tDs = new ArrayList<>(), tTorch = new ArrayList<>(), tAlt = new ArrayList<>();
                 for (int round = 0; round < rounds; round++) {
                     tDs.add(roundMs(ds, reps));
+                    if (abProperty != null) tAlt.add(withProperty(abProperty, () -> roundMs(ds, reps)));
                     if (torch) tTorch.add(torchMs(python, repo, "--train-only", arch, size, batch, threads, reps));
+                }
+                if (abProperty != null) {
+                    String ab = String.format("| %s | %d | with -D%s: %.1f ms (rounds %s), without: %.1f ms (rounds %s); with / without %.2f× |%n",
+                            arch, batch, abProperty, median(tAlt), fmt(tAlt), median(tDs), fmt(tDs), median(tAlt) / median(tDs));
+                    System.out.print(ab);
+                    out.append(ab);
                 }
                 double d = median(tDs), p = median(tTorch);
                 String line = String.format("| %s | %d | %.1f | %s | %s | %.1f | %s |%n", arch, batch, d,
@@ -258,6 +269,28 @@ public final class DenseVersus {
                 if (breakdown) breakdown(out, arch, batch, size, reps, threads);
             }
         }
+    }
+
+    /** Set by {@code --ab-property name=value}: every round also times the step with that system property set. */
+    static String abProperty;
+
+    /** r's result with the system property {@code nameValue} ("name=value") set, the old value restored after. */
+    static double withProperty(String nameValue, java.util.function.DoubleSupplier r) {
+        String name = nameValue.substring(0, nameValue.indexOf('=')), value = nameValue.substring(nameValue.indexOf('=') + 1);
+        String old = System.getProperty(name);
+        System.setProperty(name, value);
+        try {
+            return r.getAsDouble();
+        } finally {
+            if (old == null) System.clearProperty(name);
+            else System.setProperty(name, old);
+        }
+    }
+
+    static String fmt(List<Double> v) {
+        StringBuilder b = new StringBuilder();
+        for (double d : v) b.append(b.length() == 0 ? "" : " ").append(String.format("%.0f", d));
+        return b.toString();
     }
 
     /** Set by {@code --breakdown yes}: after the timed rounds, where one training step's time goes, per primitive. */

@@ -134,19 +134,19 @@ public final class WinogradKernel {
     }
 
     /**
-     * The rule for the backward-filter ({@link #backwardFilter}), from per-layer timings on vgg45m's 64×64
-     * training shapes against the im2col + OpenBLAS path (benchmarks/results/2026-11-30-train-bwf-*.md):
-     * a supported geometry and a map of at least {@link #MIN_FILTER_MAP} on both sides.
+     * The rule for the backward-filter ({@link #backwardFilter}): a supported geometry, at least
+     * {@link #MIN_FILTER_CIN} input and {@link #MIN_CHANNELS} output channels, a map of at least 4×4. Measured on
+     * vgg45m's 64×64 batch-32 training shapes against the im2col + OpenBLAS path (single-thread CPU time,
+     * benchmarks/results/2026-11-30-train-bwf-layers.md): 0.4–0.6× its time for 64→64 @64 down to 256→512 @8,
+     * 0.9× at 512→128 @4; slower for the first layer (3→64 @64: 2.6×), 16→64 @64 (1.1×) and 2×2 maps (2.6–3×,
+     * one tile mostly padding).
      */
     public static boolean wantedBackwardFilter(int cin, int cout, int h, int w, int kh, int kw, ConvParams p) {
-        return backwardFilterEnabled() && supports(kh, kw, p) && Math.min(h, w) >= MIN_FILTER_MAP && cin >= MIN_FILTER_CIN;
+        return backwardFilterEnabled() && supports(kh, kw, p) && cin >= MIN_FILTER_CIN && cout >= MIN_CHANNELS && Math.min(h, w) >= 4;
     }
 
-    /** Maps narrower than this: too few tiles per image for the tile GEMMs (4×4 maps are one tile). */
-    public static final int MIN_FILTER_MAP = 1;
-
-    /** Fewer input channels than this: the transforms cost more than the multiplies saved. */
-    public static final int MIN_FILTER_CIN = 1;
+    /** Fewer input channels than this: transforming the output gradient costs more than the multiplies saved. */
+    public static final int MIN_FILTER_CIN = 32;
 
     /**
      * dw (Cout, Cin, 3, 3) = the gradient of a 3×3 stride-1 pad-1 conv with respect to its weight, for input

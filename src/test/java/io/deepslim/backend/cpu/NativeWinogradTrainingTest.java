@@ -81,7 +81,8 @@ class NativeWinogradTrainingTest {
     void backwardFilterMatchesTheReferenceAndTheIm2colPath() {
         Assumptions.assumeTrue(NativeKernels.get().isPresent() && WinogradKernel.backwardFilterEnabled(), "native library not loaded or kernel off");
         Backend ref = new RefBackend();
-        int[][] shapes = {{2, 17, 33, 9, 11}, {1, 3, 16, 13, 5}, {3, 32, 19, 6, 6}, {32, 64, 8, 4, 4}};  // n, cin, cout, h, w
+        int[][] shapes = {{2, 33, 17, 9, 11}, {1, 40, 16, 13, 5}, {3, 32, 19, 6, 6}, {4, 64, 24, 4, 4}};  // n, cin, cout, h, w
+        int ran = 0;
         for (int threads : new int[]{1, 2}) {
             CpuBackend cpu = new CpuBackend(Gemm.best(), threads);
             for (int[] s : shapes) {
@@ -106,8 +107,20 @@ class NativeWinogradTrainingTest {
                 }
                 assertEquals(before + 1, WinogradKernel.backwardFilterCalls(), "switched off, the native backward-filter still ran: " + what);
                 assertClose(im2col, got, 1e-4, "native vs im2col backward-filter " + what);
+                ran++;
             }
         }
+        assertEquals(2 * shapes.length, ran, "every shape is one the rule sends to the native kernel");
+    }
+
+    /** The rule keeps the im2col path where it measured faster: the first layer (3 input channels) and 2×2 maps. */
+    @Test
+    void backwardFilterRuleKeepsTheFirstLayerAndTinyMapsOnIm2col() {
+        Assumptions.assumeTrue(WinogradKernel.backwardFilterEnabled(), "kernel off");
+        assertTrue(!WinogradKernel.wantedBackwardFilter(3, 64, 64, 64, 3, 3, SAME), "first layer");
+        assertTrue(!WinogradKernel.wantedBackwardFilter(512, 128, 2, 2, 3, 3, SAME), "2x2 map");
+        assertTrue(WinogradKernel.wantedBackwardFilter(64, 64, 64, 64, 3, 3, SAME), "64->64 @64");
+        assertTrue(WinogradKernel.wantedBackwardFilter(512, 128, 4, 4, 3, 3, SAME), "512->128 @4");
     }
 
     /** A stride-2 or grouped 3×3 conv is not the kernel's geometry: the im2col path, no native call. */
@@ -136,7 +149,8 @@ class NativeWinogradTrainingTest {
         long before = WinogradKernel.backwardFilterCalls();
         java.util.Map<String, float[]> on = stepGradients();
         long used = WinogradKernel.backwardFilterCalls() - before;
-        assertTrue(used > 0, "the training step never ran the native backward-filter");
+        // vgg45m at 32x32: 8 convs, of which the first (3 input channels) and the last (2x2 map) stay on im2col
+        assertEquals(6, used, "native backward-filter calls in one training step");
         java.util.Map<String, float[]> off;
         String old = System.getProperty("deepslim.winograd.native.bwf");
         System.setProperty("deepslim.winograd.native.bwf", "off");
