@@ -13,8 +13,8 @@ import java.util.Random;
 
 /**
  * conv2d backward-filter of vgg45m's 3×3 layers (64×64 input by default, batch 32) on the CPU backend:
- * the native Winograd F(4×4) backward-filter vs the im2col + OpenBLAS path
- * ({@code -Ddeepslim.winograd.native.bwf=off}), alternating inside every round, median of the reps per
+ * the native Winograd F(4×4) backward-filter ({@code -Ddeepslim.winograd.native.bwf=always}: also the shapes
+ * its rule leaves out) vs the im2col + OpenBLAS path ({@code -Ddeepslim.winograd.native.bwf=off}), alternating inside every round, median of the reps per
  * round, median over rounds. {@code --clock cpu} (with {@code --threads 1}) times the calling thread's CPU
  * time, which the other load on a shared machine changes less than wall time. The figures set
  * {@code WinogradKernel.wantedBackwardFilter}'s rule.
@@ -56,7 +56,7 @@ public final class BackwardFilterBench {
             Runnable r = () -> be.conv2dBackwardFilter(x, dy, same, dw);
             List<Double> on = new ArrayList<>(), off = new ArrayList<>();
             for (int round = 0; round < rounds; round++) {
-                on.add(time(r, reps, cpu));
+                on.add(DenseVersus.withProperty("deepslim.winograd.native.bwf=always", () -> time(r, reps, cpu)));
                 off.add(DenseVersus.withProperty("deepslim.winograd.native.bwf=off", () -> time(r, reps, cpu)));
             }
             double a = DenseVersus.median(on), b = DenseVersus.median(off);

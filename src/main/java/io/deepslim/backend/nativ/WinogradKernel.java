@@ -128,25 +128,28 @@ public final class WinogradKernel {
         CALLS.incrementAndGet();
     }
 
-    /** False when the kernel is off ({@link #enabled}) or {@code -Ddeepslim.winograd.native.bwf=off} (backward-filter only, for A/B runs). */
+    /**
+     * False when the kernel is off ({@link #enabled}) or {@code -Ddeepslim.winograd.native.bwf=off} (backward-filter
+     * only, for A/B runs); {@code =always} skips {@link #wantedBackwardFilter}'s size thresholds (for measuring).
+     */
     public static boolean backwardFilterEnabled() {
         return enabled() && !"off".equals(System.getProperty("deepslim.winograd.native.bwf", "on"));
     }
 
     /**
-     * The rule for the backward-filter ({@link #backwardFilter}): a supported geometry, at least
-     * {@link #MIN_FILTER_CIN} input and {@link #MIN_CHANNELS} output channels, a map of at least 4×4. Measured on
-     * vgg45m's 64×64 batch-32 training shapes against the im2col + OpenBLAS path (single-thread CPU time,
-     * benchmarks/results/2026-11-30-train-bwf-layers.md): 0.4–0.6× its time for 64→64 @64 down to 256→512 @8,
-     * 0.9× at 512→128 @4; slower for the first layer (3→64 @64: 2.6×), 16→64 @64 (1.1×) and 2×2 maps (2.6–3×,
-     * one tile mostly padding).
+     * The rule for the backward-filter ({@link #backwardFilter}), the same as {@link #wanted}'s: a supported geometry,
+     * at least {@link #MIN_CHANNELS} channels in and out, a map of at least 4×4. Measured against the im2col +
+     * OpenBLAS path (single-thread CPU time, batch 32, benchmarks/results/2026-11-30-train-bwf-layers.md): vgg45m's
+     * 64×64 layers 2–8 take 0.3–0.55× its time; 32→32 @32 0.6×, 16→16 @32 0.6×, 16→64 @64 1.0×; left out as
+     * slower or no faster: the first layer (3→64 @64: 2.4×, the output-gradient transform dominates) and maps
+     * under 4×4 (3×3: 1.0×, 2×2: 0.9×, one tile mostly padding).
      */
     public static boolean wantedBackwardFilter(int cin, int cout, int h, int w, int kh, int kw, ConvParams p) {
-        return backwardFilterEnabled() && supports(kh, kw, p) && cin >= MIN_FILTER_CIN && cout >= MIN_CHANNELS && Math.min(h, w) >= 4;
+        if (!backwardFilterEnabled() || !supports(kh, kw, p)) return false;
+        // "always": every supported geometry (measuring the shapes the rule leaves out)
+        if ("always".equals(System.getProperty("deepslim.winograd.native.bwf"))) return true;
+        return cin >= MIN_CHANNELS && cout >= MIN_CHANNELS && Math.min(h, w) >= 4;
     }
-
-    /** Fewer input channels than this: transforming the output gradient costs more than the multiplies saved. */
-    public static final int MIN_FILTER_CIN = 32;
 
     /**
      * dw (Cout, Cin, 3, 3) = the gradient of a 3×3 stride-1 pad-1 conv with respect to its weight, for input
