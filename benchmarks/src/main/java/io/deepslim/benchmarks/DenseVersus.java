@@ -301,7 +301,7 @@ public final class DenseVersus {
      * wall time summed): ms per step per primitive (convolutions per layer shape), then grouped.
      */
     static void breakdown(StringBuilder out, String arch, int batch, int size, int reps, int threads) {
-        TimedCpuBackend timed = new TimedCpuBackend(threads);
+        TimedCpuBackend timed = new TimedCpuBackend(threads, cpuClock);
         io.deepslim.backend.Device dev = new io.deepslim.backend.Device("cpu+timed", timed);
         ZooNet net = Zoo.create(arch, size, 2, 1, dev);
         io.deepslim.optim.SGD opt = new io.deepslim.optim.SGD(net.parameters(), 0.01f, 0.9f, 0f, false);
@@ -317,15 +317,15 @@ public final class DenseVersus {
         };
         step.run();
         timed.drain();
-        long t0 = System.nanoTime();
-        for (int i = 0; i < reps; i++) step.run();
-        double wall = (System.nanoTime() - t0) / 1e6 / reps;
+        double wall = timeMs(() -> {
+            for (int i = 0; i < reps; i++) step.run();
+        }) / reps;
         Map<String, long[]> m = timed.drain();
         Map<String, Double> groups = new java.util.LinkedHashMap<>();
         for (String gname : new String[]{"conv forward", "conv backward-data", "conv backward-filter", "batch-norm forward",
                 "batch-norm backward", "ReLU / elementwise", "max-pool", "optimizer (sgdStep)", "other primitives"}) groups.put(gname, 0.0);
-        StringBuilder t = new StringBuilder(String.format("%nwhere a %s batch-%d %d px training step goes (%d steps, wall %.1f ms/step; "
-                + "per primitive call, outermost calls only)%n| primitive | ms / step | calls / step | share of step |%n|---|---|---|---|%n",
+        StringBuilder t = new StringBuilder(String.format("%nwhere a %s batch-%d %d px training step goes (%d steps, " + (cpuClock ? "CPU" : "wall")
+                + " %.1f ms/step; per primitive call, outermost calls only)%n| primitive | ms / step | calls / step | share of step |%n|---|---|---|---|%n",
                 arch, batch, size, reps, wall));
         double sum = 0;
         for (Map.Entry<String, long[]> e : m.entrySet()) {

@@ -21,7 +21,16 @@ final class TimedCpuBackend extends CpuBackend {
     private final Map<String, long[]> nanos = new TreeMap<>();
     private final ThreadLocal<int[]> depth = ThreadLocal.withInitial(() -> new int[1]);
 
-    TimedCpuBackend(int threads) { super(io.deepslim.backend.cpu.Gemm.best(1), threads); }
+    private final boolean cpuClock;
+    private final java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
+
+    /** cpuClock: the calling thread's CPU time instead of wall time (single-thread runs, see DenseVersus --clock cpu). */
+    TimedCpuBackend(int threads, boolean cpuClock) {
+        super(io.deepslim.backend.cpu.Gemm.best(1), threads);
+        this.cpuClock = cpuClock;
+    }
+
+    private long now() { return cpuClock ? mx.getCurrentThreadCpuTime() : System.nanoTime(); }
 
     private void timed(String key, Runnable r) {
         int[] d = depth.get();
@@ -33,11 +42,11 @@ final class TimedCpuBackend extends CpuBackend {
             }
             return;
         }
-        long t0 = System.nanoTime();
+        long t0 = now();
         try {
             r.run();
         } finally {
-            long dt = System.nanoTime() - t0;
+            long dt = now() - t0;
             d[0]--;
             synchronized (nanos) {
                 nanos.computeIfAbsent(key, k -> new long[2]);
