@@ -235,18 +235,8 @@ public final class DenseVersus {
         out.append(head);
         for (String arch : models) {
             for (int batch : batches) {
-                ZooNet net = Zoo.create(arch, size, 2, 1);
-                io.deepslim.optim.SGD opt = new io.deepslim.optim.SGD(net.parameters(), 0.01f, 0.9f, 0f, false);
                 Tensor xb = Tensor.randn(new Random(2), 1f, batch, 3, size, size);
-                int[] labels = new int[batch];
-                for (int i = 0; i < batch; i++) labels[i] = i % 2;
-                Runnable ds = () -> {
-                    try (TensorScope s = TensorScope.open()) {
-                        opt.zeroGrad();
-                        io.deepslim.ops.Ops.crossEntropy(net.forward(xb), labels).backward();
-                        opt.step();
-                    }
-                };
+                Runnable ds = trainStep(Zoo.create(arch, size, 2, 1), xb);
                 List<Double> tDs = new ArrayList<>(), tTorch = new ArrayList<>(), tAlt = new ArrayList<>();
                 for (int round = 0; round < rounds; round++) {
                     tDs.add(roundMs(ds, reps));
@@ -269,6 +259,20 @@ public final class DenseVersus {
                 if (breakdown) breakdown(out, arch, batch, size, reps, threads);
             }
         }
+    }
+
+    /** One training step of net on the batch xb (labels alternate 0, 1): forward, cross-entropy, backward, SGD momentum 0.9. */
+    static Runnable trainStep(ZooNet net, Tensor xb) {
+        io.deepslim.optim.SGD opt = new io.deepslim.optim.SGD(net.parameters(), 0.01f, 0.9f, 0f, false);
+        int[] labels = new int[xb.size(0)];
+        for (int i = 0; i < labels.length; i++) labels[i] = i % 2;
+        return () -> {
+            try (TensorScope s = TensorScope.open()) {
+                opt.zeroGrad();
+                io.deepslim.ops.Ops.crossEntropy(net.forward(xb), labels).backward();
+                opt.step();
+            }
+        };
     }
 
     /** Set by {@code --ab-property name=value}: every round also times the step with that system property set. */
@@ -298,23 +302,13 @@ public final class DenseVersus {
 
     /**
      * The same training step on a {@link TimedCpuBackend} device (same kernels, each primitive call's
-     * wall time summed): ms per step per primitive (convolutions per layer shape), then grouped.
+     * wall or, with {@code --clock cpu}, CPU time summed): ms per step per primitive (convolutions per layer shape), then grouped.
      */
     static void breakdown(StringBuilder out, String arch, int batch, int size, int reps, int threads) {
         TimedCpuBackend timed = new TimedCpuBackend(threads, cpuClock);
         io.deepslim.backend.Device dev = new io.deepslim.backend.Device("cpu+timed", timed);
-        ZooNet net = Zoo.create(arch, size, 2, 1, dev);
-        io.deepslim.optim.SGD opt = new io.deepslim.optim.SGD(net.parameters(), 0.01f, 0.9f, 0f, false);
         Tensor xb = Tensor.randn(dev, new Random(2), 1f, batch, 3, size, size);
-        int[] labels = new int[batch];
-        for (int i = 0; i < batch; i++) labels[i] = i % 2;
-        Runnable step = () -> {
-            try (TensorScope s = TensorScope.open()) {
-                opt.zeroGrad();
-                io.deepslim.ops.Ops.crossEntropy(net.forward(xb), labels).backward();
-                opt.step();
-            }
-        };
+        Runnable step = trainStep(Zoo.create(arch, size, 2, 1, dev), xb);
         step.run();
         timed.drain();
         double wall = timeMs(() -> {
