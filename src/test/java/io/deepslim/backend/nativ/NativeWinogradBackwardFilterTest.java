@@ -53,6 +53,31 @@ class NativeWinogradBackwardFilterTest {
         assertEquals(paths().size(), ran.size(), "every dispatch path must have run: " + ran);
     }
 
+    /**
+     * A shape above the kernel's 2e6-multiply threshold for one thread (3 × 25 tiles × 36 × 40 × 33 ≈ 3.6e6), so
+     * two threads split the transform, GEMM and output phases; and 2 images of 1→1 @256, whose transformed
+     * tiles (36 × ≥ 18 padded channels × 4096 tiles each) exceed half the 4 Mi-float image group: one image per
+     * group, so dU accumulates over groups.
+     */
+    @Test
+    void matchesTheReferenceWhenThreadsAndImageGroupsSplitTheWork() {
+        int[][] shapes = {{3, 40, 33, 20, 20}, {2, 1, 1, 256, 256}};
+        for (int[] s : shapes) {
+            int n = s[0], cin = s[1], cout = s[2], h = s[3], w = s[4];
+            Random rng = new Random(5L * cin + h);
+            Tensor x = Tensor.randn(rng, 1f, n, cin, h, w), dy = Tensor.randn(rng, 1f, n, cout, h, w);
+            double[] want = reference(x.toFloatArray(), dy.toFloatArray(), n, cin, cout, h, w);
+            for (NativeKernels path : paths()) {
+                Tensor dw = Tensor.full(Float.NaN, cout, cin, 3, 3);
+                WinogradKernel.backwardFilter(path.withThreads(2), x, dy, dw);
+                check(want, dw.toFloatArray(), path.pathName() + " 2 threads " + java.util.Arrays.toString(s));
+                dw.close();
+            }
+            x.close();
+            dy.close();
+        }
+    }
+
     @Test
     void rejectsShapesThatDoNotAgree() {
         NativeKernels k = paths().get(0);
