@@ -10,6 +10,7 @@
 #include "../src/ds_quantize.cpp"
 #include "../src/ds_depthwise.cpp"
 #include "../src/ds_winograd.cpp"
+#include "../src/ds_winograd_bwf.cpp"
 #include <cstdio>
 #include <random>
 #include <string>
@@ -246,6 +247,51 @@ static void check_winograd(int path, int n, int cin, int cout, int h, int w, boo
                  + std::to_string(h) + "x" + std::to_string(w) + (pool ? " pool" : ""), y, want, 2e-4);
 }
 
+// dw (cout, cin, 3, 3) of a 3x3 stride-1 pad-1 conv in double: sum over images and pixels of dy * x (shifted).
+static std::vector<double> conv_bwf_ref(const std::vector<float>& x, const std::vector<float>& dy, int n, int cin, int h, int w,
+                                        int cout) {
+    std::vector<double> dw((size_t) cout * cin * 9, 0.0);
+    for (int b = 0; b < n; b++)
+        for (int co = 0; co < cout; co++)
+            for (int ci = 0; ci < cin; ci++)
+                for (int i = 0; i < 3; i++)
+                    for (int j = 0; j < 3; j++) {
+                        double acc = 0;
+                        for (int oh = 0; oh < h; oh++) {
+                            int ih = oh - 1 + i;
+                            if (ih < 0 || ih >= h) continue;
+                            for (int ow = 0; ow < w; ow++) {
+                                int iw = ow - 1 + j;
+                                if (iw < 0 || iw >= w) continue;
+                                acc += (double) dy[(((size_t) b * cout + co) * h + oh) * w + ow] * x[(((size_t) b * cin + ci) * h + ih) * w + iw];
+                            }
+                        }
+                        dw[(((size_t) co * cin + ci) * 3 + i) * 3 + j] += acc;
+                    }
+    return dw;
+}
+
+// Winograd F(4x4, 3x3) backward-filter against the double reference: relative Frobenius error within tol.
+static void check_winograd_bwf(int path, int n, int cin, int cout, int h, int w, double tol) {
+    auto x = randn((size_t) n * cin * h * w), dy = randn((size_t) n * cout * h * w);
+    auto want = conv_bwf_ref(x, dy, n, cin, h, w, cout);
+    std::vector<float> got(want.size(), NAN);
+    ds_winograd_f4_backward_filter(path, 2, x.data(), dy.data(), n, cin, h, w, cout, got.data());
+    cases++;
+    double num = 0, den = 0;
+    for (size_t i = 0; i < want.size(); i++) {
+        double d = got[i] - want[i];
+        num += d * d;
+        den += want[i] * want[i];
+    }
+    double rel = std::sqrt(num / std::max(den, 1e-300));
+    if (!(rel <= tol)) {
+        failures++;
+        std::printf("FAIL winograd backward-filter %s n%d %d->%d %dx%d: relative Frobenius error %.3g (tol %.3g)\n", ds_path_name(path), n,
+                    cin, cout, h, w, rel, tol);
+    }
+}
+
 int main() {
     std::printf("native self-check: best path %s\n", ds_path_name(ds_best_path()));
     check_quantize();
@@ -271,6 +317,11 @@ int main() {
         check_separable(path, 16, 8, 12, 2, true, false);
         check_winograd(path, 2, 17, 33, 13, 9, true);
         check_winograd(path, 1, 16, 16, 28, 70, false);
+        check_winograd_bwf(path, 3, 17, 33, 13, 7, 1e-5);
+        check_winograd_bwf(path, 1, 1, 1, 1, 1, 1e-5);
+        check_winograd_bwf(path, 2, 3, 16, 5, 9, 1e-5);
+        check_winograd_bwf(path, 4, 40, 24, 16, 16, 1e-5);
+        check_winograd_bwf(path, 16, 64, 64, 32, 32, 1e-5);  // two image groups accumulate into dU
     }
     std::printf("%d cases, %d failures\n", cases, failures);
     return failures == 0 ? 0 : 1;

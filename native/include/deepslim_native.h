@@ -134,6 +134,15 @@ void ds_winograd_f4_pack(const float* w, int cout, int cin, float* u);
 void ds_winograd_f4_forward(int path, int threads, const float* x, int n, int cin, int h, int w,
                             const float* u, const float* bias, int cout, int relu, int pool, float* y);
 
+/*
+ * dw (cout, cin, 3, 3) = the gradient of a 3x3 stride-1 pad-1 convolution with respect to its weight, for
+ * input x (n, cin, h, w) and output gradient dy (n, cout, h, w), by Winograd F(4x4, 3x3): the 36 transformed
+ * positions are GEMMs over (images x tiles), transformed back with G^T . G. Overwrites dw. Any map size.
+ * Error ~3e-6 relative (Frobenius) in float32 on vgg45m's training shapes, about a float32 direct sum's.
+ */
+void ds_winograd_f4_backward_filter(int path, int threads, const float* x, const float* dy, int n, int cin,
+                                    int h, int w, int cout, float* dw);
+
 #ifdef __cplusplus
 }
 #endif

@@ -31,6 +31,23 @@ struct WinoJob {
     int blocks;          // blocks per image
 };
 
+// One image group of a backward-filter call (ds_winograd_bwf.cpp): V and Y hold the transformed input and
+// output-gradient tiles of images n0 .. n0+ng-1 in K slots (ng * tiles rounded up to 16, zero past the last
+// tile and in the padding channels; layouts in ds_winograd_bwf_body.inc); dU [36][coutP][cin16] accumulates
+// over groups.
+struct BwfJob {
+    const float* x;
+    const float* dy;
+    int n, cin, cout, h, w;
+    int th, tw, tiles;   // 4x4 tiles per image
+    int cin16, coutP;    // channels rounded up to 16 / the micro-kernel's MR
+    int n0, ng;
+    size_t K;
+    float* V;
+    float* Y;
+    float* dU;
+};
+
 // Scratch (V + M) per block, in floats: ~640 KiB, inside a 1 MiB L2 with room for the U panel.
 constexpr int BLOCK_FLOATS = 160 * 1024;
 
@@ -43,6 +60,7 @@ constexpr bool FAST_ROWS = false;
 static inline void row_phases(const float*, int, int, vf*) {}
 static inline vf shift_in(vf dst, vf, int, int) { return dst; }
 #include "ds_winograd_body.inc"
+#include "ds_winograd_bwf_body.inc"
 }  // namespace dswg_portable
 
 #if DS_X86
@@ -55,6 +73,7 @@ constexpr bool FAST_ROWS = false;
 static inline void row_phases(const float*, int, int, vf*) {}
 static inline vf shift_in(vf dst, vf, int, int) { return dst; }
 #include "ds_winograd_body.inc"
+#include "ds_winograd_bwf_body.inc"
 }  // namespace dswg_avx2
 #pragma GCC pop_options
 
@@ -92,6 +111,7 @@ static inline vf shift_in(vf dst, vf src, int l0, int len) {
     return _mm512_mask_permutexvar_ps(dst, m, _mm512_sub_epi32(lane, _mm512_set1_epi32(l0)), src);
 }
 #include "ds_winograd_body.inc"
+#include "ds_winograd_bwf_body.inc"
 }  // namespace dswg_avx512
 #pragma GCC pop_options
 #endif

@@ -48,6 +48,9 @@ import java.util.Random;
  * {@code --bnrelu-ab yes} adds deepslim with the fused training BatchNorm2d + ReLU (+ max-pool)
  * partly and fully off ({@code deepslim.fuse.bnrelu=nopool}, {@code =off}) as further engines of
  * every round, right after the fused one.
+ * With {@code --breakdown yes} also where deepslim's step goes, per primitive and layer shape ({@link TimedCpuBackend});
+ * with {@code --ab-property name=value} every round also times deepslim's step with that system property set
+ * (e.g. {@code deepslim.winograd.native.bwf=off}), alternating, medians side by side.
  */
 public final class DenseVersus {
     private DenseVersus() {}
@@ -136,6 +139,9 @@ public final class DenseVersus {
         int threads = Integer.parseInt(arg(args, "--threads", "2"));
         boolean torch = !arg(args, "--torch", "yes").equals("no");
         boolean layerByLayer = arg(args, "--layer-by-layer", "no").equals("yes");
+        breakdown = arg(args, "--breakdown", "no").equals("yes");
+        abProperty = arg(args, "--ab-property", null);
+        if (abProperty != null && abProperty.indexOf('=') <= 0) throw new IllegalArgumentException("--ab-property: expected name=value, got " + abProperty);
         // ORT's intra-op threads spin-wait after each run by default; with engines alternating on 2 cores
         // that spinning steals the cores from whichever engine runs next. "no" turns it off.
         boolean ortSpin = !arg(args, "--ort-spinning", "yes").equals("no");
@@ -234,31 +240,24 @@ public final class DenseVersus {
         out.append(head);
         for (String arch : models) {
             for (int batch : batches) {
-                ZooNet net = Zoo.create(arch, size, 2, 1);
-                io.deepslim.optim.SGD opt = new io.deepslim.optim.SGD(net.parameters(), 0.01f, 0.9f, 0f, false);
                 Tensor xb = Tensor.randn(new Random(2), 1f, batch, 3, size, size);
-                int[] labels = new int[batch];
-                for (int i = 0; i < batch; i++) labels[i] = i % 2;
-                Runnable ds = () -> {
-                    try (TensorScope s = TensorScope.open()) {
-                        opt.zeroGrad();
-                        io.deepslim.ops.Ops.crossEntropy(net.forward(xb), labels).backward();
-                        opt.step();
-                    }
-                };
-                List<Double> tDs = new ArrayList<>(), tTorch = new ArrayList<>(), tOff = new ArrayList<>(), tNoPool = new ArrayList<>();
-                String prop = io.deepslim.nn.BatchNorm2d.FUSE_PROPERTY, before = System.getProperty(prop);
+                Runnable ds = trainStep(Zoo.create(arch, size, 2, 1), xb);
+                List<Double> tDs = new ArrayList<>(), tTorch = new ArrayList<>(), tAlt = new ArrayList<>(), tOff = new ArrayList<>(), tNoPool = new ArrayList<>();
+                String prop = io.deepslim.nn.BatchNorm2d.FUSE_PROPERTY;
                 for (int round = 0; round < rounds; round++) {
                     tDs.add(roundMs(ds, reps));
                     if (bnReluAb) {
-                        System.setProperty(prop, "nopool");
-                        tNoPool.add(roundMs(ds, reps));
-                        System.setProperty(prop, "off");
-                        tOff.add(roundMs(ds, reps));
-                        if (before == null) System.clearProperty(prop);
-                        else System.setProperty(prop, before);
+                        tNoPool.add(withProperty(prop + "=nopool", () -> roundMs(ds, reps)));
+                        tOff.add(withProperty(prop + "=off", () -> roundMs(ds, reps)));
                     }
+                    if (abProperty != null) tAlt.add(withProperty(abProperty, () -> roundMs(ds, reps)));
                     if (torch) tTorch.add(torchMs(python, repo, "--train-only", arch, size, batch, threads, reps));
+                }
+                if (abProperty != null) {
+                    String ab = String.format("| %s | %d | with -D%s: %.1f ms (rounds %s), without: %.1f ms (rounds %s); with / without %.2f× |%n",
+                            arch, batch, abProperty, median(tAlt), fmt(tAlt), median(tDs), fmt(tDs), median(tAlt) / median(tDs));
+                    System.out.print(ab);
+                    out.append(ab);
                 }
                 double d = median(tDs), p = median(tTorch), off = median(tOff), noPool = median(tNoPool);
                 String line = String.format("| %s | %d | %.1f | %s | %s | %.1f | %s |%s%n", arch, batch, d,
@@ -268,8 +267,89 @@ public final class DenseVersus {
                 System.out.print(line);
                 out.append(line);
                 xb.close();
+                if (breakdown) breakdown(out, arch, batch, size, reps, threads);
             }
         }
+    }
+
+    /** One training step of net on the batch xb (labels alternate 0, 1): forward, cross-entropy, backward, SGD momentum 0.9. */
+    static Runnable trainStep(ZooNet net, Tensor xb) {
+        io.deepslim.optim.SGD opt = new io.deepslim.optim.SGD(net.parameters(), 0.01f, 0.9f, 0f, false);
+        int[] labels = new int[xb.size(0)];
+        for (int i = 0; i < labels.length; i++) labels[i] = i % 2;
+        return () -> {
+            try (TensorScope s = TensorScope.open()) {
+                opt.zeroGrad();
+                io.deepslim.ops.Ops.crossEntropy(net.forward(xb), labels).backward();
+                opt.step();
+            }
+        };
+    }
+
+    /** Set by {@code --ab-property name=value}: every round also times the step with that system property set. */
+    static String abProperty;
+
+    /** r's result with the system property {@code nameValue} ("name=value") set, the old value restored after. */
+    static double withProperty(String nameValue, java.util.function.DoubleSupplier r) {
+        String name = nameValue.substring(0, nameValue.indexOf('=')), value = nameValue.substring(nameValue.indexOf('=') + 1);
+        String old = System.getProperty(name);
+        System.setProperty(name, value);
+        try {
+            return r.getAsDouble();
+        } finally {
+            if (old == null) System.clearProperty(name);
+            else System.setProperty(name, old);
+        }
+    }
+
+    static String fmt(List<Double> v) {
+        StringBuilder b = new StringBuilder();
+        for (double d : v) b.append(b.length() == 0 ? "" : " ").append(String.format("%.0f", d));
+        return b.toString();
+    }
+
+    /** Set by {@code --breakdown yes}: after the timed rounds, where one training step's time goes, per primitive. */
+    static boolean breakdown;
+
+    /**
+     * The same training step on a {@link TimedCpuBackend} device (same kernels, each primitive call's
+     * wall or, with {@code --clock cpu}, CPU time summed): ms per step per primitive (convolutions per layer shape), then grouped.
+     */
+    static void breakdown(StringBuilder out, String arch, int batch, int size, int reps, int threads) {
+        TimedCpuBackend timed = new TimedCpuBackend(threads, cpuClock);
+        io.deepslim.backend.Device dev = new io.deepslim.backend.Device("cpu+timed", timed);
+        Tensor xb = Tensor.randn(dev, new Random(2), 1f, batch, 3, size, size);
+        Runnable step = trainStep(Zoo.create(arch, size, 2, 1, dev), xb);
+        step.run();
+        timed.drain();
+        double wall = timeMs(() -> {
+            for (int i = 0; i < reps; i++) step.run();
+        }) / reps;
+        Map<String, long[]> m = timed.drain();
+        Map<String, Double> groups = new java.util.LinkedHashMap<>();
+        for (String gname : new String[]{"conv forward", "conv backward-data", "conv backward-filter", "batch-norm forward",
+                "batch-norm backward", "ReLU / elementwise", "max-pool", "optimizer (sgdStep)", "other primitives"}) groups.put(gname, 0.0);
+        StringBuilder t = new StringBuilder(String.format("%nwhere a %s batch-%d %d px training step goes (%d steps, " + (cpuClock ? "CPU" : "wall")
+                + " %.1f ms/step; per primitive call, outermost calls only)%n| primitive | ms / step | calls / step | share of step |%n|---|---|---|---|%n",
+                arch, batch, size, reps, wall));
+        double sum = 0;
+        for (Map.Entry<String, long[]> e : m.entrySet()) {
+            double ms = e.getValue()[0] / 1e6 / reps;
+            sum += ms;
+            t.append(String.format("| %s | %.1f | %.0f | %.1f%% |%n", e.getKey(), ms, (double) e.getValue()[1] / reps, 100 * ms / wall));
+            String k = e.getKey();
+            String gname = k.startsWith("conv2dForward") ? "conv forward" : k.startsWith("conv2dBackwardData") ? "conv backward-data"
+                    : k.startsWith("conv2dBackwardFilter") ? "conv backward-filter" : k.startsWith("batchNormForward") ? "batch-norm forward"
+                    : k.startsWith("batchNormBackward") ? "batch-norm backward" : k.startsWith("unary") || k.startsWith("binary") ? "ReLU / elementwise"
+                    : k.startsWith("maxPool") ? "max-pool" : k.startsWith("sgdStep") ? "optimizer (sgdStep)" : "other primitives";
+            groups.merge(gname, ms, Double::sum);
+        }
+        t.append(String.format("%n| part | ms / step | share of step |%n|---|---|---|%n"));
+        for (Map.Entry<String, Double> e : groups.entrySet()) t.append(String.format("| %s | %.1f | %.1f%% |%n", e.getKey(), e.getValue(), 100 * e.getValue() / wall));
+        t.append(String.format("| outside primitives (autograd, allocation, Java glue) | %.1f | %.1f%% |%n", wall - sum, 100 * (wall - sum) / wall));
+        System.out.print(t);
+        out.append(t);
+        xb.close();
     }
 
     /** Appends the closing load average and writes {@code --out} (atomically) when given. */

@@ -421,6 +421,13 @@ final class CpuConv {
             DepthwiseConv.backwardFilter(be.par, x, dy, p, dw);
             return;
         }
+        if (io.deepslim.backend.nativ.WinogradKernel.wantedBackwardFilter(g.cin, g.cout, g.h, g.w, g.kh, g.kw, p)) {
+            io.deepslim.backend.nativ.NativeKernels nk = io.deepslim.backend.nativ.SeparableKernel.kernelsFor(x);
+            if (nk != null) {  // the native Winograd F(4×4) backward-filter: 36 tile GEMMs over (images × tiles)
+                io.deepslim.backend.nativ.WinogradKernel.backwardFilter(nk.withThreads(be.par.threads()), x, dy, dw);
+                return;
+            }
+        }
         int k = g.cinG * g.kh * g.kw, pix = g.ho * g.wo, groups = p.groups();
         int rows = Math.max(1, Math.min(g.ho, COL_BUDGET / Math.max(1, k * g.wo)));
         int chunks = Math.max(1, Math.min(be.par.threads(), g.n));

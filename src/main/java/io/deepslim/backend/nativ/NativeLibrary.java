@@ -11,7 +11,7 @@ import org.bytedeco.javacpp.annotation.Platform;
  * catches a failed load. The kernel sources are compiled into the same library by the javacpp
  * Maven plugin (see pom.xml).
  */
-@Platform(include = {"deepslim_native.h", "ds_dispatch.cpp", "ds_sparse.cpp", "ds_int8.cpp", "ds_int8_conv.cpp", "ds_quantize.cpp", "ds_depthwise.cpp", "ds_winograd.cpp", "ds_linear.cpp"},
+@Platform(include = {"deepslim_native.h", "ds_dispatch.cpp", "ds_sparse.cpp", "ds_int8.cpp", "ds_int8_conv.cpp", "ds_quantize.cpp", "ds_depthwise.cpp", "ds_winograd.cpp", "ds_winograd_bwf.cpp", "ds_linear.cpp"},
         library = "deepslim_native")
 public final class NativeLibrary {
     static { Loader.load(); }
@@ -70,4 +70,7 @@ public final class NativeLibrary {
 
     public static native void ds_winograd_f4_forward(int path, int threads, @Cast("const float*") long x, int n, int cin, int h, int w,
             @Cast("const float*") long u, @Cast("const float*") long bias, int cout, int relu, int pool, @Cast("float*") long y);
+
+    public static native void ds_winograd_f4_backward_filter(int path, int threads, @Cast("const float*") long x, @Cast("const float*") long dy,
+            int n, int cin, int h, int w, int cout, @Cast("float*") long dw);
 }

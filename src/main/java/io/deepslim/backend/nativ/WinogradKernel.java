@@ -19,10 +19,13 @@ public final class WinogradKernel {
     /** Fewer channels than this on either side: the transforms cost more than the multiplies saved (as the Java Winograd rule). */
     public static final int MIN_CHANNELS = 16;
 
-    private static final AtomicLong CALLS = new AtomicLong();
+    private static final AtomicLong CALLS = new AtomicLong(), FILTER_CALLS = new AtomicLong();
 
     /** How many times the native kernel has run in this JVM (tests check that a path really used it). */
     public static long calls() { return CALLS.get(); }
+
+    /** How many times the native backward-filter has run in this JVM (tests check that a path really used it). */
+    public static long backwardFilterCalls() { return FILTER_CALLS.get(); }
 
     /** False when {@code -Ddeepslim.winograd.native=off} (or {@code deepslim.winograd=off}) is set. */
     public static boolean enabled() {
@@ -123,5 +126,44 @@ public final class WinogradKernel {
         NativeLibrary.ds_winograd_f4_forward(k.path(), k.threads(), NativeKernels.addr(x.contiguousRaw()), n, cin, h, wd,
                 NativeKernels.addr(u), NativeKernels.addrOrNull(bias), cout, relu ? 1 : 0, pool ? 1 : 0, NativeKernels.addr(y));
         CALLS.incrementAndGet();
+    }
+
+    /**
+     * False when the kernel is off ({@link #enabled}) or {@code -Ddeepslim.winograd.native.bwf=off} (backward-filter
+     * only, for A/B runs); {@code =always} skips {@link #wantedBackwardFilter}'s size thresholds (for measuring).
+     */
+    public static boolean backwardFilterEnabled() {
+        return enabled() && !"off".equals(System.getProperty("deepslim.winograd.native.bwf", "on"));
+    }
+
+    /**
+     * The rule for the backward-filter ({@link #backwardFilter}), the same as {@link #wanted}'s: a supported geometry,
+     * at least {@link #MIN_CHANNELS} channels in and out, a map of at least 4×4. Measured against the im2col +
+     * OpenBLAS path (single-thread CPU time, batch 32, benchmarks/results/2026-11-30-train-bwf-layers.md): vgg45m's
+     * 64×64 layers 2–8 take 0.3–0.55× its time; 32→32 @32 0.6×, 16→16 @32 0.6×, 16→64 @64 1.0×; left out as
+     * slower or no faster: the first layer (3→64 @64: 2.4×, the output-gradient transform dominates) and maps
+     * under 4×4 (3×3: 1.0×, 2×2: 0.9×, one tile mostly padding).
+     */
+    public static boolean wantedBackwardFilter(int cin, int cout, int h, int w, int kh, int kw, ConvParams p) {
+        if (!backwardFilterEnabled() || !supports(kh, kw, p)) return false;
+        // "always": every supported geometry (measuring the shapes the rule leaves out)
+        if ("always".equals(System.getProperty("deepslim.winograd.native.bwf"))) return true;
+        return cin >= MIN_CHANNELS && cout >= MIN_CHANNELS && Math.min(h, w) >= 4;
+    }
+
+    /**
+     * dw (Cout, Cin, 3, 3) = the gradient of a 3×3 stride-1 pad-1 conv with respect to its weight, for input
+     * x (N, Cin, H, W) and output gradient dy (N, Cout, H, W); overwritten. Contiguous F32 host tensors.
+     */
+    public static void backwardFilter(NativeKernels k, Tensor x, Tensor dy, Tensor dw) {
+        int n = x.size(0), cin = x.size(1), h = x.size(2), wd = x.size(3), cout = dy.size(1);
+        if (x.dim() != 4 || dy.dim() != 4 || dy.size(0) != n || dy.size(2) != h || dy.size(3) != wd || dw.dim() != 4
+                || dw.size(0) != cout || dw.size(1) != cin || dw.size(2) != 3 || dw.size(3) != 3) {
+            throw new IllegalArgumentException("winograd backward-filter: shapes do not agree: x " + java.util.Arrays.toString(x.shape())
+                    + ", dy " + java.util.Arrays.toString(dy.shape()) + ", dw " + java.util.Arrays.toString(dw.shape()));
+        }
+        NativeLibrary.ds_winograd_f4_backward_filter(k.path(), k.threads(), NativeKernels.addr(x.contiguousRaw()),
+                NativeKernels.addr(dy.contiguousRaw()), n, cin, h, wd, cout, NativeKernels.addr(dw));
+        FILTER_CALLS.incrementAndGet();
     }
 }
