@@ -10,9 +10,12 @@
 #include "../src/ds_quantize.cpp"
 #include "../src/ds_depthwise.cpp"
 #include "../src/ds_winograd.cpp"
+#include <chrono>
 #include <cstdio>
 #include <random>
 #include <string>
+#include <thread>
+#include <unistd.h>
 
 static std::mt19937 rng(7);
 static int failures = 0, cases = 0;
@@ -246,9 +249,59 @@ static void check_winograd(int path, int n, int cin, int cout, int h, int w, boo
                  + std::to_string(h) + "x" + std::to_string(w) + (pool ? " pool" : ""), y, want, 2e-4);
 }
 
+// ds_parallel on the helper pool: a nested call runs every inner task once (inline), and callers on
+// several threads at once (each asking for 2 threads; the pool serves one, the others work alone) get
+// the same results as one caller alone. A watchdog ends the process if a call never returns (deadlock).
+static void check_pool_concurrency() {
+    std::thread([] {
+        std::this_thread::sleep_for(std::chrono::seconds(120));
+        std::printf("FAIL pool concurrency: still running after 120 s (deadlock?)\n");
+        std::fflush(stdout);
+        _exit(1);
+    }).detach();
+    cases++;
+    std::vector<std::atomic<int>> hits(8 * 16);
+    for (auto& h : hits) h = 0;
+    ds_parallel(8, 2, [&](int o) { ds_parallel(16, 2, [&](int i) { hits[o * 16 + i]++; }); });
+    for (auto& h : hits) if (h != 1) { failures++; std::printf("FAIL nested ds_parallel: a task ran %d times\n", h.load()); break; }
+    // one sparse conv layer (vector path when the CPU has one, pooled) run alone, then by 4 threads at once
+    const int cin = 24, cout = 16, hw = 40, ho = hw;
+    auto x = randn((size_t) cin * hw * hw), vals0 = randn((size_t) cout * cin * 9);
+    std::vector<int32_t> rowptr(cout + 1), kidx;
+    std::vector<float> vals;
+    for (int co = 0; co < cout; co++) {
+        for (int i = 0; i < cin * 9; i++) if ((i * 13 + co) % 4 == 0) { kidx.push_back(i); vals.push_back(vals0[(size_t) co * cin * 9 + i]); }
+        rowptr[co + 1] = (int32_t) vals.size();
+    }
+    for (int pool = 0; pool <= 1; pool++) {
+        cases++;
+        const size_t ny = (size_t) cout * (pool ? (ho / 2) * (ho / 2) : ho * ho);
+        auto run = [&](int threads, std::vector<float>& y) {
+            ds_sparse_conv2d_forward(ds_best_path(), threads, x.data(), 1, cin, hw, hw, rowptr.data(), kidx.data(), vals.data(), nullptr,
+                                     cout, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, pool, y.data(), ho, ho);
+        };
+        std::vector<float> want(ny);
+        run(1, want);
+        std::atomic<int> bad(0);
+        std::vector<std::thread> callers;
+        for (int c = 0; c < 4; c++) {
+            callers.emplace_back([&] {
+                std::vector<float> y(ny);
+                for (int r = 0; r < 50; r++) {
+                    run(2, y);
+                    if (std::memcmp(y.data(), want.data(), sizeof(float) * ny) != 0) bad++;
+                }
+            });
+        }
+        for (auto& t : callers) t.join();
+        if (bad) { failures++; std::printf("FAIL concurrent sparse conv pool=%d: %d of 200 calls differ from one caller alone\n", pool, bad.load()); }
+    }
+}
+
 int main() {
     std::printf("native self-check: best path %s\n", ds_path_name(ds_best_path()));
     check_quantize();
+    check_pool_concurrency();
     for (int path = 0; path <= ds_best_path(); path++) {
         for (double keep : {0.05, 0.3, 1.0}) {
             check_sparse_conv(path, 7, 9, 13, 3, 1, 1, keep);

@@ -11,6 +11,7 @@
 // buffer (bias + ReLU applied) and are pooled straight into y, so the full-size map is never
 // written to memory; the portable loop computes the full map in scratch and pools it after.
 #include "ds_common.h"
+#include "ds_pool.h"
 
 namespace {
 
