@@ -303,6 +303,16 @@ int main() {
     check_quantize();
     check_pool_concurrency();
     for (int path = 0; path <= ds_best_path(); path++) {
+        // column-split layout: the default policy (1), off (0), and forced wherever it applies (2: AVX2 too)
+        for (int mode : {1, 0, 2}) {
+            ds_sparse_kj_mode = mode;
+            for (double keep : {0.05, 0.3}) {
+                for (int hw : {1, 7, 31}) check_sparse_conv(path, 5, 6, hw, 3, 1, 1, keep);
+                check_sparse_conv(path, 40, 5, 31, 3, 1, 1, keep, 1);
+                check_sparse_conv(path, 8, 8, 30, 3, 1, 4, keep, 1);
+            }
+        }
+        ds_sparse_kj_mode = 1;
         for (double keep : {0.05, 0.3, 1.0}) {
             check_sparse_conv(path, 7, 9, 13, 3, 1, 1, keep);
             check_sparse_conv(path, 31, 17, 9, 3, 2, 1, keep);

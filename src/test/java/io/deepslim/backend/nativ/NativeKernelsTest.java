@@ -195,6 +195,42 @@ class NativeKernelsTest {
         }
     }
 
+    /** 3x3 stride-1 cases of odd widths (padded rows 3, 9, 33 floats), pooled and not, grouped, two samples. */
+    static final List<ConvCase> COLUMN_SPLIT = List.of(
+            new ConvCase(2, 5, 6, 1, 1, 3, ConvParams.of(1, 1, 1)),
+            new ConvCase(2, 5, 6, 7, 7, 3, ConvParams.of(1, 1, 1)),
+            new ConvCase(1, 40, 7, 31, 31, 3, ConvParams.of(1, 1, 1)),                // channel-blocked
+            new ConvCase(2, 8, 12, 31, 7, 3, ConvParams.of(1, 1, 4)));                // grouped
+
+    @Test
+    void sparseConvColumnSplitLayoutRunsOnAvx512AndMatchesReference() {
+        SplittableRandom r = new SplittableRandom(15);
+        for (NativeKernels k : paths()) {
+            for (ConvCase c : COLUMN_SPLIT) {
+                int split = NativeLibrary.ds_sparse_conv_column_split(k.path(), c.w, c.k, c.p.strideH(), c.p.strideW(), c.p.padW(), c.p.dilationW());
+                // the policy: AVX-512 only (measured slower on AVX2), the layout is what these shapes must get there
+                assertEquals(k.path() == NativeKernels.AVX512_VNNI ? 1 : 0, split, k.pathName() + " " + c);
+                for (boolean pool : c.h >= 2 ? new boolean[]{false, true} : new boolean[]{false}) {
+                    Tensor x = random(r, c.n, c.cin, c.h, c.w);
+                    int[] ws = {c.cout, c.cin / c.p.groups(), c.k, c.k};
+                    Tensor w = random(r, ws), m = mask(r, 0.8, ws), b = random(r, c.cout);
+                    SparseKernel sk = new SparseKernel().mode(SparseKernel.Mode.SPARSE).use(k);
+                    Tensor y = sk.conv(x, w, m, 0, b, c.p, true, pool);
+                    assertNotNull(y, "sparse kernel declined " + c);
+                    assertTrue(sk.lastChoice().startsWith("sparse-csr " + k.pathName()), sk.lastChoice());
+                    Tensor full = Tensor.empty(c.n, c.cout, c.p.outH(c.h, c.k), c.p.outW(c.w, c.k));
+                    REF.conv2dForwardRelu(x, mul(w, m), b, c.p, full);
+                    assertClose(pool ? maxPool2(full) : full, y, k.pathName() + " column-split " + c + " pool " + pool);
+                }
+            }
+        }
+        // rows already a multiple of 16 floats (14 + 2) keep the plain layout, as do 5-wide kernels and strided convs
+        int best = kernels().bestPath();
+        assertEquals(0, NativeLibrary.ds_sparse_conv_column_split(best, 14, 3, 1, 1, 1, 1));
+        assertEquals(0, NativeLibrary.ds_sparse_conv_column_split(best, 31, 5, 1, 1, 2, 1));
+        assertEquals(0, NativeLibrary.ds_sparse_conv_column_split(best, 31, 3, 2, 2, 1, 1));
+    }
+
     @Test
     void sparseConvWithPoolDeclinesAMapSmallerThanTheWindow() {
         SplittableRandom r = new SplittableRandom(14);
