@@ -231,6 +231,41 @@ class NativeKernelsTest {
         assertEquals(0, NativeLibrary.ds_sparse_conv_column_split(best, 31, 3, 2, 2, 1, 1));
     }
 
+    /**
+     * Native calls from several Java threads at once (as serve does) share the one helper pool: a caller that
+     * finds it busy works alone. Every concurrent result must equal the one-caller result bit for bit, and the
+     * calls must all return (a deadlock fails by the timeout).
+     */
+    @Test
+    @org.junit.jupiter.api.Timeout(120)
+    void sparseConvCallsFromConcurrentJavaThreadsMatchOneCaller() throws Exception {
+        NativeKernels k = kernels();
+        SplittableRandom r = new SplittableRandom(16);
+        Tensor x = random(r, 1, 24, 40, 40), w = random(r, 16, 24, 3, 3), m = mask(r, 0.8, 16, 24, 3, 3), b = random(r, 16);
+        ConvParams p = ConvParams.of(1, 1, 1);
+        float[] want = new SparseKernel().mode(SparseKernel.Mode.SPARSE).use(k).conv(x, w, m, 0, b, p, true, true).toFloatArray();
+        int callers = 4;
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(callers);
+        try {
+            List<java.util.concurrent.Future<Integer>> diffs = new ArrayList<>();
+            for (int c = 0; c < callers; c++) {
+                diffs.add(pool.submit(() -> {
+                    SparseKernel sk = new SparseKernel().mode(SparseKernel.Mode.SPARSE).use(k);
+                    int bad = 0;
+                    for (int i = 0; i < 25; i++) {
+                        Tensor y = sk.conv(x, w, m, 0, b, p, true, true);
+                        assertTrue(sk.lastChoice().startsWith("sparse-csr"), sk.lastChoice());
+                        if (!java.util.Arrays.equals(want, y.toFloatArray())) bad++;
+                    }
+                    return bad;
+                }));
+            }
+            for (var d : diffs) assertEquals(0, d.get(), "concurrent sparse conv results differ from one caller's");
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
     @Test
     void sparseConvWithPoolDeclinesAMapSmallerThanTheWindow() {
         SplittableRandom r = new SplittableRandom(14);
