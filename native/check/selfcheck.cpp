@@ -313,6 +313,13 @@ int main() {
             }
         }
         ds_sparse_kj_mode = 1;
+        for (double keep : {0.1, 0.5}) {  // strided: stride-phase split on the vector paths, odd sizes
+            for (int hw : {1, 7, 31}) check_sparse_conv(path, 5, 6, hw, 3, 2, 1, keep);
+            check_sparse_conv(path, 12, 8, 30, 3, 2, 4, keep);       // grouped
+            check_sparse_conv(path, 6, 4, 31, 3, 2, 1, keep, 1);     // pooled
+            check_sparse_conv(path, 3, 5, 17, 5, 2, 1, keep);        // 5x5 (kernel 3x3 per phase)
+            check_sparse_conv(path, 40, 7, 23, 3, 2, 1, keep);       // channel-blocked after the split (160 channels)
+        }
         for (double keep : {0.05, 0.3, 1.0}) {
             check_sparse_conv(path, 7, 9, 13, 3, 1, 1, keep);
             check_sparse_conv(path, 31, 17, 9, 3, 2, 1, keep);

@@ -52,6 +52,12 @@ int ds_sparse_conv_blocks(int path, int cin, int w, int kh, int kw, int sh, int 
  */
 int ds_sparse_conv_column_split(int path, int w, int kw, int sh, int sw, int pw, int dw);
 
+/*
+ * 1 when ds_sparse_conv2d_forward runs a strided conv on this path's vector kernel (the input split by
+ * stride phase into a stride-1 conv; strides up to 4, no dilation, not the portable path); else 0.
+ */
+int ds_sparse_conv_strided_vector(int path, int sh, int sw, int dh, int dw);
+
 /* Sparse x dense for Linear: y (m, nout) = x (m, k) . W^T + bias, W (nout, k) in CSR by output row. */
 void ds_sparse_linear_forward(int path, int threads, const float* x, int m, int k,
                               const int32_t* rowptr, const int32_t* cols, const float* vals, const float* bias,

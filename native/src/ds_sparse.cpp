@@ -4,7 +4,8 @@
 // no bounds checks. With stride 1 the output plane is walked as a 1-D run of "virtual" positions
 // q = oh*Wp + ow over the padded width Wp: input index = q + offset(c, ki, kj) is then contiguous,
 // so a chunk of positions is a few vector loads per nonzero. Columns ow >= wo are computed and
-// dropped (efficiency wo/Wp). Strided convolutions take the portable loop.
+// dropped (efficiency wo/Wp). Strided convolutions on the vector paths are split by stride phase into a
+// stride-1 one (sparse_conv_strided); the portable path runs them as a plain loop.
 //
 // With `pool` a 2x2 stride-2 max-pool follows in the same call (vgg-style blocks): the vector path
 // walks the plane in bands of an even number of rows whose finished outputs go to a per-thread band
@@ -258,11 +259,34 @@ void pad_sample(int threads, const float* xs, int cin, int h, int w, int ph, int
 
 }  // namespace
 
+namespace {
+
+// Strided convs on the vector paths: the padded input is split by (row, column) phase modulo the strides,
+// channel c -> sh*sw channels (c, pr, pc) of maps ceil(Hp/sh) x ceil(Wp/sw), so tap (ki, kj) of output (oh, ow)
+// reads phase (ki % sh, kj % sw) at (oh + ki / sh, ow + kj / sw): a stride-1 conv with a ceil(kh/sh) x
+// ceil(kw/sw) kernel and no padding, which the chunk kernel runs. Taps and channels are renumbered (kidx
+// kept ascending per output channel); one sample at a time through the phase buffer.
+bool strided_on_vector(int path, int sh, int sw, int dh, int dw) {
+    return path != DS_PATH_PORTABLE && (sh > 1 || sw > 1) && sh <= 4 && sw <= 4 && dh == 1 && dw == 1;
+}
+
+thread_local Scratch scratch_phase, scratch_pkidx, scratch_pvals, scratch_perm;
+
+void sparse_conv_strided(int path, int threads, const float* x, int n, int cin, int h, int w, const int32_t* rowptr,
+                         const int32_t* kidx, const float* vals, const float* bias, int cout, int kh, int kw, int sh, int sw,
+                         int ph, int pw, int groups, int relu, int pool, float* y, int ho, int wo);
+
+}  // namespace
+
 extern "C" void ds_sparse_conv2d_forward(int path, int threads, const float* x, int n, int cin, int h, int w,
                                          const int32_t* rowptr, const int32_t* kidx, const float* vals,
                                          const float* bias, int cout, int kh, int kw, int sh, int sw, int ph,
                                          int pw, int dh, int dw, int groups, int relu, int pool, float* y, int ho, int wo) {
     path = ds_effective_path(path);
+    if (strided_on_vector(path, sh, sw, dh, dw)) {
+        sparse_conv_strided(path, threads, x, n, cin, h, w, rowptr, kidx, vals, bias, cout, kh, kw, sh, sw, ph, pw, groups, relu, pool, y, ho, wo);
+        return;
+    }
     const bool vector = path != DS_PATH_PORTABLE && sw == 1 && sh == 1;
     const bool kjSplit = vector && column_split(path, kw, dw, w + 2 * pw);
     // the column-split layout pads rows to a multiple of 16 floats (aligned loads for every row and channel)
@@ -361,6 +385,60 @@ extern "C" void ds_sparse_conv2d_forward(int path, int threads, const float* x, 
         });
 #endif
     }
+}
+
+namespace {
+void sparse_conv_strided(int path, int threads, const float* x, int n, int cin, int h, int w, const int32_t* rowptr,
+                         const int32_t* kidx, const float* vals, const float* bias, int cout, int kh, int kw, int sh, int sw,
+                         int ph, int pw, int groups, int relu, int pool, float* y, int ho, int wo) {
+    const int Hp = h + 2 * ph, Wp = w + 2 * pw, Hs = (Hp + sh - 1) / sh, Ws = (Wp + sw - 1) / sw;
+    const int kh2 = (kh + sh - 1) / sh, kw2 = (kw + sw - 1) / sw, ss = sh * sw;
+    const int nnz = rowptr[cout];
+    // renumbered taps: (c, ki, kj) -> channel c*ss + (ki % sh)*sw + kj % sw, tap (ki / sh, kj / sw); sorted per channel
+    int32_t* pk = scratch_pkidx.get<int32_t>(nnz > 0 ? nnz : 1);
+    float* pv = scratch_pvals.get<float>(nnz > 0 ? nnz : 1);
+    int32_t* perm = scratch_perm.get<int32_t>(nnz > 0 ? nnz : 1);
+    for (int co = 0; co < cout; co++) {
+        const int lo = rowptr[co], hi = rowptr[co + 1];
+        for (int i = lo; i < hi; i++) {
+            const int k = kidx[i], kj = k % kw, ki = (k / kw) % kh, c = k / (kw * kh);
+            pk[i] = ((c * ss + (ki % sh) * sw + kj % sw) * kh2 + ki / sh) * kw2 + kj / sw;
+            perm[i] = i;
+        }
+        std::sort(perm + lo, perm + hi, [&](int a, int b) { return pk[a] < pk[b]; });
+        for (int i = lo; i < hi; i++) pv[i] = vals[perm[i]];
+        for (int i = lo; i < hi; i++) perm[i] = pk[perm[i]];
+        std::memcpy(pk + lo, perm + lo, sizeof(int32_t) * (hi - lo));
+    }
+    float* xs2 = scratch_phase.get<float>((size_t) cin * ss * Hs * Ws);
+    const size_t yPer = (size_t) cout * (pool ? (size_t) (ho / 2) * (wo / 2) : (size_t) ho * wo);
+    for (int s = 0; s < n; s++) {
+        const float* xs = x + (size_t) s * cin * h * w;
+        int tasks = std::min(cin, std::max(1, threads) * 4);
+        ds_parallel(tasks, (size_t) cin * Hp * Wp > 65536 ? threads : 1, [&](int t) {
+            for (int c = cin * t / tasks; c < cin * (t + 1) / tasks; c++) {
+                for (int pr = 0; pr < sh; pr++) {
+                    for (int pc = 0; pc < sw; pc++) {
+                        float* dst = xs2 + ((size_t) c * ss + pr * sw + pc) * Hs * Ws;
+                        for (int i = 0; i < Hs; i++) {
+                            const int r = i * sh + pr - ph;  // input row of padded row i*sh + pr
+                            for (int j = 0; j < Ws; j++) {
+                                const int col = j * sw + pc - pw;
+                                dst[(size_t) i * Ws + j] = r >= 0 && r < h && col >= 0 && col < w ? xs[((size_t) c * h + r) * w + col] : 0.f;
+                            }
+                        }
+                    }
+                }
+            }
+        });
+        ds_sparse_conv2d_forward(path, threads, xs2, 1, cin * ss, Hs, Ws, rowptr, pk, pv, bias, cout, kh2, kw2, 1, 1, 0, 0, 1, 1,
+                                 groups, relu, pool, y + (size_t) s * yPer, ho, wo);
+    }
+}
+}  // namespace
+
+extern "C" int ds_sparse_conv_strided_vector(int path, int sh, int sw, int dh, int dw) {
+    return strided_on_vector(ds_effective_path(path), sh, sw, dh, dw) ? 1 : 0;
 }
 
 extern "C" int ds_sparse_conv_blocks(int path, int cin, int w, int kh, int kw, int sh, int sw, int pw,

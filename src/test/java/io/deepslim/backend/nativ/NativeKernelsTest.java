@@ -231,6 +231,41 @@ class NativeKernelsTest {
         assertEquals(0, NativeLibrary.ds_sparse_conv_column_split(best, 31, 3, 2, 2, 1, 1));
     }
 
+    /** Strided cases: odd sizes (1, 7, 31), 5x5, grouped, stride 3, non-square. */
+    static final List<ConvCase> STRIDED = List.of(
+            new ConvCase(2, 5, 6, 1, 1, 3, ConvParams.of(2, 1, 1)),
+            new ConvCase(2, 5, 6, 7, 7, 3, ConvParams.of(2, 1, 1)),
+            new ConvCase(1, 40, 7, 31, 31, 3, ConvParams.of(2, 1, 1)),                // 160 phase channels: channel-blocked
+            new ConvCase(1, 3, 5, 17, 13, 5, ConvParams.of(2, 2, 1)),
+            new ConvCase(2, 8, 12, 15, 9, 3, ConvParams.of(2, 1, 4)),                 // grouped
+            new ConvCase(1, 4, 6, 19, 20, 3, ConvParams.of(3, 1, 1)));
+
+    @Test
+    void sparseStridedConvRunsTheVectorKernelAndMatchesReference() {
+        SplittableRandom r = new SplittableRandom(17);
+        for (NativeKernels k : paths()) {
+            for (ConvCase c : STRIDED) {
+                int vec = NativeLibrary.ds_sparse_conv_strided_vector(k.path(), c.p.strideH(), c.p.strideW(), c.p.dilationH(), c.p.dilationW());
+                assertEquals(k.path() == NativeKernels.PORTABLE ? 0 : 1, vec, k.pathName() + " " + c);
+                int ho = c.p.outH(c.h, c.k), wo = c.p.outW(c.w, c.k);
+                for (boolean pool : ho >= 2 && wo >= 2 ? new boolean[]{false, true} : new boolean[]{false}) {
+                    Tensor x = random(r, c.n, c.cin, c.h, c.w);
+                    int[] ws = {c.cout, c.cin / c.p.groups(), c.k, c.k};
+                    Tensor w = random(r, ws), m = mask(r, 0.7, ws), b = random(r, c.cout);
+                    SparseKernel sk = new SparseKernel().mode(SparseKernel.Mode.SPARSE).use(k);
+                    Tensor y = sk.conv(x, w, m, 0, b, c.p, true, pool);
+                    assertNotNull(y, "sparse kernel declined " + c);
+                    assertTrue(sk.lastChoice().startsWith("sparse-csr " + k.pathName()), sk.lastChoice());
+                    Tensor full = Tensor.empty(c.n, c.cout, ho, wo);
+                    REF.conv2dForwardRelu(x, mul(w, m), b, c.p, full);
+                    assertClose(pool ? maxPool2(full) : full, y, k.pathName() + " strided " + c + " pool " + pool);
+                }
+            }
+        }
+        // dilated strided convs keep the portable loop
+        assertEquals(0, NativeLibrary.ds_sparse_conv_strided_vector(kernels().bestPath(), 2, 2, 2, 2));
+    }
+
     /**
      * Native calls from several Java threads at once (as serve does) share the one helper pool: a caller that
      * finds it busy works alone. Every concurrent result must equal the one-caller result bit for bit, and the
