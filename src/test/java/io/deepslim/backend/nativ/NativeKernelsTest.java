@@ -202,6 +202,20 @@ class NativeKernelsTest {
             new ConvCase(1, 40, 7, 31, 31, 3, ConvParams.of(1, 1, 1)),                // channel-blocked
             new ConvCase(2, 8, 12, 31, 7, 3, ConvParams.of(1, 1, 4)));                // grouped
 
+    /** One random case on path k (ReLU, optionally the 2x2 pool in the call) against the reference backend. */
+    static void assertSparseReluConvMatches(SplittableRandom r, NativeKernels k, ConvCase c, double sparsity, boolean pool, String what) {
+        Tensor x = random(r, c.n, c.cin, c.h, c.w);
+        int[] ws = {c.cout, c.cin / c.p.groups(), c.k, c.k};
+        Tensor w = random(r, ws), m = mask(r, sparsity, ws), b = random(r, c.cout);
+        SparseKernel sk = new SparseKernel().mode(SparseKernel.Mode.SPARSE).use(k);
+        Tensor y = sk.conv(x, w, m, 0, b, c.p, true, pool);
+        assertNotNull(y, "sparse kernel declined " + c);
+        assertTrue(sk.lastChoice().startsWith("sparse-csr " + k.pathName()), sk.lastChoice());
+        Tensor full = Tensor.empty(c.n, c.cout, c.p.outH(c.h, c.k), c.p.outW(c.w, c.k));
+        REF.conv2dForwardRelu(x, mul(w, m), b, c.p, full);
+        assertClose(pool ? maxPool2(full) : full, y, k.pathName() + " " + what + " " + c + " pool " + pool);
+    }
+
     @Test
     void sparseConvColumnSplitLayoutRunsOnAvx512AndMatchesReference() {
         SplittableRandom r = new SplittableRandom(15);
@@ -211,16 +225,7 @@ class NativeKernelsTest {
                 // the policy: AVX-512 only (measured slower on AVX2), the layout is what these shapes must get there
                 assertEquals(k.path() == NativeKernels.AVX512_VNNI ? 1 : 0, split, k.pathName() + " " + c);
                 for (boolean pool : c.h >= 2 ? new boolean[]{false, true} : new boolean[]{false}) {
-                    Tensor x = random(r, c.n, c.cin, c.h, c.w);
-                    int[] ws = {c.cout, c.cin / c.p.groups(), c.k, c.k};
-                    Tensor w = random(r, ws), m = mask(r, 0.8, ws), b = random(r, c.cout);
-                    SparseKernel sk = new SparseKernel().mode(SparseKernel.Mode.SPARSE).use(k);
-                    Tensor y = sk.conv(x, w, m, 0, b, c.p, true, pool);
-                    assertNotNull(y, "sparse kernel declined " + c);
-                    assertTrue(sk.lastChoice().startsWith("sparse-csr " + k.pathName()), sk.lastChoice());
-                    Tensor full = Tensor.empty(c.n, c.cout, c.p.outH(c.h, c.k), c.p.outW(c.w, c.k));
-                    REF.conv2dForwardRelu(x, mul(w, m), b, c.p, full);
-                    assertClose(pool ? maxPool2(full) : full, y, k.pathName() + " column-split " + c + " pool " + pool);
+                    assertSparseReluConvMatches(r, k, c, 0.8, pool, "column-split");
                 }
             }
         }
@@ -247,18 +252,9 @@ class NativeKernelsTest {
             for (ConvCase c : STRIDED) {
                 int vec = NativeLibrary.ds_sparse_conv_strided_vector(k.path(), c.p.strideH(), c.p.strideW(), c.p.dilationH(), c.p.dilationW());
                 assertEquals(k.path() == NativeKernels.PORTABLE ? 0 : 1, vec, k.pathName() + " " + c);
-                int ho = c.p.outH(c.h, c.k), wo = c.p.outW(c.w, c.k);
-                for (boolean pool : ho >= 2 && wo >= 2 ? new boolean[]{false, true} : new boolean[]{false}) {
-                    Tensor x = random(r, c.n, c.cin, c.h, c.w);
-                    int[] ws = {c.cout, c.cin / c.p.groups(), c.k, c.k};
-                    Tensor w = random(r, ws), m = mask(r, 0.7, ws), b = random(r, c.cout);
-                    SparseKernel sk = new SparseKernel().mode(SparseKernel.Mode.SPARSE).use(k);
-                    Tensor y = sk.conv(x, w, m, 0, b, c.p, true, pool);
-                    assertNotNull(y, "sparse kernel declined " + c);
-                    assertTrue(sk.lastChoice().startsWith("sparse-csr " + k.pathName()), sk.lastChoice());
-                    Tensor full = Tensor.empty(c.n, c.cout, ho, wo);
-                    REF.conv2dForwardRelu(x, mul(w, m), b, c.p, full);
-                    assertClose(pool ? maxPool2(full) : full, y, k.pathName() + " strided " + c + " pool " + pool);
+                boolean poolable = c.p.outH(c.h, c.k) >= 2 && c.p.outW(c.w, c.k) >= 2;
+                for (boolean pool : poolable ? new boolean[]{false, true} : new boolean[]{false}) {
+                    assertSparseReluConvMatches(r, k, c, 0.7, pool, "strided");
                 }
             }
         }
