@@ -111,6 +111,15 @@ void ds_int8_conv2d_forward(int path, int threads, const int8_t* xq, int n, int 
                             int out_zero, void* y, int ho, int wo);
 
 /*
+ * Fully connected layer for small batches (inference): y (m, nout) = x (m, k) . W^T + bias, then ReLU when
+ * relu != 0. W (nout, k) row-major, as the layer stores it; bias may be null. One pass over W per 4 samples
+ * (a matrix-vector product bound by reading W at batch 1); rows split over `threads` when W is
+ * large.
+ */
+void ds_linear_forward(int path, int threads, const float* x, int m, int k, const float* w, const float* bias,
+                       int nout, int relu, float* y);
+
+/*
  * 3x3 convolution, stride 1 or 2, padding 1, of x (n, cin, h, w) with sw (cmid, cin/groups, 3, 3) and
  * bias sb (may be null): depthwise when groups == cin, dense for groups == 1 (meant for few input
  * channels per group: a direct kernel, no GEMM). Then, when pw is not null, a 1x1 convolution with

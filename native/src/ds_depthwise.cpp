@@ -38,7 +38,7 @@ namespace dsdw_portable {
 typedef int vi __attribute__((vector_size(16)));
 // lanes (a0, a1, a2, a3, b0, b1, b2, b3) -> (max(a0, a1), max(a2, a3), max(b0, b1), max(b2, b3))
 static inline vf vpairmax(vf a, vf b) { return vmax(__builtin_shuffle(a, b, vi{0, 2, 4, 6}), __builtin_shuffle(a, b, vi{1, 3, 5, 7})); }
-constexpr int PW_MR = 4, PW_NV = 4, ROW_NV = 1, DENSE_CB = 4, DENSE_NV = 2, FLAT_MAX_VECTORS = 4;
+constexpr int PW_MR = 4, PW_NV = 4, ROW_NV = 1, DENSE_CB = 4, DENSE_NV = 2, FLAT_MAX_VECTORS = 4, DW_NV1 = 4, DW_NV2 = 2;
 #include "ds_depthwise_body.inc"
 }  // namespace dsdw_portable
 
@@ -53,6 +53,7 @@ static inline vf vpairmax(vf a, vf b) {
     return _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(m), _MM_SHUFFLE(3, 1, 2, 0)));
 }
 constexpr int PW_MR = 4, PW_NV = 3, ROW_NV = 1, DENSE_CB = 4, DENSE_NV = 3, FLAT_MAX_VECTORS = 4;  // flat tile 4 x 3 of 16 registers
+constexpr int DW_NV1 = 4, DW_NV2 = 2;  // depthwise planes: 9 taps + 4 accumulators; multiplier 2 broadcasts some taps from L1
 #include "ds_depthwise_body.inc"
 }  // namespace dsdw_avx2
 #pragma GCC pop_options
@@ -66,7 +67,8 @@ static inline vf vpairmax(vf a, vf b) {
     const __m512i odd = _mm512_set_epi32(31, 29, 27, 25, 23, 21, 19, 17, 15, 13, 11, 9, 7, 5, 3, 1);
     return _mm512_max_ps(_mm512_permutex2var_ps(a, even, b), _mm512_permutex2var_ps(a, odd, b));
 }
-constexpr int PW_MR = 4, PW_NV = 4, ROW_NV = 2, DENSE_CB = 8, DENSE_NV = 3, FLAT_MAX_VECTORS = 4;  // rows 8 x 2, flat tile 8 x 3 of 32 registers
+constexpr int PW_MR = 8, PW_NV = 3, ROW_NV = 2, DENSE_CB = 8, DENSE_NV = 3, FLAT_MAX_VECTORS = 4;  // 1x1 tile 8 x 3, rows 8 x 2, flat tile 8 x 3 of 32 registers
+constexpr int DW_NV1 = 8, DW_NV2 = 4;  // depthwise planes: 9 (18) taps + 8 accumulators in registers
 #include "ds_depthwise_body.inc"
 }  // namespace dsdw_avx512
 #pragma GCC pop_options
@@ -89,9 +91,9 @@ extern "C" void ds_separable3x3_forward(int path, int threads, const float* x, i
     int rows = std::max(1, BAND_PIXELS / a.wo);
     if (pool) rows = std::max(2, rows & ~1);
     a.rows = std::min(rows, need);
-    // room for the 1x1 tiles' overhang (tiles are at most 64 pixels; P rounded to 64 is a multiple of
-    // 8, so whole 24-pixel AVX2 tiles overhang by <= 16), +16 so rows are not 4 KiB-aliased
-    a.ld = (a.rows * a.wo + 63) / 64 * 64 + 64 + 16;
+    // a band's rows in the scratch: up to rows x (w + 2) floats (a flat strip keeps the padded rows), whole
+    // vectors (the 1x1 stage runs to the next vector; 64 covers every path), +16 so rows are not 4 KiB-aliased
+    a.ld = (a.rows * (a.w + 2) + 63) / 64 * 64 + 64 + 16;
     int bands = (need + a.rows - 1) / a.rows;
     int tasks = n * bands;
     // multiply-adds of the whole call: below ~2M a second thread costs more than it saves

@@ -72,6 +72,8 @@ public final class Detector implements AutoCloseable {
         final Path file;
         final Module net;
         final ModelInfo info;
+        /** Parameters of the model as stored (counted before fusion, whose layers keep their tensors as buffers). */
+        final long parameters;
         final DetectorOptions options;
         final Preprocessor pre;
         final ImageDecoder decoder;
@@ -81,10 +83,11 @@ public final class Detector implements AutoCloseable {
         final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
         boolean released;
 
-        Shared(Path file, Module net, ModelInfo info, DetectorOptions o) {
+        Shared(Path file, Module net, ModelInfo info, long parameters, DetectorOptions o) {
             this.file = file;
             this.net = net;
             this.info = info;
+            this.parameters = parameters;
             this.options = o;
             this.decoder = new ImageDecoder(o.maxImageSide(), o.maxImagePixels(), o.maxImageBytes(), true);
             this.pre = new Preprocessor(TransformConfig.eval(info.inputSize()).withNormalization(info.mean(), info.std()), decoder);
@@ -125,10 +128,10 @@ public final class Detector implements AutoCloseable {
         ModelInfo info = b.info();
         net.eval();
         net.setTrainable(".*", false);
-        return new Detector(new Shared(model, net, info, options), options.threshold());
+        return new Detector(new Shared(model, net, info, b.parameters(), options), options.threshold());
     }
 
-    private record Built(Module net, ModelInfo info) {}
+    private record Built(Module net, ModelInfo info, long parameters) {}
 
     /**
      * Loads the model in a private scope and prepares it for inference: batch norm folded when the model
@@ -145,6 +148,7 @@ public final class Detector implements AutoCloseable {
                         + info.numClasses() + " classes " + info.classNames());
             }
             Set<Storage> loaded = storages(net);
+            long parameters = net.parameterCount();
             // fusion copies through the module tree, so adapter, CAE and filter-pruned networks fuse too (unknown blocks are kept)
             if (options.fuse() && CompressedModel.recipes(net).isEmpty()) net = InferenceFusion.fuse(net);
             Set<Storage> kept = storages(net);
@@ -152,7 +156,7 @@ public final class Detector implements AutoCloseable {
             // called with no enclosing scope: kept storages leave scope management and live until close()
             for (Tensor t : net.stateDict().values()) scope.keep(t);
             for (Tensor t : net.parameters()) scope.keep(t);
-            return new Built(net, info);
+            return new Built(net, info, parameters);
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
@@ -200,7 +204,7 @@ public final class Detector implements AutoCloseable {
     public boolean compressed() { return !shared.info.compression().isEmpty(); }
 
     /** Number of parameters as stored. */
-    public long parameterCount() { return shared.net.parameterCount(); }
+    public long parameterCount() { return shared.parameters; }
 
     /** Classifies an image file (JPEG, PNG or BMP; EXIF orientation applied). */
     public Prediction predict(Path image) throws InvalidImageException {

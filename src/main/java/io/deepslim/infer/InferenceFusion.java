@@ -8,6 +8,7 @@ import io.deepslim.models.ZooNet;
 import io.deepslim.nn.BatchNorm2d;
 import io.deepslim.nn.Conv2d;
 import io.deepslim.nn.Layers;
+import io.deepslim.nn.Linear;
 import io.deepslim.nn.Module;
 import io.deepslim.nn.Sequential;
 
@@ -17,7 +18,8 @@ import io.deepslim.nn.Sequential;
  * {@link FusedConv2d}, and an ungrouped Conv2d → 1x1 Conv2d → BatchNorm2d [→ ReLU] run (a
  * separable block with a dense spatial conv) one composed {@link FusedConv2d}; a pruned conv → BN
  * run becomes one pruned conv with BN folded in (same mask), and the ReLU and 2x2 max-pool after it
- * join its sparse kernel call ({@link FusedPrunedConv2d}). Everything else — other compressed
+ * join its sparse kernel call ({@link FusedPrunedConv2d}); in the heads a plain Linear [→ ReLU] becomes
+ * one {@link FusedLinear} and evaluation-mode Dropout an identity. Everything else — other compressed
  * layers (int8, low-rank), adapters and other custom modules, whose forward is
  * not a plain chain — is kept as it is. The source model is not modified: the work is done on a
  * copy made through the model-file tree ({@link ModelFile#copy}), so any network that saves fuses.
@@ -237,6 +239,20 @@ public final class InferenceFusion {
             seq.replaceChild(String.valueOf(i), new FusedPrunedConv2d(pc, relu, pool));
             if (relu) seq.replaceChild(String.valueOf(j), new Layers.Identity());
             if (pool) seq.replaceChild(String.valueOf(k), new Layers.Identity());
+        }
+        // the heads: an evaluation-mode Dropout is the identity; a plain Linear [→ ReLU] one FusedLinear (small
+        // batches: one native pass over the weight with bias and ReLU, no GEMM call and separate ReLU op)
+        for (int i = 0; i < seq.size(); i++) {
+            if (seq.get(i) instanceof Layers.Dropout) {
+                seq.replaceChild(String.valueOf(i), new Layers.Identity());
+                continue;
+            }
+            if (seq.get(i).getClass() != Linear.class) continue;
+            Linear lin = (Linear) seq.get(i);
+            int j = nextNonIdentity(seq, i + 1);
+            boolean relu = j < seq.size() && seq.get(j) instanceof Layers.ReLU;
+            seq.replaceChild(String.valueOf(i), new FusedLinear(lin.weight(), lin.bias(), relu));
+            if (relu) seq.replaceChild(String.valueOf(j), new Layers.Identity());
         }
         // an int8 conv → BN [→ ReLU] run: BN into the int8 scales and bias, ReLU into the kernel's epilogue
         for (int i = 0; i + 1 < seq.size(); i++) {

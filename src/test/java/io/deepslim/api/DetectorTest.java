@@ -85,6 +85,16 @@ class DetectorTest {
     }
 
     @Test
+    void parameterCountIsTheStoredModelsEvenWhenFused() throws Exception {
+        // the fused layers keep their tensors as buffers: the count must come from the model as loaded
+        long stored = ModelFile.load(dense).network().parameterCount();
+        assertTrue(stored > 0);
+        try (Detector d = Detector.load(dense)) {
+            assertEquals(stored, d.parameterCount());
+        }
+    }
+
+    @Test
     void everyInputKindGivesTheSameAnswer() throws Exception {
         try (Detector d = Detector.load(dense)) {
             for (Path img : images.subList(0, 4)) {

@@ -11,7 +11,7 @@ import org.bytedeco.javacpp.annotation.Platform;
  * catches a failed load. The kernel sources are compiled into the same library by the javacpp
  * Maven plugin (see pom.xml).
  */
-@Platform(include = {"deepslim_native.h", "ds_dispatch.cpp", "ds_sparse.cpp", "ds_int8.cpp", "ds_int8_conv.cpp", "ds_quantize.cpp", "ds_depthwise.cpp", "ds_winograd.cpp"},
+@Platform(include = {"deepslim_native.h", "ds_dispatch.cpp", "ds_sparse.cpp", "ds_int8.cpp", "ds_int8_conv.cpp", "ds_quantize.cpp", "ds_depthwise.cpp", "ds_winograd.cpp", "ds_linear.cpp"},
         library = "deepslim_native")
 public final class NativeLibrary {
     static { Loader.load(); }
@@ -66,6 +66,9 @@ public final class NativeLibrary {
     public static native void ds_separable3x3_forward(int path, int threads, @Cast("const float*") long x, int n, int cin, int h, int w,
             @Cast("const float*") long sw, @Cast("const float*") long sb, int cmid, int groups, int stride,
             @Cast("const float*") long pw, @Cast("const float*") long pb, int cout, int relu, int pool, @Cast("float*") long y);
+
+    public static native void ds_linear_forward(int path, int threads, @Cast("const float*") long x, int m, int k,
+            @Cast("const float*") long w, @Cast("const float*") long bias, int nout, int relu, @Cast("float*") long y);
 
     public static native long ds_winograd_f4_packed_floats(int cin, int cout);
 

@@ -121,6 +121,27 @@ class NativeSeparableTest {
         }
     }
 
+    /**
+     * Depthwise strips written in place (rows w + 2 apart in the scratch) and the 1x1 stage's exact-width tiles:
+     * multipliers 1 and 2 (one input plane at a time, taps in registers) and 3 and 4 (channel blocks); widths 5,
+     * 17, 33 and 59, whose strips end 1, 2 or 3 vectors past the last whole 1x1 tile on 16, 8 and 4 lanes; 1, 7,
+     * 13 and 24 output channels (8-, 4- and 1-row 1x1 tiles); batch 1 and 3; pooled or not; each path this CPU has.
+     */
+    @Test
+    void inPlaceStripsAndExactWidthPointwiseTilesMatchTheReference() {
+        SplittableRandom r = new SplittableRandom(16);
+        for (NativeKernels k : paths()) {
+            for (int mult = 1; mult <= 4; mult++) for (int w : new int[]{5, 17, 33, 59}) {
+                int cout = new int[]{1, 7, 13, 24}[(mult + w) % 4];
+                int n = w % 2 == 1 && mult % 2 == 0 ? 3 : 1;
+                boolean pool = (mult + w / 2) % 2 == 0;
+                check(k, r, n, 6, 11, w, 6 * mult, 6, 1, cout, true, pool, "depthwise x" + mult + " 11x" + w + " ·1x1→" + cout + " batch " + n + " pool " + pool);
+            }
+            // the 3x3 stage alone (its ReLU in the strip), widths whose rows are not whole vectors
+            for (int w : new int[]{9, 30}) check(k, r, 3, 4, 6, w, 8, 4, 1, 0, true, w == 30, "depthwise x2 alone 6x" + w);
+        }
+    }
+
     @Test
     void cpuBackendDepthwiseConvRunsNatively() {
         NativeKernelsTest.kernels();
