@@ -32,8 +32,9 @@ int main(int argc, char** argv) {
 #ifndef DS_NO_WINDOW
     if (argc > 3) ds_sparse_l1_window = std::atoi(argv[3]);
 #endif
-    struct L { int cin, cout, hw; } layers[] = {{64, 64, 224}, {64, 128, 112}, {128, 128, 112}, {128, 256, 56}, {256, 256, 56}, {256, 512, 28}, {512, 128, 14}};
+    struct L { int cin, cout, hw; } layers[] = {{3, 64, 224}, {64, 64, 224}, {64, 128, 112}, {128, 128, 112}, {128, 256, 56}, {256, 256, 56}, {256, 512, 28}, {512, 128, 14}};
     std::vector<double> sps = {0.5, 0.7, 0.8, 0.9, 0.95};
+    const int maxCin = std::getenv("DS_MAX_CIN") ? std::atoi(std::getenv("DS_MAX_CIN")) : 1 << 30;  // only layers with cin <= this
     if (const char* e = std::getenv("DS_SPARSITY")) sps = {std::atof(e)};
     std::mt19937 rng(1);
     std::normal_distribution<float> nd;
@@ -48,6 +49,7 @@ int main(int argc, char** argv) {
             ds_sparse_conv2d_forward(ds_best_path(), threads, x.data(), 1, 64, 56, 56, rp.data(), k.data(), v.data(), nullptr, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1, 0, pool, y.data(), 56, 56);
     }
     for (auto l : layers) {
+        if (l.cin > maxCin) continue;
         std::vector<float> x((size_t) l.cin * l.hw * l.hw), y((size_t) l.cout * l.hw * l.hw);
         for (auto& v : x) v = nd(rng);
         for (double sp : sps) {

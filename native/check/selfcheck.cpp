@@ -11,9 +11,12 @@
 #include "../src/ds_depthwise.cpp"
 #include "../src/ds_winograd.cpp"
 #include "../src/ds_winograd_bwf.cpp"
+#include <chrono>
 #include <cstdio>
 #include <random>
 #include <string>
+#include <thread>
+#include <unistd.h>
 
 static std::mt19937 rng(7);
 static int failures = 0, cases = 0;
@@ -292,10 +295,82 @@ static void check_winograd_bwf(int path, int n, int cin, int cout, int h, int w,
     }
 }
 
+// ds_parallel on the helper pool: a nested call runs every inner task once (inline), and callers on
+// several threads at once (each asking for 2 threads; the pool serves one, the others work alone) get
+// the same results as one caller alone. A watchdog ends the process if a call never returns (deadlock).
+static std::atomic<bool> pool_check_done(false);
+
+static void check_pool_concurrency() {
+    // the watchdog only fires while this check runs (the rest of the self-check may take longer under qemu)
+    std::thread([] {
+        for (int s = 0; s < 120 * 10 && !pool_check_done.load(); s++) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        if (pool_check_done.load()) return;
+        std::printf("FAIL pool concurrency: still running after 120 s (deadlock?)\n");
+        std::fflush(stdout);
+        _exit(1);
+    }).detach();
+    cases++;
+    std::vector<std::atomic<int>> hits(8 * 16);
+    for (auto& h : hits) h = 0;
+    ds_parallel(8, 2, [&](int o) { ds_parallel(16, 2, [&](int i) { hits[o * 16 + i]++; }); });
+    for (auto& h : hits) if (h != 1) { failures++; std::printf("FAIL nested ds_parallel: a task ran %d times\n", h.load()); break; }
+    // one sparse conv layer (vector path when the CPU has one, pooled) run alone, then by 4 threads at once
+    const int cin = 24, cout = 16, hw = 40, ho = hw;
+    auto x = randn((size_t) cin * hw * hw), vals0 = randn((size_t) cout * cin * 9);
+    std::vector<int32_t> rowptr(cout + 1), kidx;
+    std::vector<float> vals;
+    for (int co = 0; co < cout; co++) {
+        for (int i = 0; i < cin * 9; i++) if ((i * 13 + co) % 4 == 0) { kidx.push_back(i); vals.push_back(vals0[(size_t) co * cin * 9 + i]); }
+        rowptr[co + 1] = (int32_t) vals.size();
+    }
+    for (int pool = 0; pool <= 1; pool++) {
+        cases++;
+        const size_t ny = (size_t) cout * (pool ? (ho / 2) * (ho / 2) : ho * ho);
+        auto run = [&](int threads, std::vector<float>& y) {
+            ds_sparse_conv2d_forward(ds_best_path(), threads, x.data(), 1, cin, hw, hw, rowptr.data(), kidx.data(), vals.data(), nullptr,
+                                     cout, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, pool, y.data(), ho, ho);
+        };
+        std::vector<float> want(ny);
+        run(1, want);
+        std::atomic<int> bad(0);
+        std::vector<std::thread> callers;
+        for (int c = 0; c < 4; c++) {
+            callers.emplace_back([&] {
+                std::vector<float> y(ny);
+                for (int r = 0; r < 50; r++) {
+                    run(2, y);
+                    if (std::memcmp(y.data(), want.data(), sizeof(float) * ny) != 0) bad++;
+                }
+            });
+        }
+        for (auto& t : callers) t.join();
+        if (bad) { failures++; std::printf("FAIL concurrent sparse conv pool=%d: %d of 200 calls differ from one caller alone\n", pool, bad.load()); }
+    }
+    pool_check_done = true;
+}
+
 int main() {
     std::printf("native self-check: best path %s\n", ds_path_name(ds_best_path()));
     check_quantize();
+    check_pool_concurrency();
     for (int path = 0; path <= ds_best_path(); path++) {
+        // column-split layout: the default policy (1), off (0), and forced wherever it applies (2: AVX2 too)
+        for (int mode : {1, 0, 2}) {
+            ds_sparse_kj_mode = mode;
+            for (double keep : {0.05, 0.3}) {
+                for (int hw : {1, 7, 31}) check_sparse_conv(path, 5, 6, hw, 3, 1, 1, keep);
+                check_sparse_conv(path, 40, 5, 31, 3, 1, 1, keep, 1);
+                check_sparse_conv(path, 8, 8, 30, 3, 1, 4, keep, 1);
+            }
+        }
+        ds_sparse_kj_mode = 1;
+        for (double keep : {0.1, 0.5}) {  // strided: stride-phase split on the vector paths, odd sizes
+            for (int hw : {1, 7, 31}) check_sparse_conv(path, 5, 6, hw, 3, 2, 1, keep);
+            check_sparse_conv(path, 12, 8, 30, 3, 2, 4, keep);       // grouped
+            check_sparse_conv(path, 6, 4, 31, 3, 2, 1, keep, 1);     // pooled
+            check_sparse_conv(path, 3, 5, 17, 5, 2, 1, keep);        // 5x5 (kernel 3x3 per phase)
+            check_sparse_conv(path, 40, 7, 23, 3, 2, 1, keep);       // channel-blocked after the split (160 channels)
+        }
         for (double keep : {0.05, 0.3, 1.0}) {
             check_sparse_conv(path, 7, 9, 13, 3, 1, 1, keep);
             check_sparse_conv(path, 31, 17, 9, 3, 2, 1, keep);

@@ -45,6 +45,19 @@ void ds_sparse_conv2d_forward(int path, int threads, const float* x, int n, int 
 int ds_sparse_conv_blocks(int path, int cin, int w, int kh, int kw, int sh, int sw, int pw,
                           int dh, int dw, int groups);
 
+/*
+ * 1 when ds_sparse_conv2d_forward runs this conv in the column-split layout (rows padded to 16 floats,
+ * nonzeros grouped by kernel column, every load aligned): AVX-512, stride 1, 3-wide kernel, dw 1,
+ * w + 2*pw not a multiple of 16; else 0.
+ */
+int ds_sparse_conv_column_split(int path, int w, int kw, int sh, int sw, int pw, int dw);
+
+/*
+ * 1 when ds_sparse_conv2d_forward runs a strided conv on this path's vector kernel (the input split by
+ * stride phase into a stride-1 conv; strides up to 4, no dilation, not the portable path); else 0.
+ */
+int ds_sparse_conv_strided_vector(int path, int sh, int sw, int dh, int dw);
+
 /* Sparse x dense for Linear: y (m, nout) = x (m, k) . W^T + bias, W (nout, k) in CSR by output row. */
 void ds_sparse_linear_forward(int path, int threads, const float* x, int m, int k,
                               const int32_t* rowptr, const int32_t* cols, const float* vals, const float* bias,

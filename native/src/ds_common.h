@@ -18,24 +18,6 @@
 #define DS_X86 0
 #endif
 
-// Runs f(t) for t in [0, tasks) on up to `threads` threads (the caller is one of them).
-template <class F>
-static void ds_parallel(int tasks, int threads, F f) {
-    int nt = std::min(threads, tasks);
-    if (nt <= 1) {
-        for (int t = 0; t < tasks; t++) f(t);
-        return;
-    }
-    std::atomic<int> next(0);
-    auto worker = [&]() {
-        for (int t = next.fetch_add(1); t < tasks; t = next.fetch_add(1)) f(t);
-    };
-    std::vector<std::thread> pool;
-    for (int i = 1; i < nt; i++) pool.emplace_back(worker);
-    worker();
-    for (auto& th : pool) th.join();
-}
-
 // A zeroed, 64-byte aligned scratch buffer freed with its owner.
 template <class T>
 struct ds_buffer {

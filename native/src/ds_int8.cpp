@@ -18,6 +18,7 @@
 // follow on the conv's map. Quantization is monotone, so pooling the codes gives exactly the codes
 // of the pooled floats: the result equals conv -> ReLU -> pool -> quantize in the Java reference.
 #include "ds_common.h"
+#include "ds_pool.h"
 
 namespace {
 

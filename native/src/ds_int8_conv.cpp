@@ -2,6 +2,7 @@
 // epilogue and GEMM helpers come from there): the direct stride-1 kernel, the fused 2x2 max-pool,
 // weight packing and ds_int8_conv2d_forward (strided convs run ds_int8.cpp's im2col GEMM).
 #include "ds_common.h"
+#include "ds_pool.h"
 
 namespace {
 

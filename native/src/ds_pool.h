@@ -1,5 +1,6 @@
-// The persistent helper-thread pool shared by the kernels that split a call into tasks
-// (ds_depthwise.cpp, ds_winograd.cpp); compiled once (all sources are one translation unit).
+// The persistent helper-thread pool shared by every kernel that splits a call into tasks: directly
+// (ds_depthwise.cpp, ds_winograd.cpp) or through ds_parallel (sparse, int8, quantize); compiled once
+// (all sources are one translation unit).
 #ifndef DS_POOL_H
 #define DS_POOL_H
 
@@ -25,8 +26,11 @@ public:
         return *pool;
     }
 
+    // False (the caller works alone) when no helper is asked for, when another caller holds the pool
+    // (several Java threads), or when this thread already holds it or runs one of its jobs (a nested call).
     bool post(std::shared_ptr<void> keep, void (*fn)(void*), int helpers) {
-        if (helpers <= 0 || !use_.try_lock()) return false;
+        if (helpers <= 0 || inside() || !use_.try_lock()) return false;
+        inside() = true;
         {
             std::lock_guard<std::mutex> l(m_);
             for (; threads_ < helpers; threads_++) std::thread([this]() { loop(); }).detach();
@@ -45,7 +49,14 @@ public:
             keep_.reset();
             slots_ = 0;
         }
+        inside() = false;
         use_.unlock();
+    }
+
+    // True on a thread that holds the pool or runs a job of it: a nested parallel call there runs inline.
+    static bool& inside() {
+        static thread_local bool flag = false;
+        return flag;
     }
 
 private:
@@ -68,7 +79,9 @@ private:
                 keep = keep_;
                 fn = fn_;
             }
+            inside() = true;
             fn(keep.get());
+            inside() = false;
         }
     }
 
@@ -81,6 +94,46 @@ private:
     // microseconds a helper yield-spins for the next job before sleeping; DS_SEPARABLE_SPIN_US sets it (measuring)
     const int spin_us_ = std::getenv("DS_SEPARABLE_SPIN_US") ? std::atoi(std::getenv("DS_SEPARABLE_SPIN_US")) : 0;
 };
+
+// Runs f(t) for t in [0, tasks) on up to `threads` threads: the caller and threads-1 pool helpers,
+// tasks taken dynamically. Runs inline when one thread suffices, in a nested call, or while another
+// caller holds the pool (concurrent Java threads then each work alone rather than oversubscribe).
+// f is called only for a task taken before the caller saw every task done, so f (on the caller's
+// stack) outlives every call of it; the shared counters outlive a helper that takes the job late.
+struct ParallelShared {
+    std::atomic<int> next{0}, done{0};
+    int tasks = 0;
+    void* f = nullptr;
+    void (*call)(void*, int) = nullptr;
+
+    void work() {
+        for (int t = next.fetch_add(1, std::memory_order_relaxed); t < tasks; t = next.fetch_add(1, std::memory_order_relaxed)) {
+            call(f, t);
+            done.fetch_add(1, std::memory_order_release);
+        }
+    }
+    static void entry(void* p) { static_cast<ParallelShared*>(p)->work(); }
+};
+
+template <class F>
+static void ds_parallel(int tasks, int threads, F f) {
+    int nt = std::min(threads, tasks);
+    if (nt <= 1 || HelperPool::inside()) {
+        for (int t = 0; t < tasks; t++) f(t);
+        return;
+    }
+    auto st = std::make_shared<ParallelShared>();
+    st->tasks = tasks;
+    st->f = &f;
+    st->call = [](void* g, int t) { (*static_cast<F*>(g))(t); };
+    if (!HelperPool::get().post(st, &ParallelShared::entry, nt - 1)) {
+        for (int t = 0; t < tasks; t++) f(t);
+        return;
+    }
+    st->work();
+    while (st->done.load(std::memory_order_acquire) < tasks) std::this_thread::yield();
+    HelperPool::get().release();
+}
 
 }  // namespace
 

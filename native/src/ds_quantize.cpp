@@ -1,6 +1,7 @@
 // Activation quantization for the int8 kernels: float -> int8 codes with one scale and zero point,
 // vectorized, exactly the Java reference's arithmetic.
 #include "ds_common.h"
+#include "ds_pool.h"
 
 namespace {
 

@@ -4,13 +4,15 @@
 // no bounds checks. With stride 1 the output plane is walked as a 1-D run of "virtual" positions
 // q = oh*Wp + ow over the padded width Wp: input index = q + offset(c, ki, kj) is then contiguous,
 // so a chunk of positions is a few vector loads per nonzero. Columns ow >= wo are computed and
-// dropped (efficiency wo/Wp). Strided convolutions take the portable loop.
+// dropped (efficiency wo/Wp). Strided convolutions on the vector paths are split by stride phase into a
+// stride-1 one (sparse_conv_strided); the portable path runs them as a plain loop.
 //
 // With `pool` a 2x2 stride-2 max-pool follows in the same call (vgg-style blocks): the vector path
 // walks the plane in bands of an even number of rows whose finished outputs go to a per-thread band
 // buffer (bias + ReLU applied) and are pooled straight into y, so the full-size map is never
 // written to memory; the portable loop computes the full map in scratch and pools it after.
 #include "ds_common.h"
+#include "ds_pool.h"
 
 namespace {
 
@@ -68,6 +70,9 @@ struct ChunkPass {
     float* y;               // this sample's (cout, ho, wo)
     float* band = nullptr;  // pooled calls: finished chunks go here, (cout, bandStride) from virtual position q0
     int q0 = 0, bandStride = 0;
+    // Column-split layout (3-wide kernels, dw 1, Wp a multiple of 16): nonzeros ordered by (block, kj) per output
+    // channel, bptr holding nblk*3+1 starts per channel and off without the kj term, so every load is aligned.
+    bool kjSplit = false;
 };
 
 // Stores lanes [0, len) of the chunk at virtual position q0 (row-major over the padded width Wp)
@@ -103,6 +108,9 @@ static inline vf vset1(float x) { return _mm512_set1_ps(x); }
 static inline vf vfma(vf a, vf b, vf c) { return _mm512_fmadd_ps(a, b, c); }
 static inline vf vadd(vf a, vf b) { return _mm512_add_ps(a, b); }
 static inline vf vmax(vf a, vf b) { return _mm512_max_ps(a, b); }
+// lanes K.. of a, then lanes ..K-1 of b (the 16 positions K further on, across two vectors)
+template <int K>
+static inline vf vshift(vf a, vf b) { return _mm512_castsi512_ps(_mm512_alignr_epi32(_mm512_castps_si512(b), _mm512_castps_si512(a), K)); }
 #include "ds_sparse_chunk.inc"
 }  // namespace dssp_avx512
 #pragma GCC pop_options
@@ -120,6 +128,12 @@ static inline vf vset1(float x) { return _mm256_set1_ps(x); }
 static inline vf vfma(vf a, vf b, vf c) { return _mm256_fmadd_ps(a, b, c); }
 static inline vf vadd(vf a, vf b) { return _mm256_add_ps(a, b); }
 static inline vf vmax(vf a, vf b) { return _mm256_max_ps(a, b); }
+// lanes K.. of a, then lanes ..K-1 of b (K < 4: per 128-bit half, from a and the halves (a.hi, b.lo))
+template <int K>
+static inline vf vshift(vf a, vf b) {
+    const __m256i mid = _mm256_castps_si256(_mm256_permute2f128_ps(a, b, 0x21));
+    return _mm256_castsi256_ps(_mm256_alignr_epi8(mid, _mm256_castps_si256(a), 4 * K));
+}
 #include "ds_sparse_chunk.inc"
 }  // namespace dssp_avx2
 #pragma GCC pop_options
@@ -144,7 +158,7 @@ struct Scratch {
         return static_cast<T*>(p);
     }
 };
-thread_local Scratch scratch_xpad, scratch_tiles, scratch_off, scratch_bptr, scratch_band, scratch_full;
+thread_local Scratch scratch_xpad, scratch_tiles, scratch_off, scratch_bptr, scratch_band, scratch_full, scratch_vals;
 
 // 2x2 stride-2 max of rows [r0, r1) (r0, r1 even) of `cout` maps stored `stride` floats apart with
 // row pitch `pitch` (src points at row r0), into y (cout, ho/2, wo/2). Vertical max first (contiguous,
@@ -193,6 +207,25 @@ int band_rows(int hq, int Wp, int CH, int VW, int cout, int threads) {
     return best;
 }
 
+// Whether a stride-1 vector call uses the column-split layout (ChunkPass::kjSplit): AVX-512, 3-wide
+// kernel, no column dilation, padded rows not already a multiple of 16 floats. Single thread, CPU time,
+// 3x3 vgg45m shapes at 90% / 95% sparsity (benchmarks/results/2026-11-30-sparse-pool-kernel.md): AVX-512
+// 1.09-1.26x / 1.04-1.24x faster (14x14 maps, rows of 16 already: 0.90x / 0.97x); AVX2, whose 32-byte
+// loads split a line half as often, 0.71-0.95x. DS_SPARSE_KJ=0 turns it off, =2 on wherever it applies
+// (A/B measuring).
+int ds_sparse_kj_mode = std::getenv("DS_SPARSE_KJ") ? std::atoi(std::getenv("DS_SPARSE_KJ")) : 1;
+
+bool column_split(int path, int kw, int dw, int wp) {
+    if (ds_sparse_kj_mode == 0 || kw != 3 || dw != 1) return false;
+    return ds_sparse_kj_mode == 2 || (path == DS_PATH_AVX512_VNNI && wp % 16 != 0);
+}
+
+// The padded row width of a call: rounded up to 16 floats in the column-split layout.
+int padded_width(int path, int w, int kw, int sh, int sw, int pw, int dw) {
+    const bool split = path != DS_PATH_PORTABLE && sh == 1 && sw == 1 && column_split(path, kw, dw, w + 2 * pw);
+    return split ? (w + 2 * pw + 15) / 16 * 16 : w + 2 * pw;
+}
+
 // Positions per chunk on the AVX-512 / AVX2 paths (8 vectors each).
 constexpr int CH512 = 128, CH256 = 64;
 
@@ -216,7 +249,7 @@ void pad_sample(int threads, const float* xs, int cin, int h, int w, int ph, int
             for (int r = 0; r < h; r++) {
                 float* row = pc + (size_t) (r + ph) * Wp + pw;
                 std::memcpy(row, xs + ((size_t) c * h + r) * w, sizeof(float) * w);
-                std::memset(row + w, 0, sizeof(float) * (r + 1 < h ? 2 * pw : pw));  // right border + next row's left
+                std::memset(row + w, 0, sizeof(float) * (r + 1 < h ? Wp - w : Wp - w - pw));  // right border + next row's left
             }
             size_t used = (size_t) (h + ph) * Wp;
             std::memset(pc + used, 0, sizeof(float) * (plane - used));  // bottom rows and alignment gap
@@ -226,13 +259,38 @@ void pad_sample(int threads, const float* xs, int cin, int h, int w, int ph, int
 
 }  // namespace
 
+namespace {
+
+// Strided convs on the vector paths: the padded input is split by (row, column) phase modulo the strides,
+// channel c -> sh*sw channels (c, pr, pc) of maps ceil(Hp/sh) x ceil(Wp/sw), so tap (ki, kj) of output (oh, ow)
+// reads phase (ki % sh, kj % sw) at (oh + ki / sh, ow + kj / sw): a stride-1 conv with a ceil(kh/sh) x
+// ceil(kw/sw) kernel and no padding, which the chunk kernel runs. Taps and channels are renumbered (kidx
+// kept ascending per output channel); one sample at a time through the phase buffer.
+bool strided_on_vector(int path, int sh, int sw, int dh, int dw) {
+    return path != DS_PATH_PORTABLE && (sh > 1 || sw > 1) && sh <= 4 && sw <= 4 && dh == 1 && dw == 1;
+}
+
+thread_local Scratch scratch_phase, scratch_pkidx, scratch_pvals, scratch_perm;
+
+void sparse_conv_strided(int path, int threads, const float* x, int n, int cin, int h, int w, const int32_t* rowptr,
+                         const int32_t* kidx, const float* vals, const float* bias, int cout, int kh, int kw, int sh, int sw,
+                         int ph, int pw, int groups, int relu, int pool, float* y, int ho, int wo);
+
+}  // namespace
+
 extern "C" void ds_sparse_conv2d_forward(int path, int threads, const float* x, int n, int cin, int h, int w,
                                          const int32_t* rowptr, const int32_t* kidx, const float* vals,
                                          const float* bias, int cout, int kh, int kw, int sh, int sw, int ph,
                                          int pw, int dh, int dw, int groups, int relu, int pool, float* y, int ho, int wo) {
     path = ds_effective_path(path);
-    const int Hp = h + 2 * ph, Wp = w + 2 * pw, cinG = cin / groups;
+    if (strided_on_vector(path, sh, sw, dh, dw)) {
+        sparse_conv_strided(path, threads, x, n, cin, h, w, rowptr, kidx, vals, bias, cout, kh, kw, sh, sw, ph, pw, groups, relu, pool, y, ho, wo);
+        return;
+    }
     const bool vector = path != DS_PATH_PORTABLE && sw == 1 && sh == 1;
+    const bool kjSplit = vector && column_split(path, kw, dw, w + 2 * pw);
+    // the column-split layout pads rows to a multiple of 16 floats (aligned loads for every row and channel)
+    const int Hp = h + 2 * ph, Wp = padded_width(path, w, kw, sh, sw, pw, dw), cinG = cin / groups;
     const int CH = path == DS_PATH_AVX512_VNNI ? CH512 : CH256;
     // channel planes 16 floats apart keep a nonzero's load alignment independent of its channel
     const size_t plane = ((size_t) Hp * Wp + 15) / 16 * 16;
@@ -240,15 +298,32 @@ extern "C" void ds_sparse_conv2d_forward(int path, int threads, const float* x, 
     const int nblk = (cinG + blk - 1) / blk;
     const int nnz = rowptr[cout];
     int32_t* off = scratch_off.get<int32_t>(nnz > 0 ? nnz : 1);
-    int32_t* bptr = scratch_bptr.get<int32_t>((size_t) cout * (nblk + 1));
+    const int bstride = kjSplit ? nblk * 3 + 1 : nblk + 1;
+    int32_t* bptr = scratch_bptr.get<int32_t>((size_t) cout * bstride);
+    float* kjVals = kjSplit ? scratch_vals.get<float>(nnz > 0 ? nnz : 1) : nullptr;
     for (int co = 0; co < cout; co++) {
+        int32_t* bp = bptr + (size_t) co * bstride;
+        if (kjSplit) {  // counting sort of the channel's nonzeros by (block, kj); kidx order (c, ki) kept within
+            std::fill(bp, bp + bstride, 0);
+            for (int i = rowptr[co]; i < rowptr[co + 1]; i++) bp[kidx[i] / (kw * kh) / blk * 3 + kidx[i] % kw + 1]++;
+            bp[0] = rowptr[co];
+            for (int b = 1; b < bstride; b++) bp[b] += bp[b - 1];
+            for (int i = rowptr[co]; i < rowptr[co + 1]; i++) {
+                int k = kidx[i], ki = (k / kw) % kh, c = k / (kw * kh), at = bp[c / blk * 3 + k % kw]++;
+                off[at] = (int32_t) (c * plane + (size_t) ki * dh * Wp);
+                kjVals[at] = vals[i];
+            }
+            for (int b = bstride - 1; b > 0; b--) bp[b] = bp[b - 1];  // back to starts
+            bp[0] = rowptr[co];
+            continue;
+        }
         int g = 0;
         for (int i = rowptr[co]; i < rowptr[co + 1]; i++) {
             int k = kidx[i], kj = k % kw, ki = (k / kw) % kh, c = k / (kw * kh);
             off[i] = (int32_t) (c * plane + (size_t) ki * dh * Wp + (size_t) kj * dw);
-            while (g <= c / blk) bptr[(size_t) co * (nblk + 1) + g++] = i;  // kidx ascending: blocks in order
+            while (g <= c / blk) bp[g++] = i;  // kidx ascending: blocks in order
         }
-        while (g <= nblk) bptr[(size_t) co * (nblk + 1) + g++] = rowptr[co + 1];
+        while (g <= nblk) bp[g++] = rowptr[co + 1];
     }
     // slack: a chunk may read up to CH-1 positions past the last valid one
     const int Q = ho * Wp, nchunks = (Q + CH - 1) / CH;
@@ -271,7 +346,8 @@ extern "C" void ds_sparse_conv2d_forward(int path, int threads, const float* x, 
             continue;
         }
 #if DS_X86
-        ChunkPass a{xpad, bptr, off, vals, bias, plane, cinG, cout / groups, cout, nblk, Wp, relu, ho, wo, ys};
+        ChunkPass a{xpad, bptr, off, kjSplit ? kjVals : vals, bias, plane, cinG, cout / groups, cout, nblk, Wp, relu, ho, wo, ys};
+        a.kjSplit = kjSplit;
         if (pool) {
             // bands of R rows (only the 2*(ho/2) rows the pool reads); each thread takes whole bands
             const int VW = path == DS_PATH_AVX512_VNNI ? 16 : 8;
@@ -303,20 +379,80 @@ extern "C" void ds_sparse_conv2d_forward(int path, int threads, const float* x, 
             float* tile = tiles + (size_t) t * cout * CH;
             for (int c = next.fetch_add(1); c < nchunks; c = next.fetch_add(1)) {
                 int q = c * CH, len = std::min(CH, Q - q);
-                if (path == DS_PATH_AVX512_VNNI) dssp_avx512::chunk_t<CH512 / 16, 1>(a, q, len, tile);
-                else dssp_avx2::chunk_t<CH256 / 8, 1>(a, q, len, tile);
+                if (path == DS_PATH_AVX512_VNNI) dssp_avx512::chunk_full(a, q, len, tile);
+                else dssp_avx2::chunk_full(a, q, len, tile);
             }
         });
 #endif
     }
 }
 
+namespace {
+void sparse_conv_strided(int path, int threads, const float* x, int n, int cin, int h, int w, const int32_t* rowptr,
+                         const int32_t* kidx, const float* vals, const float* bias, int cout, int kh, int kw, int sh, int sw,
+                         int ph, int pw, int groups, int relu, int pool, float* y, int ho, int wo) {
+    const int Hp = h + 2 * ph, Wp = w + 2 * pw, Hs = (Hp + sh - 1) / sh, Ws = (Wp + sw - 1) / sw;
+    const int kh2 = (kh + sh - 1) / sh, kw2 = (kw + sw - 1) / sw, ss = sh * sw;
+    const int nnz = rowptr[cout];
+    // renumbered taps: (c, ki, kj) -> channel c*ss + (ki % sh)*sw + kj % sw, tap (ki / sh, kj / sw); sorted per channel
+    int32_t* pk = scratch_pkidx.get<int32_t>(nnz > 0 ? nnz : 1);
+    float* pv = scratch_pvals.get<float>(nnz > 0 ? nnz : 1);
+    int32_t* perm = scratch_perm.get<int32_t>(nnz > 0 ? nnz : 1);
+    for (int co = 0; co < cout; co++) {
+        const int lo = rowptr[co], hi = rowptr[co + 1];
+        for (int i = lo; i < hi; i++) {
+            const int k = kidx[i], kj = k % kw, ki = (k / kw) % kh, c = k / (kw * kh);
+            pk[i] = ((c * ss + (ki % sh) * sw + kj % sw) * kh2 + ki / sh) * kw2 + kj / sw;
+            perm[i] = i;
+        }
+        std::sort(perm + lo, perm + hi, [&](int a, int b) { return pk[a] < pk[b]; });
+        for (int i = lo; i < hi; i++) pv[i] = vals[perm[i]];
+        for (int i = lo; i < hi; i++) perm[i] = pk[perm[i]];
+        std::memcpy(pk + lo, perm + lo, sizeof(int32_t) * (hi - lo));
+    }
+    float* xs2 = scratch_phase.get<float>((size_t) cin * ss * Hs * Ws);
+    const size_t yPer = (size_t) cout * (pool ? (size_t) (ho / 2) * (wo / 2) : (size_t) ho * wo);
+    for (int s = 0; s < n; s++) {
+        const float* xs = x + (size_t) s * cin * h * w;
+        int tasks = std::min(cin, std::max(1, threads) * 4);
+        ds_parallel(tasks, (size_t) cin * Hp * Wp > 65536 ? threads : 1, [&](int t) {
+            for (int c = cin * t / tasks; c < cin * (t + 1) / tasks; c++) {
+                for (int pr = 0; pr < sh; pr++) {
+                    for (int pc = 0; pc < sw; pc++) {
+                        float* dst = xs2 + ((size_t) c * ss + pr * sw + pc) * Hs * Ws;
+                        for (int i = 0; i < Hs; i++) {
+                            const int r = i * sh + pr - ph;  // input row of padded row i*sh + pr
+                            for (int j = 0; j < Ws; j++) {
+                                const int col = j * sw + pc - pw;
+                                dst[(size_t) i * Ws + j] = r >= 0 && r < h && col >= 0 && col < w ? xs[((size_t) c * h + r) * w + col] : 0.f;
+                            }
+                        }
+                    }
+                }
+            }
+        });
+        ds_sparse_conv2d_forward(path, threads, xs2, 1, cin * ss, Hs, Ws, rowptr, pk, pv, bias, cout, kh2, kw2, 1, 1, 0, 0, 1, 1,
+                                 groups, relu, pool, y + (size_t) s * yPer, ho, wo);
+    }
+}
+}  // namespace
+
+extern "C" int ds_sparse_conv_strided_vector(int path, int sh, int sw, int dh, int dw) {
+    return strided_on_vector(ds_effective_path(path), sh, sw, dh, dw) ? 1 : 0;
+}
+
 extern "C" int ds_sparse_conv_blocks(int path, int cin, int w, int kh, int kw, int sh, int sw, int pw,
                                      int dh, int dw, int groups) {
     path = ds_effective_path(path);
     if (path == DS_PATH_PORTABLE || sh != 1 || sw != 1) return 1;
-    const int cinG = cin / groups, blk = block_channels(path == DS_PATH_AVX512_VNNI ? CH512 : CH256, cinG, kh, kw, dh, dw, w + 2 * pw);
+    const int Wp = padded_width(path, w, kw, sh, sw, pw, dw);
+    const int cinG = cin / groups, blk = block_channels(path == DS_PATH_AVX512_VNNI ? CH512 : CH256, cinG, kh, kw, dh, dw, Wp);
     return (cinG + blk - 1) / blk;
+}
+
+extern "C" int ds_sparse_conv_column_split(int path, int w, int kw, int sh, int sw, int pw, int dw) {
+    path = ds_effective_path(path);
+    return path != DS_PATH_PORTABLE && sh == 1 && sw == 1 && column_split(path, kw, dw, w + 2 * pw) ? 1 : 0;
 }
 
 extern "C" void ds_sparse_linear_forward(int path, int threads, const float* x, int m, int k,

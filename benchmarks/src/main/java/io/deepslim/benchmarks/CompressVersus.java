@@ -41,6 +41,7 @@ import java.util.TreeSet;
  * java -cp ... CompressVersus --size 224 --only prune40,prune30,prune20,prune10 --pruned-epilogue-ab   # builds only these compressed
  *     models; each pruned one also without the ReLU/pool fused into the sparse call, alternating
  * java -cp ... CompressVersus --size 224 --variants dense-fused,int8static-fused,int8static-fused-avx2   # whole-model rows, only these
+ * java -cp ... CompressVersus --size 224 --only sparsity85,sparsity90 --variants dense-fused,sparsity85-fused,sparsity90-fused   # any level
  * </pre>
  */
 public final class CompressVersus {
@@ -173,7 +174,10 @@ public final class CompressVersus {
         nets.put("dense", dense);
         nets.put("dense-fused", InferenceFusion.fuse(dense));
         ZooNet int8Unfused = null;
-        for (String v : new String[]{"prune40", "prune30", "prune20", "prune10", "sparsity95", "int8dynamic", "int8static", "lowrank"}) {
+        List<String> built = new ArrayList<>(List.of("prune40", "prune30", "prune20", "prune10", "sparsity95", "int8dynamic", "int8static", "lowrank"));
+        // --only may name other sparsity levels (sparsity85, sparsity90, ...): break-even sweeps
+        if (onlyVariants != null) onlyVariants.stream().filter(v -> v.matches("sparsity\\d+") && !built.contains(v)).sorted().forEach(built::add);
+        for (String v : built) {
             if (onlyVariants != null && !onlyVariants.contains(v)) continue;
             ZooNet net = Zoo.create("vgg45m", size, 2, 1);
             net.eval();

@@ -30,6 +30,12 @@ public final class NativeLibrary {
     public static native int ds_sparse_conv_blocks(int path, int cin, int w, int kh, int kw, int sh, int sw, int pw,
             int dh, int dw, int groups);
 
+    /** 1 when a sparse conv of these parameters runs the column-split (aligned-load) layout on this path. */
+    public static native int ds_sparse_conv_column_split(int path, int w, int kw, int sh, int sw, int pw, int dw);
+
+    /** 1 when a strided sparse conv runs this path's vector kernel (input split by stride phase), 0 for the portable loop. */
+    public static native int ds_sparse_conv_strided_vector(int path, int sh, int sw, int dh, int dw);
+
     public static native void ds_sparse_linear_forward(int path, int threads, @Cast("const float*") long x, int m, int k,
             @Cast("const int32_t*") long rowptr, @Cast("const int32_t*") long cols, @Cast("const float*") long vals,
             @Cast("const float*") long bias, int nout, int relu, @Cast("float*") long y);

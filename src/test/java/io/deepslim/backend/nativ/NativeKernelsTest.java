@@ -195,6 +195,108 @@ class NativeKernelsTest {
         }
     }
 
+    /** 3x3 stride-1 cases of odd widths (padded rows 3, 9, 33 floats), pooled and not, grouped, two samples. */
+    static final List<ConvCase> COLUMN_SPLIT = List.of(
+            new ConvCase(2, 5, 6, 1, 1, 3, ConvParams.of(1, 1, 1)),
+            new ConvCase(2, 5, 6, 7, 7, 3, ConvParams.of(1, 1, 1)),
+            new ConvCase(1, 40, 7, 31, 31, 3, ConvParams.of(1, 1, 1)),                // channel-blocked
+            new ConvCase(2, 8, 12, 31, 7, 3, ConvParams.of(1, 1, 4)));                // grouped
+
+    /** One random case on path k (ReLU, optionally the 2x2 pool in the call) against the reference backend. */
+    static void assertSparseReluConvMatches(SplittableRandom r, NativeKernels k, ConvCase c, double sparsity, boolean pool, String what) {
+        Tensor x = random(r, c.n, c.cin, c.h, c.w);
+        int[] ws = {c.cout, c.cin / c.p.groups(), c.k, c.k};
+        Tensor w = random(r, ws), m = mask(r, sparsity, ws), b = random(r, c.cout);
+        SparseKernel sk = new SparseKernel().mode(SparseKernel.Mode.SPARSE).use(k);
+        Tensor y = sk.conv(x, w, m, 0, b, c.p, true, pool);
+        assertNotNull(y, "sparse kernel declined " + c);
+        assertTrue(sk.lastChoice().startsWith("sparse-csr " + k.pathName()), sk.lastChoice());
+        Tensor full = Tensor.empty(c.n, c.cout, c.p.outH(c.h, c.k), c.p.outW(c.w, c.k));
+        REF.conv2dForwardRelu(x, mul(w, m), b, c.p, full);
+        assertClose(pool ? maxPool2(full) : full, y, k.pathName() + " " + what + " " + c + " pool " + pool);
+    }
+
+    @Test
+    void sparseConvColumnSplitLayoutRunsOnAvx512AndMatchesReference() {
+        SplittableRandom r = new SplittableRandom(15);
+        for (NativeKernels k : paths()) {
+            for (ConvCase c : COLUMN_SPLIT) {
+                int split = NativeLibrary.ds_sparse_conv_column_split(k.path(), c.w, c.k, c.p.strideH(), c.p.strideW(), c.p.padW(), c.p.dilationW());
+                // the policy: AVX-512 only (measured slower on AVX2), the layout is what these shapes must get there
+                assertEquals(k.path() == NativeKernels.AVX512_VNNI ? 1 : 0, split, k.pathName() + " " + c);
+                for (boolean pool : c.h >= 2 ? new boolean[]{false, true} : new boolean[]{false}) {
+                    assertSparseReluConvMatches(r, k, c, 0.8, pool, "column-split");
+                }
+            }
+        }
+        // rows already a multiple of 16 floats (14 + 2) keep the plain layout, as do 5-wide kernels and strided convs
+        int best = kernels().bestPath();
+        assertEquals(0, NativeLibrary.ds_sparse_conv_column_split(best, 14, 3, 1, 1, 1, 1));
+        assertEquals(0, NativeLibrary.ds_sparse_conv_column_split(best, 31, 5, 1, 1, 2, 1));
+        assertEquals(0, NativeLibrary.ds_sparse_conv_column_split(best, 31, 3, 2, 2, 1, 1));
+    }
+
+    /** Strided cases: odd sizes (1, 7, 31), 5x5, grouped, stride 3, non-square. */
+    static final List<ConvCase> STRIDED = List.of(
+            new ConvCase(2, 5, 6, 1, 1, 3, ConvParams.of(2, 1, 1)),
+            new ConvCase(2, 5, 6, 7, 7, 3, ConvParams.of(2, 1, 1)),
+            new ConvCase(1, 40, 7, 31, 31, 3, ConvParams.of(2, 1, 1)),                // 160 phase channels: channel-blocked
+            new ConvCase(1, 3, 5, 17, 13, 5, ConvParams.of(2, 2, 1)),
+            new ConvCase(2, 8, 12, 15, 9, 3, ConvParams.of(2, 1, 4)),                 // grouped
+            new ConvCase(1, 4, 6, 19, 20, 3, ConvParams.of(3, 1, 1)));
+
+    @Test
+    void sparseStridedConvRunsTheVectorKernelAndMatchesReference() {
+        SplittableRandom r = new SplittableRandom(17);
+        for (NativeKernels k : paths()) {
+            for (ConvCase c : STRIDED) {
+                int vec = NativeLibrary.ds_sparse_conv_strided_vector(k.path(), c.p.strideH(), c.p.strideW(), c.p.dilationH(), c.p.dilationW());
+                assertEquals(k.path() == NativeKernels.PORTABLE ? 0 : 1, vec, k.pathName() + " " + c);
+                boolean poolable = c.p.outH(c.h, c.k) >= 2 && c.p.outW(c.w, c.k) >= 2;
+                for (boolean pool : poolable ? new boolean[]{false, true} : new boolean[]{false}) {
+                    assertSparseReluConvMatches(r, k, c, 0.7, pool, "strided");
+                }
+            }
+        }
+        // dilated strided convs keep the portable loop
+        assertEquals(0, NativeLibrary.ds_sparse_conv_strided_vector(kernels().bestPath(), 2, 2, 2, 2));
+    }
+
+    /**
+     * Native calls from several Java threads at once (as serve does) share the one helper pool: a caller that
+     * finds it busy works alone. Every concurrent result must equal the one-caller result bit for bit, and the
+     * calls must all return (a deadlock fails by the timeout).
+     */
+    @Test
+    @org.junit.jupiter.api.Timeout(120)
+    void sparseConvCallsFromConcurrentJavaThreadsMatchOneCaller() throws Exception {
+        NativeKernels k = kernels();
+        SplittableRandom r = new SplittableRandom(16);
+        Tensor x = random(r, 1, 24, 40, 40), w = random(r, 16, 24, 3, 3), m = mask(r, 0.8, 16, 24, 3, 3), b = random(r, 16);
+        ConvParams p = ConvParams.of(1, 1, 1);
+        float[] want = new SparseKernel().mode(SparseKernel.Mode.SPARSE).use(k).conv(x, w, m, 0, b, p, true, true).toFloatArray();
+        int callers = 4;
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(callers);
+        try {
+            List<java.util.concurrent.Future<Integer>> diffs = new ArrayList<>();
+            for (int c = 0; c < callers; c++) {
+                diffs.add(pool.submit(() -> {
+                    SparseKernel sk = new SparseKernel().mode(SparseKernel.Mode.SPARSE).use(k);
+                    int bad = 0;
+                    for (int i = 0; i < 25; i++) {
+                        Tensor y = sk.conv(x, w, m, 0, b, p, true, true);
+                        assertTrue(sk.lastChoice().startsWith("sparse-csr"), sk.lastChoice());
+                        if (!java.util.Arrays.equals(want, y.toFloatArray())) bad++;
+                    }
+                    return bad;
+                }));
+            }
+            for (var d : diffs) assertEquals(0, d.get(), "concurrent sparse conv results differ from one caller's");
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
     @Test
     void sparseConvWithPoolDeclinesAMapSmallerThanTheWindow() {
         SplittableRandom r = new SplittableRandom(14);
