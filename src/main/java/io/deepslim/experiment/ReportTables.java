@@ -109,7 +109,7 @@ final class ReportTables {
                     String.format("%.2f", a.mean("cpu_ms_per_image")), String.format("%.1f", nz(a.mean("compress_seconds")) + nz(a.mean("train_seconds")))));
         }
         return new Table("Size and speed: " + name, header, rows,
-                "Share = non-zero parameters / the base model's parameters. CPU ms/image: median batch-1 forward on this machine.");
+                "Share = non-zero parameters / the base model's parameters. CPU ms/image: median batch-1 forward of the fused inference graph on this machine.");
     }
 
     static String mb(double bytes) { return bytes >= 1e6 ? String.format("%.2f MB", bytes / 1e6) : String.format("%.0f KB", bytes / 1e3); }

@@ -10,7 +10,7 @@ import java.util.Map;
  *
  * @param settings          the method and its parameters ("method": "prune", "amount": 0.9, …)
  * @param metrics           accuracy, precision, recall, f1, roc_auc on the test split (NaN where undefined)
- * @param cpuMsPerImage     median batch-1 forward time on this machine's CPU, milliseconds
+ * @param cpuMsPerImage     median batch-1 forward time of the fused inference graph on this machine's CPU, milliseconds
  */
 public record ResultRow(Map<String, Object> settings, String arch, Path modelFile, int testImages, Metrics metrics,
                         long parameters, long nonZeroParameters, long fileBytes, double compressSeconds, double trainSeconds,

@@ -70,4 +70,24 @@ class FusedHeadTest {
         assertSameLogits("student10 backend head", net, fused, batch, 32);
         assertEquals(before, LinearKernel.calls());
     }
+
+    @Test
+    void prunedHeadsFuseOnTheirMaskedWeightAndKeepTheirLogits() {
+        // 90% pruned (L1, global): the heads' PrunedLinears become dense FusedLinears over orig ⊙ mask
+        ZooNet net = Zoo.create("vgg45m", 32, 2, 6);
+        InferenceFusionTest.randomizeBatchNorm(net, 7);
+        io.deepslim.compress.prune.Pruning.l1Global(net, 0.9);
+        net.eval();
+        long pruned = net.namedModules().values().stream().filter(io.deepslim.compress.prune.PrunedLinear.class::isInstance).count();
+        assertEquals(net.headNames().size(), pruned, "every head Linear pruned: " + net.summary());
+        ZooNet fused = InferenceFusion.fuse(net);
+        assertEquals(0, fused.namedModules().values().stream().filter(io.deepslim.compress.prune.PrunedLinear.class::isInstance).count(), fused.summary());
+        assertEquals(pruned, fused.namedModules().values().stream().filter(FusedLinear.class::isInstance).count(), fused.summary());
+        assertTrue(net.namedModules().values().stream().anyMatch(io.deepslim.compress.prune.PrunedLinear.class::isInstance), "the source model is unchanged");
+        for (int batch : new int[]{1, 3}) {
+            long before = LinearKernel.calls();
+            assertSameLogits("pruned vgg45m", net, fused, batch, 32);
+            if (NativeKernels.get().isPresent()) assertEquals(pruned, LinearKernel.calls() - before, "native linear calls at batch " + batch);
+        }
+    }
 }
