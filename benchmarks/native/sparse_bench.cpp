@@ -48,8 +48,11 @@ int main(int argc, char** argv) {
         while (now(1) - t0 < 0.5)
             ds_sparse_conv2d_forward(ds_best_path(), threads, x.data(), 1, 64, 56, 56, rp.data(), k.data(), v.data(), nullptr, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1, 0, pool, y.data(), 56, 56);
     }
+    // DS_SIZE=N: the layers at an N-pixel input (maps scaled from 224), e.g. 32 for the demo's size
+    const int size = std::getenv("DS_SIZE") ? std::atoi(std::getenv("DS_SIZE")) : 224;
     for (auto l : layers) {
         if (l.cin > maxCin) continue;
+        l.hw = std::max(1, l.hw * size / 224);
         std::vector<float> x((size_t) l.cin * l.hw * l.hw), y((size_t) l.cout * l.hw * l.hw);
         for (auto& v : x) v = nd(rng);
         for (double sp : sps) {
@@ -69,6 +72,26 @@ int main(int argc, char** argv) {
             for (int path = ds_best_path(); path >= 1; path--) {
                 auto run = [&] { ds_sparse_conv2d_forward(path, threads, x.data(), 1, l.cin, l.hw, l.hw, rowptr.data(), kidx.data(), vals.data(),
                                                           nullptr, l.cout, 3, 3, 1, 1, 1, 1, 1, 1, 1, 0, pool, y.data(), l.hw, l.hw); };
+#ifndef DS_NO_WINDOW
+                // DS_AB_SMALL=1: the small-map path (im2col rows) against the padded-plane chunk kernel, alternating
+                if (std::getenv("DS_AB_SMALL")) {
+                    std::vector<double> tsm, tch;
+                    for (int r = 0; r < 7; r++) {
+                        for (int mode = 0; mode < 2; mode++) {
+                            ds_sparse_small_positions = mode == 0 ? 1 << 30 : 0;
+                            run();
+                            double t0 = now(threads);
+                            run();
+                            (mode == 0 ? tsm : tch).push_back(now(threads) - t0);
+                        }
+                    }
+                    std::sort(tsm.begin(), tsm.end());
+                    std::sort(tch.begin(), tch.end());
+                    std::printf("%4d->%-4d @%-3d s%.2f %-11s small %8.3f ms  chunk %8.3f ms  small/chunk %.2f\n", l.cin, l.cout, l.hw, sp,
+                                ds_path_name(path), tsm[3] * 1e3, tch[3] * 1e3, tsm[3] / tch[3]);
+                    continue;
+                }
+#endif
                 run();
                 std::vector<double> ts;
                 for (int r = 0; r < 5; r++) {

@@ -371,6 +371,16 @@ int main() {
             check_sparse_conv(path, 3, 5, 17, 5, 2, 1, keep);        // 5x5 (kernel 3x3 per phase)
             check_sparse_conv(path, 40, 7, 23, 3, 2, 1, keep);       // channel-blocked after the split (160 channels)
         }
+        // the small-map path (im2col rows) on every shape (1 << 30), then off (0: padded-plane kernels), then the default
+        for (int small : {1 << 30, 0}) {
+            ds_sparse_small_max_positions(small);
+            for (double keep : {0.05, 0.3}) {
+                for (int hw : {1, 4, 7, 31}) check_sparse_conv(path, 5, 6, hw, 3, 1, 1, keep);
+                check_sparse_conv(path, 40, 24, 4, 3, 1, 1, keep, 1);   // a 32 px model's 4x4 map, pooled
+                check_sparse_conv(path, 8, 8, 9, 3, 2, 4, keep, 1);      // strided, grouped, pooled
+            }
+        }
+        ds_sparse_small_max_positions(128);
         for (double keep : {0.05, 0.3, 1.0}) {
             check_sparse_conv(path, 7, 9, 13, 3, 1, 1, keep);
             check_sparse_conv(path, 31, 17, 9, 3, 2, 1, keep);

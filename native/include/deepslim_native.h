@@ -58,6 +58,16 @@ int ds_sparse_conv_column_split(int path, int w, int kw, int sh, int sw, int pw,
  */
 int ds_sparse_conv_strided_vector(int path, int sh, int sw, int dh, int dw);
 
+/*
+ * 1 when ds_sparse_conv2d_forward runs an output map of ho x wo on the small-map path: the sample unfolded
+ * into im2col rows (a nonzero's kidx is its row), each output channel one pass of its nonzeros over every
+ * position, output channels spread over the threads (vector paths, ho*wo up to the limit below).
+ */
+int ds_sparse_conv_small_map(int path, int ho, int wo);
+
+/* Sets the most output positions the small-map path takes (0: never; negative: unchanged); returns the previous value. */
+int ds_sparse_small_max_positions(int positions);
+
 /* Sparse x dense for Linear: y (m, nout) = x (m, k) . W^T + bias, W (nout, k) in CSR by output row. */
 void ds_sparse_linear_forward(int path, int threads, const float* x, int m, int k,
                               const int32_t* rowptr, const int32_t* cols, const float* vals, const float* bias,

@@ -215,9 +215,13 @@ int band_rows(int hq, int Wp, int CH, int VW, int cout, int threads) {
 // (A/B measuring).
 int ds_sparse_kj_mode = std::getenv("DS_SPARSE_KJ") ? std::atoi(std::getenv("DS_SPARSE_KJ")) : 1;
 
+// Rounding the rows up to 16 floats also computes the extra columns: on a 64 px model's 16- and 32-wide maps
+// (padded rows 18 -> 32, 34 -> 48: 56% and 71% useful) the plain layout was 1.6x and 1.2x faster at 90% sparsity,
+// one thread (benchmarks/native/sparse_bench.sh with DS_SIZE=64, DS_SPARSE_KJ=0/1), so the default splits only
+// where at least 80% of the rounded row is the padded row itself (every vgg45m layer at 224: 89-94%).
 bool column_split(int path, int kw, int dw, int wp) {
     if (ds_sparse_kj_mode == 0 || kw != 3 || dw != 1) return false;
-    return ds_sparse_kj_mode == 2 || (path == DS_PATH_AVX512_VNNI && wp % 16 != 0);
+    return ds_sparse_kj_mode == 2 || (path == DS_PATH_AVX512_VNNI && wp % 16 != 0 && wp * 5 >= (wp + 15) / 16 * 16 * 4);
 }
 
 // The padded row width of a call: rounded up to 16 floats in the column-split layout.
@@ -278,11 +282,97 @@ void sparse_conv_strided(int path, int threads, const float* x, int n, int cin, 
 
 }  // namespace
 
+namespace {
+
+// Most output positions (ho*wo) for which a vector-path call runs sparse_conv_small instead of the padded-plane
+// chunk kernel; DS_SPARSE_SMALL=N (or ds_sparse_small_max_positions) overrides, 0 turns the small-map path off.
+int ds_sparse_small_positions = std::getenv("DS_SPARSE_SMALL") ? std::atoi(std::getenv("DS_SPARSE_SMALL")) : 128;
+
+bool small_map(int path, int ho, int wo) {
+    return DS_X86 && path != DS_PATH_PORTABLE && (long) ho * wo <= ds_sparse_small_positions;
+}
+
+thread_local Scratch scratch_col, scratch_small_out;
+
+// Small maps (the deep layers of a 32-64 px model, 14x14 at 224): the padded-plane kernel computes whole
+// padded rows (a 4x4 map in 16-float rows: 25% useful) in one chunk, so one thread and a few short vectors
+// per nonzero did all the work (256->512 @4, 90%: 1.9 ms for 1.9 M useful multiply-adds). Here the sample is
+// unfolded once (im2col: row (c*kh + ki)*kw + kj, which is a nonzero's kidx within its group, holds that tap's
+// input at every output position, zero-filled to whole vectors), and each output channel is one pass of its
+// nonzeros over those rows: any stride, dilation and padding, no wasted columns, output channels spread over
+// the threads. Bias, ReLU and the 2x2 pool run on the finished channel.
+void sparse_conv_small(int path, int threads, const float* x, int n, int cin, int h, int w, const int32_t* rowptr,
+                       const int32_t* kidx, const float* vals, const float* bias, int cout, int kh, int kw, int sh, int sw,
+                       int ph, int pw, int dh, int dw, int groups, int relu, int pool, float* y, int ho, int wo) {
+    const int VW = path == DS_PATH_AVX512_VNNI ? 16 : 8, CHV = 8;  // up to 8 vectors per pass
+    const int P = ho * wo, Pp = (P + VW - 1) / VW * VW, rows = cin * kh * kw, K = rows / groups, coutG = cout / groups;
+    float* col = scratch_col.get<float>((size_t) rows * Pp);
+    const size_t yPer = (size_t) cout * (pool ? (size_t) (ho / 2) * (wo / 2) : (size_t) P);
+    for (int s = 0; s < n; s++) {
+        const float* xs = x + (size_t) s * cin * h * w;
+        int tasks = std::min(rows, std::max(1, threads) * 4);
+        ds_parallel(tasks, (size_t) rows * Pp > 65536 ? threads : 1, [&](int t) {
+            for (int r = (int) ((long) rows * t / tasks); r < (int) ((long) rows * (t + 1) / tasks); r++) {
+                const int kj = r % kw, ki = (r / kw) % kh, c = r / (kw * kh);
+                const float* xc = xs + (size_t) c * h * w;
+                float* dst = col + (size_t) r * Pp;
+                for (int oh = 0; oh < ho; oh++) {
+                    const int ih = oh * sh - ph + ki * dh;
+                    float* d = dst + (size_t) oh * wo;
+                    if (ih < 0 || ih >= h) {
+                        std::memset(d, 0, sizeof(float) * wo);
+                        continue;
+                    }
+                    const float* xr = xc + (size_t) ih * w;
+                    for (int ow = 0; ow < wo; ow++) {
+                        const int iw = ow * sw - pw + kj * dw;
+                        d[ow] = iw >= 0 && iw < w ? xr[iw] : 0.f;
+                    }
+                }
+                std::memset(dst + P, 0, sizeof(float) * (Pp - P));
+            }
+        });
+        float* ys = y + (size_t) s * yPer;
+        // output channels in contiguous runs, several per thread (each run reads its nonzeros' rows)
+        tasks = std::min(cout, std::max(1, threads) * 4);
+        ds_parallel(tasks, (long) rowptr[cout] * Pp > 32768 ? threads : 1, [&](int t) {
+            float* out = scratch_small_out.get<float>(Pp);
+            for (int co = (int) ((long) cout * t / tasks); co < (int) ((long) cout * (t + 1) / tasks); co++) {
+                const float* colg = col + (size_t) (co / coutG) * K * Pp;
+                const float b = bias ? bias[co] : 0.f;
+                for (int q = 0; q < Pp; q += CHV * VW) {
+                    const int nv = std::min(CHV, (Pp - q) / VW);
+#if DS_X86
+                    if (path == DS_PATH_AVX512_VNNI) dssp_avx512::small_fit(nv, colg + q, Pp, rowptr[co], rowptr[co + 1], kidx, vals, b, relu, out + q);
+                    else dssp_avx2::small_fit(nv, colg + q, Pp, rowptr[co], rowptr[co + 1], kidx, vals, b, relu, out + q);
+#endif
+                }
+                if (pool) pool_rows(out, Pp, wo, 1, 0, ho / 2 * 2, ho, wo, ys + (size_t) co * (ho / 2) * (wo / 2));
+                else std::memcpy(ys + (size_t) co * P, out, sizeof(float) * P);
+            }
+        });
+    }
+}
+
+}  // namespace
+
+extern "C" int ds_sparse_small_max_positions(int positions) {
+    const int was = ds_sparse_small_positions;
+    if (positions >= 0) ds_sparse_small_positions = positions;
+    return was;
+}
+
+extern "C" int ds_sparse_conv_small_map(int path, int ho, int wo) { return small_map(ds_effective_path(path), ho, wo) ? 1 : 0; }
+
 extern "C" void ds_sparse_conv2d_forward(int path, int threads, const float* x, int n, int cin, int h, int w,
                                          const int32_t* rowptr, const int32_t* kidx, const float* vals,
                                          const float* bias, int cout, int kh, int kw, int sh, int sw, int ph,
                                          int pw, int dh, int dw, int groups, int relu, int pool, float* y, int ho, int wo) {
     path = ds_effective_path(path);
+    if (small_map(path, ho, wo)) {
+        sparse_conv_small(path, threads, x, n, cin, h, w, rowptr, kidx, vals, bias, cout, kh, kw, sh, sw, ph, pw, dh, dw, groups, relu, pool, y, ho, wo);
+        return;
+    }
     if (strided_on_vector(path, sh, sw, dh, dw)) {
         sparse_conv_strided(path, threads, x, n, cin, h, w, rowptr, kidx, vals, bias, cout, kh, kw, sh, sw, ph, pw, groups, relu, pool, y, ho, wo);
         return;
@@ -379,8 +469,9 @@ extern "C" void ds_sparse_conv2d_forward(int path, int threads, const float* x, 
             float* tile = tiles + (size_t) t * cout * CH;
             for (int c = next.fetch_add(1); c < nchunks; c = next.fetch_add(1)) {
                 int q = c * CH, len = std::min(CH, Q - q);
-                if (path == DS_PATH_AVX512_VNNI) dssp_avx512::chunk_full(a, q, len, tile);
-                else dssp_avx2::chunk_full(a, q, len, tile);
+                // the plane's last chunk with the vectors it needs only (a small map is one short chunk)
+                if (path == DS_PATH_AVX512_VNNI) len < CH ? dssp_avx512::chunk_fit(a, q, len, tile) : dssp_avx512::chunk_full(a, q, len, tile);
+                else len < CH ? dssp_avx2::chunk_fit(a, q, len, tile) : dssp_avx2::chunk_full(a, q, len, tile);
             }
         });
 #endif

@@ -58,6 +58,9 @@ public final class InferenceFusion {
         net.eval();
         java.util.Set<io.deepslim.tensor.Storage> before = storages(net);
         fuseAll(net);
+        // the fused copy is inference-only and private: its pruned layers' weights never change, so the sparse
+        // kernels skip their per-call check that the pack still matches the dense weight and mask
+        freezeSparse(net);
         Int8Chain.link(net);
         net.eval();  // the layers fusion made are new (training mode)
         // the copy is private: free the conv/BN tensors the fused layers replaced now, not at the next GC
@@ -68,6 +71,11 @@ public final class InferenceFusion {
         // a detector's blocks run depth-first where the maps are large, maps released once consumed
         if (net instanceof ZooNet z) z.setFeatureRunner(new DepthFirstRunner(DepthFirstRunner.Rule.fromProperties()));
         return net;
+    }
+
+    private static void freezeSparse(Module m) {
+        if (m instanceof PrunedConv2d pc) pc.sparseKernel().freeze();
+        for (Module c : m.children().values()) freezeSparse(c);
     }
 
     private static java.util.Set<io.deepslim.tensor.Storage> storages(Module net) {

@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -96,6 +97,11 @@ public class InferenceFusionTest {
         assertEquals(winograd ? 1 : 8, count(fused, FusedPrunedConv2d.class), fused.summary());
         if (winograd) assertTrue(fused.summary().contains("winograd-native"), fused.summary());
         assertSameLogits("80%-pruned vgg45m", net, fused, 64);
+        // the fused copy is inference-only: its sparse layers skip the per-call weight check, the source's do not
+        for (io.deepslim.nn.Module m : fused.namedModules().values())
+            if (m instanceof io.deepslim.compress.prune.PrunedConv2d p) assertTrue(p.sparseKernel().frozen(), "fused pruned layer not frozen");
+        for (io.deepslim.nn.Module m : net.namedModules().values())
+            if (m instanceof io.deepslim.compress.prune.PrunedConv2d p) assertFalse(p.sparseKernel().frozen(), "source pruned layer frozen");
     }
 
     @Test

@@ -113,15 +113,18 @@ public final class CompressVersus {
     }
 
     /** Runs r with the dense convs on im2col + GEMM (Winograd off), restoring the property after. */
-    static Runnable im2col(Runnable r) {
+    static Runnable im2col(Runnable r) { return withProperty("deepslim.winograd", "off", r); }
+
+    /** Runs r with system property {@code name} set to {@code value}, restoring it after. */
+    static Runnable withProperty(String name, String value, Runnable r) {
         return () -> {
-            String old = System.getProperty("deepslim.winograd");
-            System.setProperty("deepslim.winograd", "off");
+            String old = System.getProperty(name);
+            System.setProperty(name, value);
             try {
                 r.run();
             } finally {
-                if (old == null) System.clearProperty("deepslim.winograd");
-                else System.setProperty("deepslim.winograd", old);
+                if (old == null) System.clearProperty(name);
+                else System.setProperty(name, old);
             }
         };
     }

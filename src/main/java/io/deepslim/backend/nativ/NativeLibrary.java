@@ -36,6 +36,12 @@ public final class NativeLibrary {
     /** 1 when a strided sparse conv runs this path's vector kernel (input split by stride phase), 0 for the portable loop. */
     public static native int ds_sparse_conv_strided_vector(int path, int sh, int sw, int dh, int dw);
 
+    /** 1 when ds_sparse_conv2d_forward runs an output map of ho x wo on the small-map path (im2col rows, output channels over the threads). */
+    public static native int ds_sparse_conv_small_map(int path, int ho, int wo);
+
+    /** Sets the most output positions the small-map path takes (0: never; negative: unchanged) and returns the previous value. */
+    public static native int ds_sparse_small_max_positions(int positions);
+
     public static native void ds_sparse_linear_forward(int path, int threads, @Cast("const float*") long x, int m, int k,
             @Cast("const int32_t*") long rowptr, @Cast("const int32_t*") long cols, @Cast("const float*") long vals,
             @Cast("const float*") long bias, int nout, int relu, @Cast("float*") long y);

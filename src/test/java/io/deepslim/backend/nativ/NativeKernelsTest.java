@@ -73,6 +73,78 @@ class NativeKernelsTest {
         }
     }
 
+    /**
+     * Runs body with the small-map path off (every shape on the padded-plane kernels), then with it taking every
+     * shape on the vector paths (im2col rows), then restores the default limit: both layouts see every case.
+     */
+    static void onBothSparseLayouts(Runnable body) {
+        kernels();
+        int was = NativeLibrary.ds_sparse_small_max_positions(0);
+        try {
+            body.run();
+            NativeLibrary.ds_sparse_small_max_positions(Integer.MAX_VALUE);
+            body.run();
+        } finally {
+            NativeLibrary.ds_sparse_small_max_positions(was);
+        }
+    }
+
+    /**
+     * An unfrozen kernel notices a kept weight edited in place (same mask version) and repacks; a frozen one (a fused
+     * inference copy) keeps its pack without that per-call check, and still repacks on a mask-version change.
+     */
+    @Test
+    void frozenSparseKernelSkipsTheContentCheckButFollowsTheMaskVersion() {
+        NativeKernels k = kernels();
+        SplittableRandom r = new SplittableRandom(19);
+        Tensor x = random(r, 1, 8, 9, 9), w = random(r, 6, 8, 3, 3), m = mask(r, 0.9, 6, 8, 3, 3), b = random(r, 6);
+        ConvParams p = ConvParams.of(1, 1, 1);
+        float[] mv = m.toFloatArray();
+        int kept = 0;
+        while (mv[kept] == 0f) kept++;
+        for (boolean frozen : new boolean[]{false, true}) {
+            Tensor wc = Tensor.of(w.toFloatArray(), w.shape());
+            SparseKernel sk = new SparseKernel().mode(SparseKernel.Mode.SPARSE).use(k);
+            if (frozen) sk.freeze();
+            float[] before = sk.conv(x, wc, m, 0, b, p, false).toFloatArray();
+            float[] edited = wc.toFloatArray();
+            edited[kept] += 5f;
+            wc.copyFrom(edited);  // the same tensor edited in place
+            float[] after = sk.conv(x, wc, m, 0, b, p, false).toFloatArray();
+            assertEquals(frozen, java.util.Arrays.equals(before, after), (frozen ? "frozen" : "unfrozen") + " kernel after an in-place edit");
+            float[] bumped = sk.conv(x, wc, m, 1, b, p, false).toFloatArray();  // mask version 1: repack either way
+            Tensor ref = Tensor.empty(1, 6, 9, 9);
+            REF.conv2dForward(x, mul(wc, m), b, p, ref);
+            assertClose(ref, Tensor.of(bumped, 1, 6, 9, 9), "after a mask-version change, frozen " + frozen);
+        }
+    }
+
+    /** Maps up to the limit (the deep layers of a 32 px model, 4x4 and 8x8) take the small-map path on the vector paths only, and say so. */
+    @Test
+    void sparseSmallMapPathRunsBelowItsLimitAndSaysSo() {
+        SplittableRandom r = new SplittableRandom(18);
+        for (NativeKernels k : paths()) {
+            boolean vector = k.path() != NativeKernels.PORTABLE;
+            assertEquals(vector ? 1 : 0, NativeLibrary.ds_sparse_conv_small_map(k.path(), 4, 4), k.pathName());
+            assertEquals(vector ? 1 : 0, NativeLibrary.ds_sparse_conv_small_map(k.path(), 8, 8), k.pathName());
+            assertEquals(0, NativeLibrary.ds_sparse_conv_small_map(k.path(), 14, 14), k.pathName() + ": 14x14 keeps the chunk kernel");
+            for (ConvCase c : List.of(new ConvCase(2, 40, 24, 4, 4, 3, ConvParams.of(1, 1, 1)), new ConvCase(1, 17, 9, 8, 8, 3, ConvParams.of(1, 1, 1)),
+                    new ConvCase(1, 12, 8, 9, 7, 3, ConvParams.of(2, 1, 2)))) {
+                for (boolean pool : new boolean[]{false, true}) {
+                    Tensor x = random(r, c.n, c.cin, c.h, c.w);
+                    int[] ws = {c.cout, c.cin / c.p.groups(), c.k, c.k};
+                    Tensor w = random(r, ws), m = mask(r, 0.9, ws), b = random(r, c.cout);
+                    SparseKernel sk = new SparseKernel().mode(SparseKernel.Mode.SPARSE).use(k);
+                    Tensor y = sk.conv(x, w, m, 0, b, c.p, true, pool);
+                    assertEquals(vector, sk.lastChoice().contains("small-map"), sk.lastChoice());
+                    Tensor full = Tensor.empty(c.n, c.cout, c.p.outH(c.h, c.k), c.p.outW(c.w, c.k));
+                    REF.conv2dForwardRelu(x, mul(w, m), b, c.p, full);
+                    assertClose(pool ? maxPool2(full) : full, y, k.pathName() + " small-map " + c + " pool " + pool);
+                }
+            }
+        }
+    }
+
     record ConvCase(int n, int cin, int cout, int h, int w, int k, ConvParams p) {}
 
     static final List<ConvCase> CONVS = List.of(
@@ -88,7 +160,9 @@ class NativeKernelsTest {
             new ConvCase(1, 3, 5, 8, 8, 5, new ConvParams(1, 2, 0, 3, 1, 1, 1)));  // asymmetric
 
     @Test
-    void sparseConvMatchesReferenceOnEveryPath() {
+    void sparseConvMatchesReferenceOnEveryPath() { onBothSparseLayouts(this::sparseConvMatchesReferenceOnEveryPathOn); }
+
+    private void sparseConvMatchesReferenceOnEveryPathOn() {
         SplittableRandom r = new SplittableRandom(11);
         for (NativeKernels k : paths()) {
             for (ConvCase c : CONVS) {
@@ -168,7 +242,9 @@ class NativeKernelsTest {
     }
 
     @Test
-    void sparseConvWithPoolEpilogueMatchesReferenceOnEveryPath() {
+    void sparseConvWithPoolEpilogueMatchesReferenceOnEveryPath() { onBothSparseLayouts(this::sparseConvWithPoolEpilogueMatchesReferenceOnEveryPathOn); }
+
+    private void sparseConvWithPoolEpilogueMatchesReferenceOnEveryPathOn() {
         SplittableRandom r = new SplittableRandom(13);
         for (NativeKernels k : paths()) {
             for (ConvCase c : POOLED) {
@@ -197,10 +273,10 @@ class NativeKernelsTest {
 
     /** 3x3 stride-1 cases of odd widths (padded rows 3, 9, 33 floats), pooled and not, grouped, two samples. */
     static final List<ConvCase> COLUMN_SPLIT = List.of(
-            new ConvCase(2, 5, 6, 1, 1, 3, ConvParams.of(1, 1, 1)),
-            new ConvCase(2, 5, 6, 7, 7, 3, ConvParams.of(1, 1, 1)),
-            new ConvCase(1, 40, 7, 31, 31, 3, ConvParams.of(1, 1, 1)),                // channel-blocked
-            new ConvCase(2, 8, 12, 31, 7, 3, ConvParams.of(1, 1, 4)));                // grouped
+            new ConvCase(2, 5, 6, 1, 11, 3, ConvParams.of(1, 1, 1)),                  // padded rows 13 of 16 floats: the least split
+            new ConvCase(2, 5, 6, 7, 13, 3, ConvParams.of(1, 1, 1)),
+            new ConvCase(1, 48, 7, 31, 27, 3, ConvParams.of(1, 1, 1)),                // channel-blocked
+            new ConvCase(2, 8, 12, 31, 13, 3, ConvParams.of(1, 1, 4)));               // grouped
 
     /** One random case on path k (ReLU, optionally the 2x2 pool in the call) against the reference backend. */
     static void assertSparseReluConvMatches(SplittableRandom r, NativeKernels k, ConvCase c, double sparsity, boolean pool, String what) {
@@ -217,7 +293,9 @@ class NativeKernelsTest {
     }
 
     @Test
-    void sparseConvColumnSplitLayoutRunsOnAvx512AndMatchesReference() {
+    void sparseConvColumnSplitLayoutRunsOnAvx512AndMatchesReference() { onBothSparseLayouts(this::sparseConvColumnSplitLayoutRunsOnAvx512AndMatchesReferenceOn); }
+
+    private void sparseConvColumnSplitLayoutRunsOnAvx512AndMatchesReferenceOn() {
         SplittableRandom r = new SplittableRandom(15);
         for (NativeKernels k : paths()) {
             for (ConvCase c : COLUMN_SPLIT) {
@@ -232,6 +310,9 @@ class NativeKernelsTest {
         // rows already a multiple of 16 floats (14 + 2) keep the plain layout, as do 5-wide kernels and strided convs
         int best = kernels().bestPath();
         assertEquals(0, NativeLibrary.ds_sparse_conv_column_split(best, 14, 3, 1, 1, 1, 1));
+        // under 80% of the rounded row useful (16 + 2 in 32 floats, 7 + 2 in 16): the plain layout, measured faster
+        assertEquals(0, NativeLibrary.ds_sparse_conv_column_split(best, 16, 3, 1, 1, 1, 1));
+        assertEquals(0, NativeLibrary.ds_sparse_conv_column_split(best, 7, 3, 1, 1, 1, 1));
         assertEquals(0, NativeLibrary.ds_sparse_conv_column_split(best, 31, 5, 1, 1, 2, 1));
         assertEquals(0, NativeLibrary.ds_sparse_conv_column_split(best, 31, 3, 2, 2, 1, 1));
     }
@@ -246,7 +327,9 @@ class NativeKernelsTest {
             new ConvCase(1, 4, 6, 19, 20, 3, ConvParams.of(3, 1, 1)));
 
     @Test
-    void sparseStridedConvRunsTheVectorKernelAndMatchesReference() {
+    void sparseStridedConvRunsTheVectorKernelAndMatchesReference() { onBothSparseLayouts(this::sparseStridedConvRunsTheVectorKernelAndMatchesReferenceOn); }
+
+    private void sparseStridedConvRunsTheVectorKernelAndMatchesReferenceOn() {
         SplittableRandom r = new SplittableRandom(17);
         for (NativeKernels k : paths()) {
             for (ConvCase c : STRIDED) {
