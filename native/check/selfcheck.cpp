@@ -98,6 +98,15 @@ static void check_sparse_conv(int path, int cin, int cout, int hw, int k, int s,
     std::snprintf(what, sizeof what, "sparse conv %s cin=%d cout=%d hw=%d k=%d s=%d g=%d keep=%.2f pool=%d", ds_path_name(path), cin, cout, hw, k, s,
                   groups, keep, pool);
     expect_close(what, y, want, 1e-5);
+    // the same weights as a named pack: offsets prepared on the first call, cached for the second (same output)
+    static int64_t pack = 0;
+    pack++;
+    for (int call = 0; call < 2; call++) {
+        std::fill(y.begin(), y.end(), -1.f);
+        ds_sparse_conv2d_forward_pack(pack, path, 2, x.data(), n, cin, hw, hw, rowptr.data(), kidx.data(), vals.data(), bias.data(),
+                                      cout, k, k, s, s, p, p, 1, 1, groups, 1, pool, y.data(), ho, ho);
+        expect_close(std::string(what) + (call ? " packed, cached" : " packed"), y, want, 1e-5);
+    }
 }
 
 static void check_sparse_linear(int path, int m, int k, int nout) {
@@ -381,6 +390,14 @@ int main() {
             }
         }
         ds_sparse_small_max_positions(128);
+        {  // a chunk-path shape's second packed call finds its offsets cached
+            long hits = ds_sparse_plan_hits();
+            check_sparse_conv(path, 40, 5, 31, 3, 1, 1, 0.2, 1);
+            if (ds_sparse_plan_hits() != hits + 1) {
+                failures++;
+                std::printf("FAIL sparse plan cache %s: %ld hits, expected 1\n", ds_path_name(path), ds_sparse_plan_hits() - hits);
+            }
+        }
         for (double keep : {0.05, 0.3, 1.0}) {
             check_sparse_conv(path, 7, 9, 13, 3, 1, 1, keep);
             check_sparse_conv(path, 31, 17, 9, 3, 2, 1, keep);

@@ -39,6 +39,19 @@ void ds_sparse_conv2d_forward(int path, int threads, const float* x, int n, int 
                               int groups, int relu, int pool, float* y, int ho, int wo);
 
 /*
+ * ds_sparse_conv2d_forward for a pack the caller names: pack != 0 is an id for these rowptr/kidx/vals contents,
+ * never reused for others; the nonzeros' offsets for each input geometry are then prepared once and kept
+ * (a bounded cache, started over when full) instead of on every call. pack 0: prepared per call.
+ */
+void ds_sparse_conv2d_forward_pack(int64_t pack, int path, int threads, const float* x, int n, int cin, int h, int w,
+                                   const int32_t* rowptr, const int32_t* kidx, const float* vals, const float* bias,
+                                   int cout, int kh, int kw, int sh, int sw, int ph, int pw, int dh, int dw,
+                                   int groups, int relu, int pool, float* y, int ho, int wo);
+
+/* How many ds_sparse_conv2d_forward_pack calls found their prepared offsets cached, since the library loaded. */
+long ds_sparse_plan_hits(void);
+
+/*
  * How many input-channel blocks ds_sparse_conv2d_forward splits each conv group into on this path
  * (1: one pass; more: partial sums kept between blocks so each block's input window stays in L1).
  */

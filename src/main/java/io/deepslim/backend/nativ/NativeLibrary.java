@@ -27,6 +27,14 @@ public final class NativeLibrary {
             @Cast("const float*") long bias, int cout, int kh, int kw, int sh, int sw, int ph, int pw, int dh, int dw,
             int groups, int relu, int pool, @Cast("float*") long y, int ho, int wo);
 
+    public static native void ds_sparse_conv2d_forward_pack(long pack, int path, int threads, @Cast("const float*") long x, int n, int cin, int h, int w,
+            @Cast("const int32_t*") long rowptr, @Cast("const int32_t*") long kidx, @Cast("const float*") long vals,
+            @Cast("const float*") long bias, int cout, int kh, int kw, int sh, int sw, int ph, int pw, int dh, int dw,
+            int groups, int relu, int pool, @Cast("float*") long y, int ho, int wo);
+
+    /** How many ds_sparse_conv2d_forward_pack calls found their prepared offsets cached. */
+    public static native long ds_sparse_plan_hits();
+
     public static native int ds_sparse_conv_blocks(int path, int cin, int w, int kh, int kw, int sh, int sw, int pw,
             int dh, int dw, int groups);
 

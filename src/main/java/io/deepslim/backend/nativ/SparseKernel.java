@@ -119,7 +119,7 @@ public final class SparseKernel {
         if (NativeLibrary.ds_sparse_conv_small_map(k.path(), ho, wo) == 1) last = last.replaceFirst(" \\(", " small-map (");
         Tensor xc = x.contiguousRaw();
         Tensor y = pool ? Tensor.empty(x.device(), DType.F32, n, ws[0], ho / 2, wo / 2) : Tensor.empty(x.device(), DType.F32, n, ws[0], ho, wo);
-        NativeLibrary.ds_sparse_conv2d_forward(k.path(), k.threads(), NativeKernels.addr(xc), n, cin, h, w,
+        NativeLibrary.ds_sparse_conv2d_forward_pack(sw.id, k.path(), k.threads(), NativeKernels.addr(xc), n, cin, h, w,
                 sw.rowptr.address(), sw.kidx.address(), sw.vals.address(), NativeKernels.addrOrNull(bias),
                 ws[0], ws[2], ws[3], p.strideH(), p.strideW(), p.padH(), p.padW(), p.dilationH(), p.dilationW(),
                 p.groups(), relu ? 1 : 0, pool ? 1 : 0, NativeKernels.addr(y), ho, wo);

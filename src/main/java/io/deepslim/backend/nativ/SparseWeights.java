@@ -10,7 +10,11 @@ import org.bytedeco.javacpp.IntPointer;
  * Native memory is freed by JavaCPP's GC-backed deallocator when the pack is dropped.
  */
 final class SparseWeights {
+    private static final java.util.concurrent.atomic.AtomicLong PACKS = new java.util.concurrent.atomic.AtomicLong();
+
     final int rows, rowLen, nnz;
+    /** This pack's id for the native offset cache: unique for the process, never reused for other contents. */
+    final long id = PACKS.incrementAndGet();
     final IntPointer rowptr, kidx, flat;
     final FloatPointer vals;
 

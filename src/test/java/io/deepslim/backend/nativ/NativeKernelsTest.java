@@ -97,7 +97,8 @@ class NativeKernelsTest {
     void frozenSparseKernelSkipsTheContentCheckButFollowsTheMaskVersion() {
         NativeKernels k = kernels();
         SplittableRandom r = new SplittableRandom(19);
-        Tensor x = random(r, 1, 8, 9, 9), w = random(r, 6, 8, 3, 3), m = mask(r, 0.9, 6, 8, 3, 3), b = random(r, 6);
+        // a 20x20 map: the padded-plane kernel, whose per-pack offsets are cached natively (a stale plan would show here)
+        Tensor x = random(r, 1, 8, 20, 20), w = random(r, 6, 8, 3, 3), m = mask(r, 0.9, 6, 8, 3, 3), b = random(r, 6);
         ConvParams p = ConvParams.of(1, 1, 1);
         float[] mv = m.toFloatArray();
         int kept = 0;
@@ -106,16 +107,19 @@ class NativeKernelsTest {
             Tensor wc = Tensor.of(w.toFloatArray(), w.shape());
             SparseKernel sk = new SparseKernel().mode(SparseKernel.Mode.SPARSE).use(k);
             if (frozen) sk.freeze();
+            long hits = NativeLibrary.ds_sparse_plan_hits();
             float[] before = sk.conv(x, wc, m, 0, b, p, false).toFloatArray();
+            assertArrayEquals(before, sk.conv(x, wc, m, 0, b, p, false).toFloatArray(), "a second call on the cached plan");
+            assertTrue(NativeLibrary.ds_sparse_plan_hits() > hits, "the second call did not find its offsets cached");
             float[] edited = wc.toFloatArray();
             edited[kept] += 5f;
             wc.copyFrom(edited);  // the same tensor edited in place
             float[] after = sk.conv(x, wc, m, 0, b, p, false).toFloatArray();
             assertEquals(frozen, java.util.Arrays.equals(before, after), (frozen ? "frozen" : "unfrozen") + " kernel after an in-place edit");
             float[] bumped = sk.conv(x, wc, m, 1, b, p, false).toFloatArray();  // mask version 1: repack either way
-            Tensor ref = Tensor.empty(1, 6, 9, 9);
+            Tensor ref = Tensor.empty(1, 6, 20, 20);
             REF.conv2dForward(x, mul(wc, m), b, p, ref);
-            assertClose(ref, Tensor.of(bumped, 1, 6, 9, 9), "after a mask-version change, frozen " + frozen);
+            assertClose(ref, Tensor.of(bumped, 1, 6, 20, 20), "after a mask-version change, frozen " + frozen);
         }
     }
 
