@@ -36,12 +36,24 @@ public final class SparseKernel {
     public static final double SMALL_CONV_BREAK_EVEN = Double.parseDouble(System.getProperty("deepslim.sparse.smallConvBreakEven", "0.68")),
             CONV_BREAK_EVEN = Double.parseDouble(System.getProperty("deepslim.sparse.convBreakEven", "0.75")), STRIDED_CONV_BREAK_EVEN = 0.8, LINEAR_BREAK_EVEN = 0.6;
 
+    /**
+     * Ungrouped stride-1 convs with at most {@link #RGB_CONV_CHANNELS} input channels (a detector's RGB layer), whose dense
+     * form is the direct native kernel: at 80% sparsity the sparse call tied it at 224 px (1.58 vs 1.66 ms) and lost at
+     * 32 px (0.06-0.10 vs 0.04 ms; LayerProfile, 2 threads, 2026-11-30), which made 80%-pruned vgg45m 0.92-0.97x dense
+     * at 32 and 64 px; at 90% it won at 224 px (1.18 ms). {@code -Ddeepslim.sparse.rgbConvBreakEven} overrides.
+     */
+    public static final double RGB_CONV_BREAK_EVEN = Double.parseDouble(System.getProperty("deepslim.sparse.rgbConvBreakEven", "0.85"));
+
+    /** Most input channels of a conv that {@link #RGB_CONV_BREAK_EVEN} applies to. */
+    public static final int RGB_CONV_CHANNELS = 4;
+
     /** Ungrouped stride-1 convs with at most this many input channels use {@link #SMALL_CONV_BREAK_EVEN} ({@code -Ddeepslim.sparse.smallConvChannels}). */
     public static final int SMALL_CONV_CHANNELS = Integer.getInteger("deepslim.sparse.smallConvChannels", 128);
 
     /** The break-even sparsity of a conv with cin input channels and these parameters. */
     public static double convBreakEven(int cin, ConvParams p) {
         if (p.strideH() != 1 || p.strideW() != 1) return STRIDED_CONV_BREAK_EVEN;
+        if (p.groups() == 1 && cin <= RGB_CONV_CHANNELS) return RGB_CONV_BREAK_EVEN;
         return p.groups() == 1 && cin <= SMALL_CONV_CHANNELS ? SMALL_CONV_BREAK_EVEN : CONV_BREAK_EVEN;
     }
 

@@ -454,17 +454,18 @@ class NativeKernelsTest {
         SplittableRandom r = new SplittableRandom(10);
         ConvParams p = ConvParams.of(1, 1, 1);
         // each kind: 10 points below its break-even runs dense (naming the break-even), 5 points above runs sparse
-        int[] cins = {SparseKernel.SMALL_CONV_CHANNELS, SparseKernel.SMALL_CONV_CHANNELS + 1};
-        double[] breakEvens = {SparseKernel.SMALL_CONV_BREAK_EVEN, SparseKernel.CONV_BREAK_EVEN};
-        for (int k = 0; k < 2; k++) {
+        int[] cins = {SparseKernel.RGB_CONV_CHANNELS, SparseKernel.RGB_CONV_CHANNELS + 1, SparseKernel.SMALL_CONV_CHANNELS, SparseKernel.SMALL_CONV_CHANNELS + 1};
+        double[] breakEvens = {SparseKernel.RGB_CONV_BREAK_EVEN, SparseKernel.SMALL_CONV_BREAK_EVEN, SparseKernel.SMALL_CONV_BREAK_EVEN, SparseKernel.CONV_BREAK_EVEN};
+        for (int k = 0; k < cins.length; k++) {
             int cin = cins[k];
             assertEquals(breakEvens[k], SparseKernel.convBreakEven(cin, p));
-            Tensor x = random(r, 1, cin, 5, 5), w = random(r, 3, cin, 3, 3);
+            // 40 output channels: at least 1440 weights, so a random mask's sparsity stays within ~1% of the one asked for
+            Tensor x = random(r, 1, cin, 5, 5), w = random(r, 40, cin, 3, 3);
             SparseKernel below = new SparseKernel();
-            assertNull(below.conv(x, w, mask(r, breakEvens[k] - 0.1, 3, cin, 3, 3), 0, null, p, false), below.lastChoice());
+            assertNull(below.conv(x, w, mask(r, breakEvens[k] - 0.1, 40, cin, 3, 3), 0, null, p, false), below.lastChoice());
             assertTrue(below.lastChoice().startsWith("dense") && below.lastChoice().contains(String.format("%.0f%%", 100 * breakEvens[k])), below.lastChoice());
             SparseKernel above = new SparseKernel();
-            assertNotNull(above.conv(x, w, mask(r, breakEvens[k] + 0.05, 3, cin, 3, 3), 0, null, p, false), above.lastChoice());
+            assertNotNull(above.conv(x, w, mask(r, breakEvens[k] + 0.05, 40, cin, 3, 3), 0, null, p, false), above.lastChoice());
             assertTrue(above.lastChoice().startsWith("sparse-csr"), above.lastChoice());
         }
         assertEquals(SparseKernel.STRIDED_CONV_BREAK_EVEN, SparseKernel.convBreakEven(8, ConvParams.of(2, 1, 1)));
