@@ -360,6 +360,12 @@ static void check_pool_concurrency() {
 
 int main() {
     std::printf("native self-check: best path %s\n", ds_path_name(ds_best_path()));
+    if (const char* want = std::getenv("DS_EXPECT_PATH")) {  // run.sh: DS_MAX_PATH caps the detected path
+        bool ok = std::strcmp(want, ds_path_name(ds_best_path())) == 0;
+        std::printf("%s DS_MAX_PATH=%s: best path %s, expected %s\n", ok ? "ok" : "FAIL", std::getenv("DS_MAX_PATH") ? std::getenv("DS_MAX_PATH") : "(unset)",
+                    ds_path_name(ds_best_path()), want);
+        return ok ? 0 : 1;
+    }
     check_quantize();
     check_pool_concurrency();
     for (int path = 0; path <= ds_best_path(); path++) {

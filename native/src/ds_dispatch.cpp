@@ -13,8 +13,20 @@ static int ds_detect_path() {
     return DS_PATH_PORTABLE;
 }
 
+// DS_MAX_PATH=portable|avx2 caps the detected path for the whole process (every kernel then runs that path, as on a
+// CPU without AVX-512): to measure an AVX2 machine's code paths on an AVX-512 one (pair it with OpenBLAS's
+// OPENBLAS_CORETYPE=Haswell). Unset or unknown: the detected path.
+static int ds_capped_path() {
+    int best = ds_detect_path();
+    if (const char* cap = std::getenv("DS_MAX_PATH")) {
+        if (std::strcmp(cap, "portable") == 0) best = DS_PATH_PORTABLE;
+        else if (std::strcmp(cap, "avx2") == 0 && best > DS_PATH_AVX2) best = DS_PATH_AVX2;
+    }
+    return best;
+}
+
 extern "C" int ds_best_path(void) {
-    static const int best = ds_detect_path();
+    static const int best = ds_capped_path();
     return best;
 }
 
