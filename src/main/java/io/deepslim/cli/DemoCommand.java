@@ -20,7 +20,7 @@ import java.util.concurrent.Callable;
                 "  (fine-tuning, an adapter, KD, FReTAL).",
                 "Writes --out/report.html (tables and plots, self-contained), report.md, results.json, results.csv.",
                 "Interrupted? Run it again: finished cells are kept and skipped.", "",
-                "Example:", "  deepslim demo                 # about 10 minutes on 2 cores",
+                "Example:", "  deepslim demo                 # about 4 minutes on 2 idle cores",
                 "  deepslim demo --quick         # the CI smoke run (tiny data, one level), about 1-2 minutes"})
 public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--out", defaultValue = "runs/demo", description = "Working folder. Default: ${DEFAULT-VALUE}.")
