@@ -64,11 +64,18 @@ public final class BenchCommand implements Callable<Integer> {
         String head = "| model | ms / batch | images/s |\n|---|---|---|\n";
         md.append(head);
         System.out.print(head);
+        // model files named alike (every experiment cell writes model.safetensors): label them with their folder too
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        boolean clash = false;
+        for (String m : models) if (m.endsWith(".safetensors")) clash |= !seen.add(String.valueOf(Path.of(m).getFileName()));
         for (String m : models) {
+            Path mp = Path.of(m);
+            String label = clash && mp.getParent() != null && mp.getParent().getFileName() != null
+                    ? mp.getParent().getFileName() + "/" + mp.getFileName() : String.valueOf(mp.getFileName());
             io.deepslim.io.ModelFile.Loaded file = m.endsWith(".safetensors") ? io.deepslim.workflow.Inputs.model("--models", Path.of(m)) : null;
             for (boolean fused : new boolean[]{false, true}) {
                 ConvBench.Row r = file == null ? bench.model(m, size, batch, fused)
-                        : bench.model(Path.of(m).getFileName().toString(), file.network(), file.info().inputSize(), batch, fused);
+                        : bench.model(label, file.network(), file.info().inputSize(), batch, fused);
                 String line = String.format("| %s | %.1f | %.1f |%n", r.what(), r.ms(), 1000.0 * batch / r.ms());
                 md.append(line);
                 System.out.print(line);

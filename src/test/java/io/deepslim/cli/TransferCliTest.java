@@ -77,6 +77,14 @@ class TransferCliTest {
         assertTrue(((Number) p.get("non_zero_parameters")).longValue() < 0.3 * ((Number) p.get("parameters")).longValue());
         ZooNet reloaded = ModelFile.load(tmp.resolve("prune.safetensors")).model();
         assertNotNull(reloaded);
+        // two files named alike in two folders (as experiment cells write them): bench labels each with its folder
+        Path cellA = Files.createDirectories(tmp.resolve("cellA")), cellB = Files.createDirectories(tmp.resolve("cellB"));
+        Files.copy(tmp.resolve("prune.safetensors"), cellA.resolve("model.safetensors"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Files.copy(tmp.resolve("fretal.safetensors"), cellB.resolve("model.safetensors"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        CompressCliTest.Run b = CompressCliTest.cli("bench", "--no-layers", "--warmup", "0", "--reps", "1", "--models",
+                cellA.resolve("model.safetensors") + "," + cellB.resolve("model.safetensors"));
+        assertEquals(0, b.code(), b.err() + b.out());
+        assertTrue(b.out().contains("| cellA/model.safetensors fused forward @32") && b.out().contains("| cellB/model.safetensors fused forward @32"), b.out());
         Map<String, Object> c = ok("cae", "--method", "cae", "--size", "32", "--cae-width", "4", "--cae-depth", "2");
         assertEquals("cae", c.get("arch"));
         assertTrue(ModelFile.load(tmp.resolve("cae.safetensors")).network() instanceof io.deepslim.models.CaeNet);
