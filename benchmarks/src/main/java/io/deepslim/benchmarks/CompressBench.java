@@ -62,6 +62,9 @@ public class CompressBench {
             Pruning.l1Local(net, Pruning.Level.keeping(Integer.parseInt(variant.substring(5))).amount());
         } else if (variant.startsWith("sparsity")) {  // beyond the paper's levels: sparsity95 = 95% of each layer pruned
             Pruning.l1Local(net, Integer.parseInt(variant.substring(8)) / 100.0);
+        } else if (variant.startsWith("filters")) {  // structured: filters50 keeps 50% of each conv's filters (a smaller dense model)
+            io.deepslim.compress.prune.FilterPruning.prune(net, 1 - Integer.parseInt(variant.substring(7)) / 100.0,
+                    io.deepslim.compress.prune.FilterPruning.Norm.L1);
         } else if (variant.equals("int8dynamic")) {
             Quantizer.dynamicLinear(net, Granularity.PER_CHANNEL);
         } else if (variant.equals("int8static")) {

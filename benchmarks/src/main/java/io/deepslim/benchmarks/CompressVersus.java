@@ -42,6 +42,7 @@ import java.util.TreeSet;
  *     models; each pruned one also without the ReLU/pool fused into the sparse call, alternating
  * java -cp ... CompressVersus --size 224 --variants dense-fused,int8static-fused,int8static-fused-avx2   # whole-model rows, only these
  * java -cp ... CompressVersus --size 224 --only sparsity85,sparsity90 --variants dense-fused,sparsity85-fused,sparsity90-fused   # any level
+ * java -cp ... CompressVersus --size 224 --only filters50 --variants dense-fused,filters50-fused   # structured: 50% of the filters kept
  * </pre>
  */
 public final class CompressVersus {
@@ -179,7 +180,7 @@ public final class CompressVersus {
         ZooNet int8Unfused = null;
         List<String> built = new ArrayList<>(List.of("prune40", "prune30", "prune20", "prune10", "sparsity95", "int8dynamic", "int8static", "lowrank"));
         // --only may name other sparsity levels (sparsity85, sparsity90, ...): break-even sweeps
-        if (onlyVariants != null) onlyVariants.stream().filter(v -> v.matches("sparsity\\d+") && !built.contains(v)).sorted().forEach(built::add);
+        if (onlyVariants != null) onlyVariants.stream().filter(v -> v.matches("(sparsity|filters)\\d+") && !built.contains(v)).sorted().forEach(built::add);
         for (String v : built) {
             if (onlyVariants != null && !onlyVariants.contains(v)) continue;
             ZooNet net = Zoo.create("vgg45m", size, 2, 1);
