@@ -234,62 +234,8 @@ int padded_width(int path, int w, int kw, int sh, int sw, int pw, int dw) {
     return split ? (w + 2 * pw + 15) / 16 * 16 : w + 2 * pw;
 }
 
-// Per nonzero, its input offset c*plane + ki*dh*Wp (+ kj*dw unless column-split) and, per output channel, where each
-// channel block's nonzeros start (column-split: per block and kernel column, the nonzeros and values reordered so).
-void prepare_offsets(const int32_t* rowptr, const int32_t* kidx, const float* vals, int cout, int kh, int kw, int dh, int dw, int blk,
-                     int nblk, size_t plane, int Wp, bool kjSplit, int32_t* off, int32_t* bptr, float* kjVals) {
-    const int bstride = kjSplit ? nblk * 3 + 1 : nblk + 1;
-    for (int co = 0; co < cout; co++) {
-        int32_t* bp = bptr + (size_t) co * bstride;
-        if (kjSplit) {  // counting sort of the channel's nonzeros by (block, kj); kidx order (c, ki) kept within
-            std::fill(bp, bp + bstride, 0);
-            for (int i = rowptr[co]; i < rowptr[co + 1]; i++) bp[kidx[i] / (kw * kh) / blk * 3 + kidx[i] % kw + 1]++;
-            bp[0] = rowptr[co];
-            for (int b = 1; b < bstride; b++) bp[b] += bp[b - 1];
-            for (int i = rowptr[co]; i < rowptr[co + 1]; i++) {
-                int k = kidx[i], ki = (k / kw) % kh, c = k / (kw * kh), at = bp[c / blk * 3 + k % kw]++;
-                off[at] = (int32_t) (c * plane + (size_t) ki * dh * Wp);
-                kjVals[at] = vals[i];
-            }
-            for (int b = bstride - 1; b > 0; b--) bp[b] = bp[b - 1];  // back to starts
-            bp[0] = rowptr[co];
-            continue;
-        }
-        int g = 0;
-        for (int i = rowptr[co]; i < rowptr[co + 1]; i++) {
-            int k = kidx[i], kj = k % kw, ki = (k / kw) % kh, c = k / (kw * kh);
-            off[i] = (int32_t) (c * plane + (size_t) ki * dh * Wp + (size_t) kj * dw);
-            while (g <= c / blk) bp[g++] = i;  // kidx ascending: blocks in order
-        }
-        while (g <= nblk) bp[g++] = rowptr[co + 1];
-    }
-}
-
-// Prepared offsets of one pack (the caller's id for the weights: never reused for other contents) in one geometry.
-struct SparsePlan {
-    std::vector<int32_t> off, bptr;
-    std::vector<float> vals;
-};
-std::mutex plan_mu;
-std::map<std::array<int64_t, 8>, std::shared_ptr<const SparsePlan>> plans;
-std::atomic<long> plan_hits{0};
-// Plans kept (a pack per pruned layer and input size in use): past this the cache starts over.
-constexpr size_t MAX_PLANS = 256;
-
-template <class Build>
-std::shared_ptr<const SparsePlan> cached_plan(const std::array<int64_t, 8>& key, Build build) {
-    std::lock_guard<std::mutex> lock(plan_mu);
-    auto it = plans.find(key);
-    if (it != plans.end()) {
-        plan_hits++;
-        return it->second;
-    }
-    if (plans.size() >= MAX_PLANS) plans.clear();
-    auto pl = std::make_shared<SparsePlan>();
-    build(*pl);
-    plans[key] = pl;
-    return pl;
-}
+// The nonzeros' offsets for a geometry, and their per-pack cache (prepare_offsets, cached_plan).
+#include "ds_sparse_plan.inc"
 
 // Positions per chunk on the AVX-512 / AVX2 paths (8 vectors each).
 constexpr int CH512 = 128, CH256 = 64;
@@ -343,79 +289,8 @@ void sparse_conv_strided(int path, int threads, const float* x, int n, int cin, 
 
 }  // namespace
 
-namespace {
-
-// Most output positions (ho*wo) for which a vector-path call runs sparse_conv_small instead of the padded-plane
-// chunk kernel; DS_SPARSE_SMALL=N (or ds_sparse_small_max_positions) overrides, 0 turns the small-map path off.
-int ds_sparse_small_positions = std::getenv("DS_SPARSE_SMALL") ? std::atoi(std::getenv("DS_SPARSE_SMALL")) : 128;
-
-bool small_map(int path, int ho, int wo) {
-    return DS_X86 && path != DS_PATH_PORTABLE && (long) ho * wo <= ds_sparse_small_positions;
-}
-
-thread_local Scratch scratch_col, scratch_small_out;
-
-// Small maps (the deep layers of a 32-64 px model, 14x14 at 224): the padded-plane kernel computes whole
-// padded rows (a 4x4 map in 16-float rows: 25% useful) in one chunk, so one thread and a few short vectors
-// per nonzero did all the work (256->512 @4, 90%: 1.9 ms for 1.9 M useful multiply-adds). Here the sample is
-// unfolded once (im2col: row (c*kh + ki)*kw + kj, which is a nonzero's kidx within its group, holds that tap's
-// input at every output position, zero-filled to whole vectors), and each output channel is one pass of its
-// nonzeros over those rows: any stride, dilation and padding, no wasted columns, output channels spread over
-// the threads. Bias, ReLU and the 2x2 pool run on the finished channel.
-void sparse_conv_small(int path, int threads, const float* x, int n, int cin, int h, int w, const int32_t* rowptr,
-                       const int32_t* kidx, const float* vals, const float* bias, int cout, int kh, int kw, int sh, int sw,
-                       int ph, int pw, int dh, int dw, int groups, int relu, int pool, float* y, int ho, int wo) {
-    const int VW = path == DS_PATH_AVX512_VNNI ? 16 : 8, CHV = 8;  // up to 8 vectors per pass
-    const int P = ho * wo, Pp = (P + VW - 1) / VW * VW, rows = cin * kh * kw, K = rows / groups, coutG = cout / groups;
-    float* col = scratch_col.get<float>((size_t) rows * Pp);
-    const size_t yPer = (size_t) cout * (pool ? (size_t) (ho / 2) * (wo / 2) : (size_t) P);
-    for (int s = 0; s < n; s++) {
-        const float* xs = x + (size_t) s * cin * h * w;
-        int tasks = std::min(rows, std::max(1, threads) * 4);
-        ds_parallel(tasks, (size_t) rows * Pp > 65536 ? threads : 1, [&](int t) {
-            for (int r = (int) ((long) rows * t / tasks); r < (int) ((long) rows * (t + 1) / tasks); r++) {
-                const int kj = r % kw, ki = (r / kw) % kh, c = r / (kw * kh);
-                const float* xc = xs + (size_t) c * h * w;
-                float* dst = col + (size_t) r * Pp;
-                for (int oh = 0; oh < ho; oh++) {
-                    const int ih = oh * sh - ph + ki * dh;
-                    float* d = dst + (size_t) oh * wo;
-                    if (ih < 0 || ih >= h) {
-                        std::memset(d, 0, sizeof(float) * wo);
-                        continue;
-                    }
-                    const float* xr = xc + (size_t) ih * w;
-                    for (int ow = 0; ow < wo; ow++) {
-                        const int iw = ow * sw - pw + kj * dw;
-                        d[ow] = iw >= 0 && iw < w ? xr[iw] : 0.f;
-                    }
-                }
-                std::memset(dst + P, 0, sizeof(float) * (Pp - P));
-            }
-        });
-        float* ys = y + (size_t) s * yPer;
-        // output channels in contiguous runs, several per thread (each run reads its nonzeros' rows)
-        tasks = std::min(cout, std::max(1, threads) * 4);
-        ds_parallel(tasks, (long) rowptr[cout] * Pp > 32768 ? threads : 1, [&](int t) {
-            float* out = scratch_small_out.get<float>(Pp);
-            for (int co = (int) ((long) cout * t / tasks); co < (int) ((long) cout * (t + 1) / tasks); co++) {
-                const float* colg = col + (size_t) (co / coutG) * K * Pp;
-                const float b = bias ? bias[co] : 0.f;
-                for (int q = 0; q < Pp; q += CHV * VW) {
-                    const int nv = std::min(CHV, (Pp - q) / VW);
-#if DS_X86
-                    if (path == DS_PATH_AVX512_VNNI) dssp_avx512::small_fit(nv, colg + q, Pp, rowptr[co], rowptr[co + 1], kidx, vals, b, relu, out + q);
-                    else dssp_avx2::small_fit(nv, colg + q, Pp, rowptr[co], rowptr[co + 1], kidx, vals, b, relu, out + q);
-#endif
-                }
-                if (pool) pool_rows(out, Pp, wo, 1, 0, ho / 2 * 2, ho, wo, ys + (size_t) co * (ho / 2) * (wo / 2));
-                else std::memcpy(ys + (size_t) co * P, out, sizeof(float) * P);
-            }
-        });
-    }
-}
-
-}  // namespace
+// The small-map path (sparse_conv_small): im2col rows and output channels over the threads.
+#include "ds_sparse_small.inc"
 
 extern "C" int ds_sparse_small_max_positions(int positions) {
     const int was = ds_sparse_small_positions;
@@ -548,55 +423,8 @@ extern "C" void ds_sparse_conv2d_forward_pack(int64_t pack, int path, int thread
     }
 }
 
-namespace {
-void sparse_conv_strided(int path, int threads, const float* x, int n, int cin, int h, int w, const int32_t* rowptr,
-                         const int32_t* kidx, const float* vals, const float* bias, int cout, int kh, int kw, int sh, int sw,
-                         int ph, int pw, int groups, int relu, int pool, float* y, int ho, int wo) {
-    const int Hp = h + 2 * ph, Wp = w + 2 * pw, Hs = (Hp + sh - 1) / sh, Ws = (Wp + sw - 1) / sw;
-    const int kh2 = (kh + sh - 1) / sh, kw2 = (kw + sw - 1) / sw, ss = sh * sw;
-    const int nnz = rowptr[cout];
-    // renumbered taps: (c, ki, kj) -> channel c*ss + (ki % sh)*sw + kj % sw, tap (ki / sh, kj / sw); sorted per channel
-    int32_t* pk = scratch_pkidx.get<int32_t>(nnz > 0 ? nnz : 1);
-    float* pv = scratch_pvals.get<float>(nnz > 0 ? nnz : 1);
-    int32_t* perm = scratch_perm.get<int32_t>(nnz > 0 ? nnz : 1);
-    for (int co = 0; co < cout; co++) {
-        const int lo = rowptr[co], hi = rowptr[co + 1];
-        for (int i = lo; i < hi; i++) {
-            const int k = kidx[i], kj = k % kw, ki = (k / kw) % kh, c = k / (kw * kh);
-            pk[i] = ((c * ss + (ki % sh) * sw + kj % sw) * kh2 + ki / sh) * kw2 + kj / sw;
-            perm[i] = i;
-        }
-        std::sort(perm + lo, perm + hi, [&](int a, int b) { return pk[a] < pk[b]; });
-        for (int i = lo; i < hi; i++) pv[i] = vals[perm[i]];
-        for (int i = lo; i < hi; i++) perm[i] = pk[perm[i]];
-        std::memcpy(pk + lo, perm + lo, sizeof(int32_t) * (hi - lo));
-    }
-    float* xs2 = scratch_phase.get<float>((size_t) cin * ss * Hs * Ws);
-    const size_t yPer = (size_t) cout * (pool ? (size_t) (ho / 2) * (wo / 2) : (size_t) ho * wo);
-    for (int s = 0; s < n; s++) {
-        const float* xs = x + (size_t) s * cin * h * w;
-        int tasks = std::min(cin, std::max(1, threads) * 4);
-        ds_parallel(tasks, (size_t) cin * Hp * Wp > 65536 ? threads : 1, [&](int t) {
-            for (int c = cin * t / tasks; c < cin * (t + 1) / tasks; c++) {
-                for (int pr = 0; pr < sh; pr++) {
-                    for (int pc = 0; pc < sw; pc++) {
-                        float* dst = xs2 + ((size_t) c * ss + pr * sw + pc) * Hs * Ws;
-                        for (int i = 0; i < Hs; i++) {
-                            const int r = i * sh + pr - ph;  // input row of padded row i*sh + pr
-                            for (int j = 0; j < Ws; j++) {
-                                const int col = j * sw + pc - pw;
-                                dst[(size_t) i * Ws + j] = r >= 0 && r < h && col >= 0 && col < w ? xs[((size_t) c * h + r) * w + col] : 0.f;
-                            }
-                        }
-                    }
-                }
-            }
-        });
-        ds_sparse_conv2d_forward(path, threads, xs2, 1, cin * ss, Hs, Ws, rowptr, pk, pv, bias, cout, kh2, kw2, 1, 1, 0, 0, 1, 1,
-                                 groups, relu, pool, y + (size_t) s * yPer, ho, wo);
-    }
-}
-}  // namespace
+// The strided convs' stride-phase split (sparse_conv_strided), declared above.
+#include "ds_sparse_strided.inc"
 
 extern "C" int ds_sparse_conv_strided_vector(int path, int sh, int sw, int dh, int dw) {
     return strided_on_vector(ds_effective_path(path), sh, sw, dh, dw) ? 1 : 0;
