@@ -53,7 +53,9 @@ int main(int argc, char** argv) {
     for (auto l : layers) {
         if (l.cin > maxCin) continue;
         l.hw = std::max(1, l.hw * size / 224);
-        std::vector<float> x((size_t) l.cin * l.hw * l.hw), y((size_t) l.cout * l.hw * l.hw);
+        // DS_BATCH=N: N samples per call
+        const int nb = std::getenv("DS_BATCH") ? std::atoi(std::getenv("DS_BATCH")) : 1;
+        std::vector<float> x((size_t) nb * l.cin * l.hw * l.hw), y((size_t) nb * l.cout * l.hw * l.hw);
         for (auto& v : x) v = nd(rng);
         for (double sp : sps) {
             std::vector<int32_t> rowptr(l.cout + 1), kidx;
@@ -63,14 +65,14 @@ int main(int argc, char** argv) {
                     if (ud(rng) >= sp) { kidx.push_back(k); vals.push_back(nd(rng)); }
                 rowptr[co + 1] = (int) kidx.size();
             }
-            double flop = 2.0 * kidx.size() * l.hw * l.hw;
+            double flop = 2.0 * nb * kidx.size() * l.hw * l.hw;
             std::vector<float> ref(y.size());
             if (check) {  // the portable loop as reference for the vector paths
-                ds_sparse_conv2d_forward(0, threads, x.data(), 1, l.cin, l.hw, l.hw, rowptr.data(), kidx.data(), vals.data(),
+                ds_sparse_conv2d_forward(0, threads, x.data(), nb, l.cin, l.hw, l.hw, rowptr.data(), kidx.data(), vals.data(),
                                          nullptr, l.cout, 3, 3, 1, 1, 1, 1, 1, 1, 1, 0, pool, ref.data(), l.hw, l.hw);
             }
             for (int path = ds_best_path(); path >= 1; path--) {
-                auto run = [&] { ds_sparse_conv2d_forward(path, threads, x.data(), 1, l.cin, l.hw, l.hw, rowptr.data(), kidx.data(), vals.data(),
+                auto run = [&] { ds_sparse_conv2d_forward(path, threads, x.data(), nb, l.cin, l.hw, l.hw, rowptr.data(), kidx.data(), vals.data(),
                                                           nullptr, l.cout, 3, 3, 1, 1, 1, 1, 1, 1, 1, 0, pool, y.data(), l.hw, l.hw); };
 #ifndef DS_NO_WINDOW
                 // DS_AB_SMALL=1: the small-map path (im2col rows) against the padded-plane chunk kernel, alternating
@@ -78,7 +80,9 @@ int main(int argc, char** argv) {
                     std::vector<double> tsm, tch;
                     for (int r = 0; r < 7; r++) {
                         for (int mode = 0; mode < 2; mode++) {
-                            ds_sparse_small_positions = mode == 0 ? 1 << 30 : 0;
+                            // DS_AB_SMALL=batch: the small-map path with samples side by side against one at a time
+                            if (std::string(std::getenv("DS_AB_SMALL")) == "batch") ds_sparse_small_batch = mode == 0;
+                            else ds_sparse_small_positions = mode == 0 ? 1 << 30 : 0;
                             run();
                             double t0 = now(threads);
                             run();
@@ -87,7 +91,7 @@ int main(int argc, char** argv) {
                     }
                     std::sort(tsm.begin(), tsm.end());
                     std::sort(tch.begin(), tch.end());
-                    std::printf("%4d->%-4d @%-3d s%.2f %-11s small %8.3f ms  chunk %8.3f ms  small/chunk %.2f\n", l.cin, l.cout, l.hw, sp,
+                    std::printf("%4d->%-4d @%-3d s%.2f %-11s A %8.3f ms  B %8.3f ms  A/B %.2f (DS_AB_SMALL=1: A small-map, B chunk; =batch: A side by side, B one sample at a time)\n", l.cin, l.cout, l.hw, sp,
                                 ds_path_name(path), tsm[3] * 1e3, tch[3] * 1e3, tsm[3] / tch[3]);
                     continue;
                 }

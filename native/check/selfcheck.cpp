@@ -65,8 +65,10 @@ static std::vector<double> conv_ref(const std::vector<float>& x, int n, int cin,
     return y;
 }
 
+static int sparse_samples = 2;  // samples per check_sparse_conv call
+
 static void check_sparse_conv(int path, int cin, int cout, int hw, int k, int s, int groups, double keep, int pool = 0) {
-    int n = 2, p = k / 2, ho = (hw + 2 * p - k) / s + 1;
+    int n = sparse_samples, p = k / 2, ho = (hw + 2 * p - k) / s + 1;
     auto x = randn((size_t) n * cin * hw * hw), wt = randn((size_t) cout * (cin / groups) * k * k), bias = randn(cout);
     std::uniform_real_distribution<float> ud;
     for (auto& v : wt) if (ud(rng) > keep) v = 0;
@@ -393,6 +395,10 @@ int main() {
                 for (int hw : {1, 4, 7, 31}) check_sparse_conv(path, 5, 6, hw, 3, 1, 1, keep);
                 check_sparse_conv(path, 40, 24, 4, 3, 1, 1, keep, 1);   // a 32 px model's 4x4 map, pooled
                 check_sparse_conv(path, 8, 8, 9, 3, 2, 4, keep, 1);      // strided, grouped, pooled
+                sparse_samples = 3;  // 14x14: two samples side by side in the small path's rows, then one
+                check_sparse_conv(path, 9, 7, 14, 3, 1, 1, keep, 1);
+                check_sparse_conv(path, 9, 7, 14, 3, 1, 1, keep);
+                sparse_samples = 2;
             }
         }
         ds_sparse_small_max_positions(128);

@@ -43,6 +43,7 @@ import java.util.TreeSet;
  * java -cp ... CompressVersus --size 224 --variants dense-fused,int8static-fused,int8static-fused-avx2   # whole-model rows, only these
  * java -cp ... CompressVersus --size 224 --only sparsity85,sparsity90 --variants dense-fused,sparsity85-fused,sparsity90-fused   # any level
  * java -cp ... CompressVersus --size 224 --only filters50 --variants dense-fused,filters50-fused   # structured: 50% of the filters kept
+ * java -cp ... CompressVersus --size 64 --batch 8 --only prune10 --variants dense-fused,prune10-fused   # whole-model rows at batch 8
  * </pre>
  */
 public final class CompressVersus {
@@ -140,6 +141,7 @@ public final class CompressVersus {
 
     public static void main(String[] args) throws Exception {
         int size = Integer.parseInt(DenseVersus.arg(args, "--size", "224"));
+        batch = Integer.parseInt(DenseVersus.arg(args, "--batch", "1"));
         int rounds = Integer.parseInt(DenseVersus.arg(args, "--rounds", "5"));
         int reps = Integer.parseInt(DenseVersus.arg(args, "--reps", "3"));
         String layers = DenseVersus.arg(args, "--layers", null);
@@ -169,7 +171,7 @@ public final class CompressVersus {
 
     /** Whole-model rows; {@code only} (null: all) keeps just the named variants (e.g. dense-fused,int8static-fused,int8static-fused-avx2). */
     static void models(int size, int rounds, int reps, StringBuilder out, java.util.Set<String> only) {
-        Tensor x = Tensor.randn(new Random(1), 1f, 1, 3, size, size);
+        Tensor x = Tensor.randn(new Random(1), 1f, batch, 3, size, size);
         Map<String, Runnable> variants = new LinkedHashMap<>();
         Map<String, String> notes = new LinkedHashMap<>();
         Map<String, Module> nets = new LinkedHashMap<>();
@@ -209,11 +211,14 @@ public final class CompressVersus {
         for (Map.Entry<String, Module> e : nets.entrySet()) notes.put(e.getKey(), kernels(e.getValue()));
         notes.put("dense-fused", "dense convs: Winograd F(4×4) (the RGB layer: the engine's choice)");
         notes.put("dense-fused-im2col", "dense convs: im2col + sgemm (deepslim.winograd=off)");
-        String h = String.format("%n| vgg45m @%d b1 | variant | median ms | speed-up vs dense-fused (Winograd) | vs dense-fused im2col | per-round ms | compressed kernels |%n|---|---|---|---|---|---|---|%n", size);
+        String h = String.format("%n| vgg45m @%d b" + batch + " | variant | median ms | speed-up vs dense-fused (Winograd) | vs dense-fused im2col | per-round ms | compressed kernels |%n|---|---|---|---|---|---|---|%n", size);
         out.append(h);
         System.out.print(h);
         run(variants, rounds, reps, out, "vgg45m @" + size, notes);
     }
+
+    /** --batch N: whole-model rows at batch N (default 1; ms are per batch). */
+    static int batch = 1;
 
     /** --only prune20,prune10,...: the compressed variants to build (default all); dense and dense-fused always run. */
     static java.util.Set<String> onlyVariants;
