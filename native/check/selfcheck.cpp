@@ -394,6 +394,8 @@ int main() {
             for (double keep : {0.05, 0.3}) {
                 for (int hw : {1, 4, 7, 31}) check_sparse_conv(path, 5, 6, hw, 3, 1, 1, keep);
                 check_sparse_conv(path, 40, 24, 4, 3, 1, 1, keep, 1);   // a 32 px model's 4x4 map, pooled
+                check_sparse_conv(path, 12, 32, 10, 3, 1, 1, keep);      // chunk path (small-map path off): a single chunk
+                check_sparse_conv(path, 12, 32, 10, 3, 1, 1, keep, 1);   // the same pooled: a single band
                 check_sparse_conv(path, 8, 8, 9, 3, 2, 4, keep, 1);      // strided, grouped, pooled
                 sparse_samples = 3;  // 14x14: two samples side by side in the small path's rows, then one
                 check_sparse_conv(path, 9, 7, 14, 3, 1, 1, keep, 1);

@@ -162,7 +162,8 @@ class NativeKernelsTest {
             new ConvCase(1, 4, 6, 12, 12, 3, new ConvParams(1, 1, 2, 2, 2, 2, 1)),  // dilated
             new ConvCase(1, 16, 9, 10, 10, 1, ConvParams.of(1, 0, 1)),       // pointwise
             new ConvCase(1, 3, 5, 8, 8, 5, new ConvParams(1, 2, 0, 3, 1, 1, 1)),   // asymmetric
-            new ConvCase(3, 9, 7, 14, 14, 3, ConvParams.of(1, 1, 1)));      // small-map path: 2 samples side by side, then 1
+            new ConvCase(3, 9, 7, 14, 14, 3, ConvParams.of(1, 1, 1)),       // small-map path: 2 samples side by side, then 1
+            new ConvCase(1, 12, 32, 10, 10, 3, ConvParams.of(1, 1, 1)));    // chunk path (small-map path off): a single chunk
 
     @Test
     void sparseConvMatchesReferenceOnEveryPath() { onBothSparseLayouts(this::sparseConvMatchesReferenceOnEveryPathOn); }
