@@ -44,6 +44,7 @@ import java.util.TreeSet;
  * java -cp ... CompressVersus --size 224 --only sparsity85,sparsity90 --variants dense-fused,sparsity85-fused,sparsity90-fused   # any level
  * java -cp ... CompressVersus --size 224 --only filters50 --variants dense-fused,filters50-fused   # structured: 50% of the filters kept
  * java -cp ... CompressVersus --size 64 --batch 8 --only prune10 --variants dense-fused,prune10-fused   # whole-model rows at batch 8
+ * java -cp ... CompressVersus --size 128 --only prune10 --variants dense-fused,prune10-fused --ab-property deepslim.sparse.narrowDense=off
  * </pre>
  */
 public final class CompressVersus {
@@ -107,7 +108,9 @@ public final class CompressVersus {
         double im2colMs = t.containsKey(im2col) ? DenseVersus.median(t.get(im2col)) : Double.NaN;
         for (String v : variants.keySet()) {
             double ms = DenseVersus.median(t.get(v));
-            String line = String.format("| %s | %s | %.1f | %.2f× | %.2f× | %s | %s |%n", firstCol, v, ms, baseMs / ms, im2colMs / ms,
+            // "–" where the im2col dense variant did not run (--variants without it)
+            String vsIm2col = Double.isNaN(im2colMs) ? "–" : String.format("%.2f×", im2colMs / ms);
+            String line = String.format("| %s | %s | %.1f | %.2f× | %s | %s | %s |%n", firstCol, v, ms, baseMs / ms, vsIm2col,
                     t.get(v).stream().map(d -> String.format("%.0f", d)).reduce((a, b) -> a + " " + b).orElse(""), notes.getOrDefault(v, ""));
             System.out.print(line);
             out.append(line);
@@ -142,6 +145,7 @@ public final class CompressVersus {
     public static void main(String[] args) throws Exception {
         int size = Integer.parseInt(DenseVersus.arg(args, "--size", "224"));
         batch = Integer.parseInt(DenseVersus.arg(args, "--batch", "1"));
+        abProperty = DenseVersus.arg(args, "--ab-property", null);
         int rounds = Integer.parseInt(DenseVersus.arg(args, "--rounds", "5"));
         int reps = Integer.parseInt(DenseVersus.arg(args, "--reps", "3"));
         String layers = DenseVersus.arg(args, "--layers", null);
@@ -207,6 +211,16 @@ public final class CompressVersus {
                 variants.put("dense-fused-im2col", im2col(forward(e.getValue(), x)));
             }
         }
+        // --ab-property NAME=VALUE: every pruned/sparse fused variant also runs with that property set (same network:
+        // the property is read per call), alternating with the default
+        if (abProperty != null) {
+            String[] nv = abProperty.split("=", 2);
+            for (String k : new ArrayList<>(variants.keySet())) {
+                if ((k.startsWith("prune") || k.startsWith("sparsity")) && k.endsWith("-fused")) {
+                    variants.put(k + "-" + nv[1], withProperty(nv[0], nv[1], forward(nets.get(k), x)));
+                }
+            }
+        }
         for (Runnable r : variants.values()) r.run();
         for (Map.Entry<String, Module> e : nets.entrySet()) notes.put(e.getKey(), kernels(e.getValue()));
         notes.put("dense-fused", "dense convs: Winograd F(4×4) (the RGB layer: the engine's choice)");
@@ -216,6 +230,9 @@ public final class CompressVersus {
         System.out.print(h);
         run(variants, rounds, reps, out, "vgg45m @" + size, notes);
     }
+
+    /** --ab-property NAME=VALUE: pruned/sparse fused variants also run with this system property (A/B), or null. */
+    static String abProperty;
 
     /** --batch N: whole-model rows at batch N (default 1; ms are per batch). */
     static int batch = 1;
