@@ -38,6 +38,12 @@ public final class FusedConv2d extends Module {
         this.description = description;
     }
 
+    /** {@code conv} as it is (weight and bias shared, no BN to fold) as a fused conv with an optional ReLU. */
+    static FusedConv2d plain(Conv2d conv, boolean relu) {
+        Tensor b = conv.bias() != null ? conv.bias() : Tensor.of(conv.weight().device(), new float[conv.out], conv.out);
+        return new FusedConv2d(conv.params, relu, conv.weight(), b, conv.in + "→" + conv.out + " k" + conv.kernel + (relu ? " +ReLU" : ""));
+    }
+
     /**
      * Folds {@code bn} (running statistics) into {@code conv}: w' = w·γ/√(σ²+ε) per output
      * channel, b' = (b − μ)·γ/√(σ²+ε) + β.

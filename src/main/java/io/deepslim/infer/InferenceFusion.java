@@ -104,15 +104,45 @@ public final class InferenceFusion {
      * (not 90%: round-half-even pruning counts leave a 90%-pruned layer at e.g. 1555/1728 = 89.99%)
      * (benchmarks/results/2026-11-30-sparse-pool-models.md). {@code -Ddeepslim.sparse.winogradBreakEven=F} overrides.
      */
-    static final double WINOGRAD_SPARSE_BREAK_EVEN = Double.parseDouble(System.getProperty("deepslim.sparse.winogradBreakEven", "0.895"));
+    static final double WINOGRAD_SPARSE_BREAK_EVEN = 0.895;
+
+    /** {@link #WINOGRAD_SPARSE_BREAK_EVEN}, or {@code -Ddeepslim.sparse.winogradBreakEven=F} read at each fuse (A/B runs). */
+    static double winogradSparseBreakEven() {
+        return Double.parseDouble(System.getProperty("deepslim.sparse.winogradBreakEven", String.valueOf(WINOGRAD_SPARSE_BREAK_EVEN)));
+    }
+
+    /**
+     * Sparsity from which a pruned conv below {@link #WINOGRAD_SPARSE_BREAK_EVEN} still runs sparse on the maps the
+     * sparse small-map path takes (≤ 128 output positions) and dense (the Winograd block) on larger ones: 80%-pruned
+     * vgg45m at 32 px, whose deep maps are 8×8 to 2×2, ran 1.64× dense with its convs sparse against 1.05× baked dense,
+     * while 70% ran 0.96× (and at 64 px, most of whose maps are larger, 80% sparse everywhere only tied and 70% lost:
+     * 0.80×; CompressVersus --fuse-property deepslim.sparse.winogradBreakEven=0.65, 7 rounds,
+     * benchmarks/results/2026-11-30-mixed-small-map-break-even.md). {@code -Ddeepslim.sparse.smallMapBreakEven=F} overrides (read at each fuse).
+     */
+    static final double SMALL_MAP_SPARSE_BREAK_EVEN = 0.75;
+
+    static double smallMapSparseBreakEven() {
+        return Double.parseDouble(System.getProperty("deepslim.sparse.smallMapBreakEven", String.valueOf(SMALL_MAP_SPARSE_BREAK_EVEN)));
+    }
 
     /** Whether the sparse kernel would leave this pruned conv dense (auto mode, sparsity below its break-even). */
     static boolean runsDense(PrunedConv2d pc) {
         if (pc.sparseKernel().mode() != io.deepslim.backend.nativ.SparseKernel.Mode.AUTO) return false;
         double breakEven = io.deepslim.backend.nativ.SparseKernel.convBreakEven(pc.in, pc.params);
-        // baked dense, this layer would run the native Winograd kernel: a higher bar
-        if (pc.kernel == 3 && nativeWinogradBeatsDirect(pc.in, pc.out, pc.params)) breakEven = Math.max(breakEven, WINOGRAD_SPARSE_BREAK_EVEN);
+        // baked dense, this layer would run the native Winograd kernel: a higher bar (lower on small maps: see sparseOnSmallMapsOnly)
+        if (winogradCompetes(pc)) breakEven = Math.max(breakEven, Math.min(winogradSparseBreakEven(), smallMapSparseBreakEven()));
         return pc.maskedWeight().sparsity() < breakEven;
+    }
+
+    /** A 3x3 pruned conv whose dense form would run the native Winograd kernel. */
+    private static boolean winogradCompetes(PrunedConv2d pc) {
+        return pc.kernel == 3 && nativeWinogradBeatsDirect(pc.in, pc.out, pc.params);
+    }
+
+    /** Whether a pruned conv that stays pruned runs sparse on small maps only (below the Winograd break-even, auto mode). */
+    static boolean sparseOnSmallMapsOnly(PrunedConv2d pc) {
+        return pc.sparseKernel().mode() == io.deepslim.backend.nativ.SparseKernel.Mode.AUTO && winogradCompetes(pc)
+                && pc.maskedWeight().sparsity() < winogradSparseBreakEven();
     }
 
     /**
@@ -186,7 +216,7 @@ public final class InferenceFusion {
         return m instanceof Layers.MaxPool2d mp && mp.kernel() == 2 && mp.stride() == 2 && mp.padding() == 0;
     }
 
-    private static void fuseBlock(Sequential seq) {
+    static void fuseBlock(Sequential seq) {
         // a pruned conv below its sparse break-even runs dense anyway: as a plain conv on orig ⊙ mask it also
         // gets every dense fusion below (BN, ReLU, direct kernel, pool in the conv), which a pruned layer does not
         for (int i = 0; i < seq.size(); i++) {
@@ -237,14 +267,16 @@ public final class InferenceFusion {
         }
         // a pruned conv (BN folded above) [→ ReLU] [→ 2x2 max-pool]: both in the sparse kernel's epilogue, so the
         // full-size map is never written and no separate ReLU/pool pass reads it back
-        for (int i = 0; i < seq.size() && prunedEpilogue(); i++) {
+        for (int i = 0; i < seq.size(); i++) {
             if (!(seq.get(i) instanceof PrunedConv2d pc)) continue;
+            boolean mixed = sparseOnSmallMapsOnly(pc);  // dense on large maps: needs the wrapper even without an epilogue
+            if (!prunedEpilogue() && !mixed) continue;
             int j = nextNonIdentity(seq, i + 1);
-            boolean relu = j < seq.size() && seq.get(j) instanceof Layers.ReLU;
+            boolean relu = prunedEpilogue() && j < seq.size() && seq.get(j) instanceof Layers.ReLU;
             int k = relu ? nextNonIdentity(seq, j + 1) : j;
-            boolean pool = k < seq.size() && isPool2(seq.get(k));
-            if (!relu && !pool) continue;
-            seq.replaceChild(String.valueOf(i), new FusedPrunedConv2d(pc, relu, pool));
+            boolean pool = prunedEpilogue() && k < seq.size() && isPool2(seq.get(k));
+            if (!relu && !pool && !mixed) continue;
+            seq.replaceChild(String.valueOf(i), new FusedPrunedConv2d(pc, relu, pool, mixed));
             if (relu) seq.replaceChild(String.valueOf(j), new Layers.Identity());
             if (pool) seq.replaceChild(String.valueOf(k), new Layers.Identity());
         }

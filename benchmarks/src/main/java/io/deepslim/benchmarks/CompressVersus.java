@@ -45,6 +45,7 @@ import java.util.TreeSet;
  * java -cp ... CompressVersus --size 224 --only filters50 --variants dense-fused,filters50-fused   # structured: 50% of the filters kept
  * java -cp ... CompressVersus --size 64 --batch 8 --only prune10 --variants dense-fused,prune10-fused   # whole-model rows at batch 8
  * java -cp ... CompressVersus --size 128 --only prune10 --variants dense-fused,prune10-fused --ab-property deepslim.sparse.narrowDense=off
+ * java -cp ... CompressVersus --size 64 --only prune20 --variants dense-fused,prune20-fused,prune20-fused-0.75 --fuse-property deepslim.sparse.winogradBreakEven=0.75
  * </pre>
  */
 public final class CompressVersus {
@@ -146,6 +147,7 @@ public final class CompressVersus {
         int size = Integer.parseInt(DenseVersus.arg(args, "--size", "224"));
         batch = Integer.parseInt(DenseVersus.arg(args, "--batch", "1"));
         abProperty = DenseVersus.arg(args, "--ab-property", null);
+        fuseProperty = DenseVersus.arg(args, "--fuse-property", null);
         int rounds = Integer.parseInt(DenseVersus.arg(args, "--rounds", "5"));
         int reps = Integer.parseInt(DenseVersus.arg(args, "--reps", "3"));
         String layers = DenseVersus.arg(args, "--layers", null);
@@ -197,6 +199,13 @@ public final class CompressVersus {
             if (v.equals("int8static")) int8Unfused = net;
             if (v.startsWith("prune") && prunedEpilogueAB) nets.put(v + "-fused-separate-relu-pool", fusedWithoutPrunedEpilogue(net));
             nets.put(v + "-fused", InferenceFusion.fuse(net));
+            // --fuse-property NAME=VALUE: a second fused copy made with that property set during fusion (fusion-time rules)
+            if (fuseProperty != null && (v.startsWith("prune") || v.startsWith("sparsity"))) {
+                String[] nv = fuseProperty.split("=", 2);
+                Module[] copy = new Module[1];
+                withProperty(nv[0], nv[1], () -> copy[0] = InferenceFusion.fuse(net)).run();
+                nets.put(v + "-fused-" + nv[1], copy[0]);
+            }
         }
         // the int8 static model fused, with its int8 layers forced onto the AVX2 path (when the CPU has it)
         if (int8Unfused != null) {
@@ -233,6 +242,9 @@ public final class CompressVersus {
 
     /** --ab-property NAME=VALUE: pruned/sparse fused variants also run with this system property (A/B), or null. */
     static String abProperty;
+
+    /** --fuse-property NAME=VALUE: pruned/sparse models also fused with this system property set (variant "-fused-VALUE"), or null. */
+    static String fuseProperty;
 
     /** --batch N: whole-model rows at batch N (default 1; ms are per batch). */
     static int batch = 1;
