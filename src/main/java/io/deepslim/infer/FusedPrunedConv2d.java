@@ -40,12 +40,20 @@ public final class FusedPrunedConv2d extends Module {
         return conv.forwardInference(x, relu, pool);
     }
 
-    /** Whether the native sparse kernel runs x's output map on its small-map path. */
+    /**
+     * Most output positions of a whole batch (batch × map) for which a 75–89.5% sparse layer runs sparse: at batch 8
+     * the dense Winograd block reads each weight once for 8 samples, and 80%-pruned vgg45m at 64 px ran 0.93× dense
+     * with its 8×8 layer sparse (512 positions) against 1.01× baked, while at 32 px (4×4 and 2×2 maps, ≤ 128) it ran
+     * 1.18× against 1.05× (CompressVersus --batch 8, benchmarks/results/2026-11-30-mixed-small-map-break-even.md).
+     */
+    static final int SMALL_MAP_MAX_BATCH_POSITIONS = 256;
+
+    /** Whether the native sparse kernel runs x's output map on its small-map path, and the batch is small enough (above). */
     private boolean sparseSmallMap(Tensor x) {
         NativeKernels k = NativeKernels.get().orElse(null);
         if (k == null || x.dim() != 4 || !NativeKernels.onHostDevice(x)) return false;
         int ho = conv.params.outH(x.size(2), conv.kernel), wo = conv.params.outW(x.size(3), conv.kernel);
-        return NativeLibrary.ds_sparse_conv_small_map(k.path(), ho, wo) == 1;
+        return NativeLibrary.ds_sparse_conv_small_map(k.path(), ho, wo) == 1 && (long) x.size(0) * ho * wo <= SMALL_MAP_MAX_BATCH_POSITIONS;
     }
 
     /** The dense model's block for this layer: the masked weight (BN folded) as a fused conv, ReLU and pool in it. */
