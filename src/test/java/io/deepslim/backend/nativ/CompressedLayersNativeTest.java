@@ -67,7 +67,7 @@ class CompressedLayersNativeTest {
             slow = forwardOnPath(net, x, k.withPath(NativeKernels.PORTABLE));
             int8Layers(net, "int8 portable");
         }
-        NativeKernelsTest.assertBitEqual(slow, fast, "int8 vgg45m logits, best path vs portable");
+        NativeInt8KernelsTest.assertBitEqual(slow, fast, "int8 vgg45m logits, best path vs portable");
     }
 
     @Test
@@ -105,7 +105,7 @@ class CompressedLayersNativeTest {
             int8Layers(fused, "int8 " + k.pathName());
             slow = forwardOnPath(fused, x, k.withPath(NativeKernels.PORTABLE));
         }
-        NativeKernelsTest.assertBitEqual(slow, fast, "fused int8 vgg45m logits, best path vs portable");
+        NativeInt8KernelsTest.assertBitEqual(slow, fast, "fused int8 vgg45m logits, best path vs portable");
         float[] a = plain.toFloatArray(), b = fast.toFloatArray();
         float scale = 0;
         for (float v : a) scale = Math.max(scale, Math.abs(v));

@@ -21,8 +21,8 @@ import java.util.List;
 import java.util.SplittableRandom;
 
 import static io.deepslim.backend.nativ.NativeKernelsTest.REF;
-import static io.deepslim.backend.nativ.NativeKernelsTest.assertBitEqual;
-import static io.deepslim.backend.nativ.NativeKernelsTest.codes;
+import static io.deepslim.backend.nativ.NativeInt8KernelsTest.assertBitEqual;
+import static io.deepslim.backend.nativ.NativeInt8KernelsTest.codes;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -72,12 +72,12 @@ class NativeInt8FusedTest {
                         boolean relu = r.nextBoolean();
                         Tensor xq = codes(r, -128, 127, c.n(), c.cin(), c.h(), c.w());
                         Tensor wq = codes(r, -127, 127, c.cout(), c.cin(), c.k(), c.k());
-                        Tensor ws = NativeKernelsTest.scales(r, c.cout()), b = NativeKernelsTest.random(r, c.cout());
+                        Tensor ws = NativeInt8KernelsTest.scales(r, c.cout()), b = NativeKernelsTest.random(r, c.cout());
                         int xz = r.nextInt(-128, 128), ho = c.p().outH(c.h(), c.k()), wo = c.p().outW(c.w(), c.k());
                         // the reference: conv, ReLU, pool, quantize, each the plain-Java kernel
                         Tensor ref = Tensor.empty(c.n(), c.cout(), ho, wo);
                         REF.int8Conv2d(xq, 0.013f, xz, wq, ws, b, c.p(), ref);
-                        if (relu) ref = NativeKernelsTest.reluOf(ref);
+                        if (relu) ref = NativeInt8KernelsTest.reluOf(ref);
                         if (pool) ref = pool2(ref);
                         float[] v = ref.toFloatArray();
                         float lo = 0, hi = 0;
