@@ -120,6 +120,13 @@ int64_t ds_int8_conv2d_packed_bytes(int cout, int cinG, int kh, int kw, int grou
 void ds_int8_conv2d_pack(const int8_t* w, int cout, int cinG, int kh, int kw, int groups, int8_t* out, int32_t* wsum);
 
 /*
+ * 1 when ds_int8_conv2d_forward runs a stride-1 conv of this geometry on its flat small-map layout
+ * (16 consecutive pixels of the flattened ho*wo map per vector instead of 16 of one row; maps whose
+ * rows fill few vector lanes), 0 for the row layout. DS_INT8_FLAT=off switches the flat layout off.
+ */
+int ds_int8_conv_flat_layout(int cinG, int kh, int kw, int dh, int dw, int ho, int wo);
+
+/*
  * Int8 convolution with the same arithmetic over the patches of xq (n, cin, h, w) int8, padding
  * holding the code xz; wq from ds_int8_conv2d_pack. Stride 1 runs direct (no im2col: the input is
  * relaid out once as [row][c4][col][4] and read in place); other strides pack im2col panels.

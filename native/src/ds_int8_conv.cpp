@@ -15,6 +15,12 @@ namespace {
 // layer in blocks of DMR output channels: [tap][c4][DMR][4] bytes, zero for channels past cin/g
 // and rows past cout/g. The reduction order differs from the reference but int32 sums are exact.
 
+// DS_INT8_FLAT=off keeps every map on the row layout (to measure the flat one against it).
+bool int8_flat_enabled() {
+    static const bool on = !(std::getenv("DS_INT8_FLAT") && std::strcmp(std::getenv("DS_INT8_FLAT"), "off") == 0);
+    return on;
+}
+
 constexpr int DMR = 8;   // output channels per packed weight block
 constexpr int DCHUNK = 8;  // tiles per chunk: the unit of threading and of weight-block reuse
 
@@ -35,6 +41,47 @@ DirectGeom direct_geom(int cinG, int kh, int kw, int dh, int dw, int ho, int wo,
     g.rs = (size_t) g.Wp * 4;
     g.matBytes = (size_t) g.Hp * g.C4 * g.rs;
     return g;
+}
+
+// Small maps: rounding every output row up to whole 16-pixel vectors wastes lanes (an 8-wide map
+// fills half of each vector, a 4-wide one a quarter). The flat layout instead lays the map out per
+// tap: xf[tap][c4][p][4] holds, for output pixel p = oh * wo + ow, the 4 codes the tap reads
+// (copied from the row layout), so 16 consecutive pixels of the flattened map are one contiguous
+// 64-byte vector at every tap and the same micro-kernels run with tapOff = tap * C4 * rs. Used where
+// it fills clearly more lanes and the 9 shifted copies stay small (cache-resident).
+constexpr size_t FLAT_MAX_BYTES = 512 * 1024;  // per sample-group
+
+size_t flat_bytes(const DirectGeom& g, int ho, int wo) {
+    return (size_t) g.taps * g.C4 * (((size_t) ho * wo + 15) / 16 * 16) * 4;
+}
+
+bool flat_wanted(const DirectGeom& g, int ho, int wo) {
+    const double P = (double) ho * wo, rowFill = wo / (16.0 * g.wv), flatFill = P / (std::ceil(P / 16) * 16);
+    return flatFill >= rowFill + 0.1 && flat_bytes(g, ho, wo) <= FLAT_MAX_BYTES;
+}
+
+// Builds one sample-group's flat layout from its row layout xr (see flat_wanted).
+void flat_from_rows(const uint8_t* xr, const DirectGeom& g, int kw, int dh, int dw, int ho, int wo, uint8_t* xf) {
+    const size_t P = (size_t) ho * wo, P16 = (P + 15) / 16 * 16;
+    for (int tp = 0; tp < g.taps; tp++) {
+        const int ki = tp / kw, kj = tp % kw;
+        for (int c4 = 0; c4 < g.C4; c4++) {
+            uint8_t* dst = xf + ((size_t) tp * g.C4 + c4) * P16 * 4;
+            for (int oh = 0; oh < ho; oh++)
+                std::memcpy(dst + (size_t) oh * wo * 4, xr + ((size_t) (oh + ki * dh) * g.C4 + c4) * g.rs + (size_t) kj * dw * 4, (size_t) wo * 4);
+            std::memset(dst + P * 4, 0, (P16 - P) * 4);  // lanes past the map: computed, never stored
+        }
+    }
+}
+
+// Vectors per micro-kernel call (1..3 on VNNI): the fewest padding vectors for V vectors, ties to more.
+int pick_nb(int V) {
+    int best = 3, waste = (3 - V % 3) % 3;
+    for (int nb = 2; nb >= 1; nb--) {
+        int w = (nb - V % nb) % nb;
+        if (w < waste) best = nb, waste = w;
+    }
+    return best;
 }
 
 // Relays out padded row `row` of one sample-group (all channel quads), codes XOR flip.
@@ -244,27 +291,38 @@ void direct_conv(int path, int threads, const Int8Job& a, int n, int groups, int
     const DirectGeom g = direct_geom(a.cinG, a.kh, a.kw, a.dh, a.dw, a.ho, a.wo, coutG);
     const uint8_t flip = path == DS_PATH_AVX512_VNNI ? 0x80 : 0;
     const uint8_t pad = (uint8_t) ((int8_t) a.xz) ^ flip;
+    const bool flat = int8_flat_enabled() && flat_wanted(g, a.ho, a.wo);
+    const size_t fBytes = flat ? flat_bytes(g, a.ho, a.wo) : 0, P16 = ((size_t) P + 15) / 16 * 16;
     const size_t tapBytes = ((size_t) g.taps * sizeof(int) + 63) / 64 * 64;
-    uint8_t* scratch = direct_scratch(tapBytes + (size_t) mats * g.matBytes);
+    uint8_t* scratch = direct_scratch(tapBytes + (size_t) mats * (g.matBytes + fBytes));
     int* tapOff = (int*) scratch;
     uint8_t* xr = scratch + tapBytes;
+    uint8_t* xf = xr + (size_t) mats * g.matBytes;
     for (int ki = 0; ki < a.kh; ki++)
-        for (int kj = 0; kj < a.kw; kj++) tapOff[ki * a.kw + kj] = (int) ((size_t) ki * a.dh * g.C4 * g.rs + (size_t) kj * a.dw * 4);
-    const int rowTasks = std::max(1, g.Hp / 8);
+        for (int kj = 0; kj < a.kw; kj++) {
+            const int tp = ki * a.kw + kj;
+            tapOff[tp] = flat ? (int) ((size_t) tp * g.C4 * P16 * 4) : (int) ((size_t) ki * a.dh * g.C4 * g.rs + (size_t) kj * a.dw * 4);
+        }
+    const int rowTasks = flat ? 1 : std::max(1, g.Hp / 8);
     ds_parallel(mats * rowTasks, (size_t) mats * g.matBytes > 65536 ? threads : 1, [&](int t) {
         int m = t / rowTasks, part = t % rowTasks;
         int s = m / groups, gi = m % groups;
         const int8_t* xg = a.x + ((size_t) s * a.cin + (size_t) gi * a.cinG) * a.h * a.w;
         for (int row = g.Hp * part / rowTasks; row < g.Hp * (part + 1) / rowTasks; row++)
             relayout_row(xg, a.cinG, a.h, a.w, a.ph, a.pw, g, row, pad, flip, xr + (size_t) m * g.matBytes);
+        if (flat) flat_from_rows(xr + (size_t) m * g.matBytes, g, a.kw, a.dh, a.dw, a.ho, a.wo, xf + (size_t) m * fBytes);
     });
-    const int NB = path == DS_PATH_AVX512_VNNI ? 3 : 1;
-    const int V = a.ho * g.wv, tiles = (V + NB - 1) / NB, chunks = (tiles + DCHUNK - 1) / DCHUNK;
+    // the micro-kernels read line c4 of a tap at c4 * rs: the flat layout's lines are P16 pixels
+    DirectGeom gk = g;
+    if (flat) gk.rs = P16 * 4;
+    const int V = flat ? (int) (P16 / 16) : a.ho * g.wv;
+    const int NB = path == DS_PATH_AVX512_VNNI ? pick_nb(V) : 1;
+    const int tiles = (V + NB - 1) / NB, chunks = (tiles + DCHUNK - 1) / DCHUNK;
     const int coSplit = mats * chunks >= 2 * threads ? 1 : std::max(1, std::min(threads, g.CB));
     ds_parallel(mats * chunks * coSplit, (long) P * coutG * g.G4 > 65536 ? threads : 1, [&](int task) {
         int cs = task % coSplit, rest = task / coSplit, ch = rest % chunks, m = rest / chunks;
         int s = m / groups, gi = m % groups;
-        const uint8_t* xm = xr + (size_t) m * g.matBytes;
+        const uint8_t* xm = flat ? xf + (size_t) m * fBytes : xr + (size_t) m * g.matBytes;
         const size_t ym = ((size_t) s * cout + (size_t) gi * coutG) * P;
         int cb0 = (int) ((long) g.CB * cs / coSplit), cb1 = (int) ((long) g.CB * (cs + 1) / coSplit);
         for (int cb = cb0; cb < cb1; cb++) {
@@ -289,18 +347,30 @@ void direct_conv(int path, int threads, const Int8Job& a, int n, int groups, int
                 for (int v = 0; v < NB; v++) {
                     int vi = tl * NB + v, real = vi < V;
                     if (!real) vi = V - 1;
-                    int oh = vi / g.wv, ow0 = (vi % g.wv) * 16;
-                    xb[v] = xm + (size_t) oh * g.C4 * g.rs + (size_t) ow0 * 4;
-                    yb[v] = ym + (size_t) cb * DMR * P + (size_t) oh * a.wo + ow0;
-                    np[v] = real ? std::min(16, a.wo - ow0) : 0;
+                    if (flat) {  // 16 pixels of the flattened map
+                        xb[v] = xm + (size_t) vi * 64;
+                        yb[v] = ym + (size_t) cb * DMR * P + (size_t) vi * 16;
+                        np[v] = real ? std::min(16, P - vi * 16) : 0;
+                    } else {  // 16 pixels of one output row
+                        int oh = vi / g.wv, ow0 = (vi % g.wv) * 16;
+                        xb[v] = xm + (size_t) oh * g.C4 * g.rs + (size_t) ow0 * 4;
+                        yb[v] = ym + (size_t) cb * DMR * P + (size_t) oh * a.wo + ow0;
+                        np[v] = real ? std::min(16, a.wo - ow0) : 0;
+                    }
                 }
                 DirectTile t{xb, yb, np};
 #if DS_X86
-                if (path == DS_PATH_AVX512_VNNI) tile_vnni<3>(t, wblk, tapOff, g, e);
-                else if (path == DS_PATH_AVX2) tile_avx2(t, wblk, tapOff, g, e);
-                else tile_portable(t, wblk, tapOff, g, e);
+                if (path == DS_PATH_AVX512_VNNI) {
+                    if (NB == 3) tile_vnni<3>(t, wblk, tapOff, gk, e);
+                    else if (NB == 2) tile_vnni<2>(t, wblk, tapOff, gk, e);
+                    else tile_vnni<1>(t, wblk, tapOff, gk, e);
+                } else if (path == DS_PATH_AVX2) {
+                    tile_avx2(t, wblk, tapOff, gk, e);
+                } else {
+                    tile_portable(t, wblk, tapOff, gk, e);
+                }
 #else
-                tile_portable(t, wblk, tapOff, g, e);
+                tile_portable(t, wblk, tapOff, gk, e);
 #endif
             }
         }
@@ -362,6 +432,10 @@ void max_pool2_s8(const int8_t* x, int h, int w, int8_t* y) {
     }
 }
 }  // namespace
+
+extern "C" int ds_int8_conv_flat_layout(int cinG, int kh, int kw, int dh, int dw, int ho, int wo) {
+    return int8_flat_enabled() && flat_wanted(direct_geom(cinG, kh, kw, dh, dw, ho, wo, 1), ho, wo) ? 1 : 0;
+}
 
 static int64_t conv_rows_bytes(int cout, int k) { return ((int64_t) cout * ds_int8_packed_k(k) + 63) / 64 * 64; }
 

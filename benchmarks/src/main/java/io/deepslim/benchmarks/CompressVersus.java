@@ -220,12 +220,12 @@ public final class CompressVersus {
                 variants.put("dense-fused-im2col", im2col(forward(e.getValue(), x)));
             }
         }
-        // --ab-property NAME=VALUE: every pruned/sparse fused variant also runs with that property set (same network:
+        // --ab-property NAME=VALUE: dense-fused and every pruned/sparse fused variant also run with that property set (same network:
         // the property is read per call), alternating with the default
         if (abProperty != null) {
             String[] nv = abProperty.split("=", 2);
             for (String k : new ArrayList<>(variants.keySet())) {
-                if ((k.startsWith("prune") || k.startsWith("sparsity")) && k.endsWith("-fused")) {
+                if ((k.startsWith("prune") || k.startsWith("sparsity") || k.equals("dense-fused")) && k.endsWith("-fused")) {
                     variants.put(k + "-" + nv[1], withProperty(nv[0], nv[1], forward(nets.get(k), x)));
                 }
             }
@@ -240,7 +240,7 @@ public final class CompressVersus {
         run(variants, rounds, reps, out, "vgg45m @" + size, notes);
     }
 
-    /** --ab-property NAME=VALUE: pruned/sparse fused variants also run with this system property (A/B), or null. */
+    /** --ab-property NAME=VALUE: dense-fused and the pruned/sparse fused variants also run with this system property (A/B), or null. */
     static String abProperty;
 
     /** --fuse-property NAME=VALUE: pruned/sparse models also fused with this system property set (variant "-fused-VALUE"), or null. */

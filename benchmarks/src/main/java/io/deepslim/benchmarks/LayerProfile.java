@@ -55,6 +55,7 @@ public final class LayerProfile {
         r.run();
         List<Double> t = new ArrayList<>();
         for (int i = 0; i < reps; i++) {
+            if (cold) evictCaches();
             long t0 = mx.getCurrentThreadCpuTime();
             r.run();
             t.add((mx.getCurrentThreadCpuTime() - t0) / 1e6);
@@ -62,7 +63,17 @@ public final class LayerProfile {
         return DenseVersus.median(t);
     }
 
+    /** --cold: before every timed run, write a buffer larger than the caches (untimed), so weights come from memory. */
+    private static boolean cold;
+    private static final java.lang.management.ThreadMXBean MX = java.lang.management.ManagementFactory.getThreadMXBean();
+    private static final long[] EVICT = new long[12 << 20];  // 96 MiB
+
+    private static void evictCaches() {
+        for (int i = 0; i < EVICT.length; i += 8) EVICT[i]++;
+    }
+
     public static void main(String[] args) throws Exception {
+        cold = java.util.Arrays.asList(args).contains("--cold");
         String[] models = DenseVersus.arg(args, "--models", "student10").split(",");
         int size = Integer.parseInt(DenseVersus.arg(args, "--size", "224"));
         int batch = Integer.parseInt(DenseVersus.arg(args, "--batch", "1"));
@@ -89,6 +100,8 @@ public final class LayerProfile {
             List<List<Double>> times = new ArrayList<>();
             for (int i = 0; i < steps.size(); i++) times.add(new ArrayList<>());
             List<Double> whole = new ArrayList<>();
+            List<List<Double>> chain = new ArrayList<>();
+            for (int i = 0; i < steps.size(); i++) chain.add(new ArrayList<>());
             for (int r = 0; r < rounds; r++) {
                 try (GradMode g = GradMode.off(); TensorScope s = TensorScope.open()) {
                     Tensor x = x0;
@@ -102,21 +115,35 @@ public final class LayerProfile {
                         x = m.forward(in);
                     }
                 }
+                // the same layers once more as one chain (each on the previous output, no repeats): their time inside a forward
+                for (int rep = 0; rep < reps; rep++) {
+                    try (GradMode g = GradMode.off(); TensorScope s = TensorScope.open()) {
+                        Tensor x = x0;
+                        for (int i = 0; i < steps.size(); i++) {
+                            if (i == firstHead) x = io.deepslim.ops.Ops.flatten(x, 1);
+                            long t0 = cpu ? MX.getCurrentThreadCpuTime() : System.nanoTime();
+                            x = steps.get(i).m().forward(x);
+                            chain.get(i).add(((cpu ? MX.getCurrentThreadCpuTime() : System.nanoTime()) - t0) / 1e6);
+                        }
+                    }
+                }
                 whole.add(roundMs(() -> {
                     try (GradMode g = GradMode.off(); TensorScope s = TensorScope.open()) { net.forward(x0); }
                 }, reps, cpu));
             }
-            out.append(String.format("%n%s %s%s %d² batch %d (%d rounds × %d reps, medians, %s)%n%n| layer | ms |%n|---|---|%n", arch, compress, avx2 ? " (int8 forced to avx2)" : "", size, batch, rounds, reps,
+            out.append(String.format("%n%s %s%s %d² batch %d (%d rounds × %d reps, medians, %s)%n%n| layer | ms | in a chain ms |%n|---|---|---|%n", arch, compress, avx2 ? " (int8 forced to avx2)" : "", size, batch, rounds, reps,
                     cpu ? "calling thread's CPU time, " + Runtime.getRuntime().availableProcessors() + " processor(s)" : "wall time"));
-            double sum = 0;
+            double sum = 0, chainSum = 0;
             for (int i = 0; i < steps.size(); i++) {
                 double ms = DenseVersus.median(times.get(i));
                 sum += ms;
+                double cms = DenseVersus.median(chain.get(i));
+                chainSum += cms;
                 // the summary now, after the runs: compressed layers name the kernel that ran
                 String name = steps.get(i).name().split(" ")[0] + " " + steps.get(i).m().summary().split("\n")[0];
-                out.append(String.format("| %s | %.2f |%n", name, ms));
+                out.append(String.format("| %s | %.2f | %.2f |%n", name, ms, cms));
             }
-            out.append(String.format("| sum of layers | %.2f |%n| whole forward | %.2f |%n", sum, DenseVersus.median(whole)));
+            out.append(String.format("| sum of layers | %.2f | %.2f |%n| whole forward | %.2f | |%n", sum, chainSum, DenseVersus.median(whole)));
         }
         out.append(String.format("%nload average at end: %s", Files.readString(Path.of("/proc/loadavg"))));
         System.out.print(out);

@@ -72,6 +72,8 @@ public final class NativeLibrary {
     public static native void ds_int8_conv2d_pack(@Cast("const int8_t*") long w, int cout, int cinG, int kh, int kw, int groups,
             @Cast("int8_t*") long out, @Cast("int32_t*") long wsum);
 
+    public static native int ds_int8_conv_flat_layout(int cinG, int kh, int kw, int dh, int dw, int ho, int wo);
+
     public static native void ds_int8_conv2d_forward(int path, int threads, @Cast("const int8_t*") long xq, int n, int cin, int h, int w,
             float xs, int xz, @Cast("const int8_t*") long wq, @Cast("const int32_t*") long wsum, @Cast("const float*") long wscale,
             int nscale, @Cast("const float*") long bias, int cout, int kh, int kw, int sh, int sw, int ph, int pw, int dh, int dw,

@@ -85,9 +85,37 @@ class NativeInt8KernelsTest {
 
     @Test
     void int8ConvEqualsReferenceExactlyOnEveryPath() {
-        SplittableRandom r = new SplittableRandom(23);
+        assertConvsEqualReference(INT8_CONVS, new SplittableRandom(23));
+    }
+
+    /**
+     * Maps whose rows fill few 16-pixel vectors run on the flat layout (16 pixels of the flattened map per
+     * vector): 1, 2, 4, 5 and 6 vectors (micro-kernels of 1, 2 and 3 vectors on VNNI), several samples, groups,
+     * dilation, a 5x5 kernel. Each case is first checked to take that layout, then against the reference.
+     */
+    @Test
+    void flatSmallMapLayoutEqualsReferenceExactly() {
+        List<ConvCase> flat = List.of(
+                new ConvCase(1, 16, 9, 4, 4, 3, ConvParams.of(1, 1, 1)),     // 1 vector
+                new ConvCase(1, 5, 17, 6, 5, 3, ConvParams.of(1, 1, 1)),     // 30 pixels: 2 vectors
+                new ConvCase(3, 33, 8, 8, 8, 3, ConvParams.of(1, 1, 1)),     // 4 vectors, 3 samples
+                new ConvCase(1, 7, 12, 9, 9, 3, ConvParams.of(1, 1, 1)),     // 81 pixels: 6 vectors
+                new ConvCase(2, 12, 18, 7, 11, 3, new ConvParams(1, 1, 2, 2, 2, 2, 3)),  // dilated + grouped
+                new ConvCase(1, 4, 5, 9, 10, 5, ConvParams.of(1, 0, 1)),     // 5x5, no padding: 5x6 map
+                new ConvCase(1, 512, 16, 2, 2, 3, ConvParams.of(1, 1, 1)));  // vgg45m's last conv at 32 px
+        for (ConvCase c : flat) {
+            int g = c.p().groups(), ho = c.p().outH(c.h(), c.k()), wo = c.p().outW(c.w(), c.k());
+            assertEquals(1, NativeLibrary.ds_int8_conv_flat_layout(c.cin() / g, c.k(), c.k(), c.p().dilationH(), c.p().dilationW(), ho, wo),
+                    c + " should run on the flat layout");
+        }
+        assertEquals(0, NativeLibrary.ds_int8_conv_flat_layout(64, 3, 3, 1, 1, 32, 32), "32-wide rows fill their vectors: row layout");
+        assertEquals(0, NativeLibrary.ds_int8_conv_flat_layout(256, 3, 3, 1, 1, 56, 56), "56x56 (7/8 filled): the 9 copies would not stay in cache");
+        assertConvsEqualReference(flat, new SplittableRandom(29));
+    }
+
+    private static void assertConvsEqualReference(List<ConvCase> cases, SplittableRandom r) {
         for (NativeKernels k : paths()) {
-            for (ConvCase c : INT8_CONVS) {
+            for (ConvCase c : cases) {
                 boolean relu = r.nextBoolean();
                 Tensor xq = codes(r, -128, 127, c.n(), c.cin(), c.h(), c.w());
                 Tensor wq = codes(r, -127, 127, c.cout(), c.cin() / c.p().groups(), c.k(), c.k());
