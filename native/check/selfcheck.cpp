@@ -11,6 +11,8 @@
 #include "../src/ds_depthwise.cpp"
 #include "../src/ds_winograd.cpp"
 #include "../src/ds_winograd_bwf.cpp"
+#include "../src/ds_linear.cpp"
+#include "../src/ds_small_conv.cpp"
 #include <chrono>
 #include <cstdio>
 #include <random>
@@ -261,6 +263,31 @@ static void check_winograd(int path, int n, int cin, int cout, int h, int w, boo
                  + std::to_string(h) + "x" + std::to_string(w) + (pool ? " pool" : ""), y, want, 2e-4);
 }
 
+// The small-map dense conv (square kernel k, stride s, padding k/2, ReLU, optional pool) against the double reference.
+static void check_small_conv(int path, int n, int cin, int cout, int hw, int k, int s, bool pool) {
+    const int ho = (hw + 2 * (k / 2) - k) / s + 1;
+    auto x = randn((size_t) n * cin * hw * hw), wt = randn((size_t) cout * cin * k * k), b = randn(cout);
+    auto full = conv_ref(x, n, cin, hw, hw, wt, b.data(), cout, k, s, k / 2, 1, 1, ho, ho);
+    for (double& v : full) v = std::max(v, 0.0);
+    const int yo = pool ? ho / 2 : ho;
+    std::vector<double> want((size_t) n * cout * yo * yo);
+    for (size_t p = 0; p < (size_t) n * cout; p++)
+        for (int i = 0; i < yo; i++)
+            for (int j = 0; j < yo; j++) {
+                const double* f = full.data() + p * ho * ho;
+                want[(p * yo + i) * yo + j] = pool ? std::max(std::max(f[2 * i * ho + 2 * j], f[2 * i * ho + 2 * j + 1]),
+                                                             std::max(f[(2 * i + 1) * ho + 2 * j], f[(2 * i + 1) * ho + 2 * j + 1]))
+                                                  : f[i * ho + j];
+            }
+    std::vector<float> u(ds_small_conv_packed_floats(cout, cin * k * k)), y(want.size(), NAN);
+    ds_small_conv_pack(wt.data(), cout, cin * k * k, u.data());
+    ds_small_conv_forward(path, 2, x.data(), n, cin, hw, hw, u.data(), b.data(), cout, k, k, s, s, k / 2, k / 2, 1, 1, 1, pool ? 1 : 0,
+                          y.data(), ho, ho);
+    expect_close(std::string("small-map conv ") + ds_path_name(path) + " " + std::to_string(cin) + "->" + std::to_string(cout) + " "
+                 + std::to_string(hw) + "x" + std::to_string(hw) + " k" + std::to_string(k) + " s" + std::to_string(s) + (pool ? " pool" : ""),
+                 y, want, 1e-4);
+}
+
 // dw (cout, cin, 3, 3) of a 3x3 stride-1 pad-1 conv in double: sum over images and pixels of dy * x (shifted).
 static std::vector<double> conv_bwf_ref(const std::vector<float>& x, const std::vector<float>& dy, int n, int cin, int h, int w,
                                         int cout) {
@@ -433,6 +460,10 @@ int main() {
         check_separable(path, 16, 8, 12, 2, true, false);
         check_winograd(path, 2, 17, 33, 13, 9, true);
         check_winograd(path, 1, 16, 16, 28, 70, false);
+        check_small_conv(path, 1, 64, 40, 4, 3, 1, true);
+        check_small_conv(path, 20, 9, 17, 2, 3, 1, false);  // 80 columns
+        check_small_conv(path, 3, 5, 33, 7, 3, 2, false);   // strided: 4x4 out
+        check_small_conv(path, 2, 4, 16, 4, 5, 1, true);
         check_winograd_bwf(path, 3, 17, 33, 13, 7, 1e-5);
         check_winograd_bwf(path, 1, 1, 1, 1, 1, 1e-5);
         check_winograd_bwf(path, 2, 3, 16, 5, 9, 1e-5);

@@ -162,6 +162,23 @@ void ds_separable3x3_forward(int path, int threads, const float* x, int n, int c
                              const float* sw, const float* sb, int cmid, int groups, int stride,
                              const float* pw, const float* pb, int cout, int relu, int pool, float* y);
 
+/* Floats of a packed small-map conv weight (ds_small_conv_pack): (cout rounded up to 16) * k. */
+int64_t ds_small_conv_packed_floats(int cout, int k);
+
+/* Packs w (cout, k) row-major (k = cin * kh * kw, the layer's own layout) as [cout/16 blocks][k][16], zero padded. */
+void ds_small_conv_pack(const float* w, int cout, int k, float* out);
+
+/*
+ * Dense convolution for small maps (inference): y = conv(x, w) + bias, then ReLU when relu != 0, then a
+ * 2x2 stride-2 max-pool when pool != 0 (y is then (n, cout, ho/2, wo/2)). x (n, cin, h, w); any kernel
+ * size, stride, padding, dilation; ungrouped. wpack from ds_small_conv_pack; bias may be null. The input
+ * is unfolded into (cin*kh*kw) x (n*ho*wo) columns and multiplied with the weight read once in its own
+ * size: for maps of a few dozen positions, where Winograd's transformed filter (4x the bytes) dominates.
+ */
+void ds_small_conv_forward(int path, int threads, const float* x, int n, int cin, int h, int w, const float* wpack,
+                           const float* bias, int cout, int kh, int kw, int sh, int sw, int ph, int pw, int dh, int dw,
+                           int relu, int pool, float* y, int ho, int wo);
+
 /* Floats of a packed Winograd F(4x4, 3x3) filter (ds_winograd_f4_pack): 36 * cin * (cout rounded up to 16). */
 int64_t ds_winograd_f4_packed_floats(int cin, int cout);
 

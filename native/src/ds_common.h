@@ -38,4 +38,21 @@ static int ds_effective_path(int path) {
     return path < 0 || path > best ? best : path;
 }
 
+// 2x2 stride-2 max-pool of one float plane (h, w) into (h/2, w/2): the Java reference's order
+// (first maximum wins, NaN propagates), so equal bit for bit.
+static void ds_max_pool2_f32(const float* x, int h, int w, float* y) {
+    const int ho = h / 2, wo = w / 2;
+    for (int i = 0; i < ho; i++) {
+        const float* r0 = x + (size_t) 2 * i * w;
+        const float* r1 = r0 + w;
+        for (int j = 0; j < wo; j++) {
+            float b = r0[2 * j];
+            const float c[3] = {r0[2 * j + 1], r1[2 * j], r1[2 * j + 1]};
+            for (float v : c)
+                if (v > b || (v != v && b == b)) b = v;
+            y[(size_t) i * wo + j] = b;
+        }
+    }
+}
+
 #endif

@@ -386,24 +386,7 @@ void* pool_scratch(size_t bytes) {
     return (void*) ((p + 63) & ~(uintptr_t) 63);
 }
 
-// 2x2 stride-2 max-pool of one float plane (h, w) into (h/2, w/2): the Java reference's order
-// (first maximum wins, NaN propagates), so equal bit for bit.
-void max_pool2_f32(const float* x, int h, int w, float* y) {
-    const int ho = h / 2, wo = w / 2;
-    for (int i = 0; i < ho; i++) {
-        const float* r0 = x + (size_t) 2 * i * w;
-        const float* r1 = r0 + w;
-        for (int j = 0; j < wo; j++) {
-            float b = r0[2 * j];
-            const float c[3] = {r0[2 * j + 1], r1[2 * j], r1[2 * j + 1]};
-            for (float v : c)
-                if (v > b || (v != v && b == b)) b = v;
-            y[(size_t) i * wo + j] = b;
-        }
-    }
-}
-
-// The same pool over int8 codes (signed max), 16 outputs per SSE2 step.
+// ds_max_pool2_f32 (ds_common.h) over int8 codes (signed max), 16 outputs per SSE2 step.
 void max_pool2_s8(const int8_t* x, int h, int w, int8_t* y) {
     const int ho = h / 2, wo = w / 2;
     for (int i = 0; i < ho; i++) {
@@ -516,6 +499,6 @@ extern "C" void ds_int8_conv2d_forward(int path, int threads, const int8_t* xq, 
     const int planes = n * cout;
     ds_parallel(planes, full > 65536 ? threads : 1, [&](int pl) {
         if (q8) max_pool2_s8((const int8_t*) map + (size_t) pl * ho * wo, ho, wo, (int8_t*) y + (size_t) pl * (ho / 2) * (wo / 2));
-        else max_pool2_f32((const float*) map + (size_t) pl * ho * wo, ho, wo, (float*) y + (size_t) pl * (ho / 2) * (wo / 2));
+        else ds_max_pool2_f32((const float*) map + (size_t) pl * ho * wo, ho, wo, (float*) y + (size_t) pl * (ho / 2) * (wo / 2));
     });
 }

@@ -3,6 +3,7 @@ package io.deepslim.infer;
 import io.deepslim.backend.ConvParams;
 import io.deepslim.backend.nativ.NativeKernels;
 import io.deepslim.backend.nativ.SeparableKernel;
+import io.deepslim.backend.nativ.SmallMapConvKernel;
 import io.deepslim.backend.nativ.WinogradKernel;
 import io.deepslim.nn.BatchNorm2d;
 import io.deepslim.nn.Conv2d;
@@ -118,6 +119,15 @@ public final class FusedConv2d extends Module {
         }
         int ho = params.outH(x.size(2), ws[2]), wo = params.outW(x.size(3), ws[3]);
         Tensor xc = x.contiguousRaw();
+        // a few output positions per call: the native small-map kernel (the weight read once in its own size)
+        NativeKernels sk = SmallMapConvKernel.wanted(ws[0], ho, wo, params) && (!pool || (ho >= 2 && wo >= 2))
+                ? SeparableKernel.kernelsFor(xc) : null;
+        if (sk != null) {
+            Tensor y = Tensor.empty(x.device(), DType.F32, x.size(0), ws[0], pool ? ho / 2 : ho, pool ? wo / 2 : wo);
+            SmallMapConvKernel.forward(sk, xc, weight, bias, params, relu, pool, y);
+            kernel = SmallMapConvKernel.name(sk);
+            return y;
+        }
         // stride-1 3x3 with enough channels: the native Winograd F(4x4) kernel (bias, ReLU and pool in its output transform)
         NativeKernels k = WinogradKernel.wanted(ws[1], ws[0], x.size(2), x.size(3), ws[2], ws[3], params) ? SeparableKernel.kernelsFor(xc) : null;
         if (k != null && (!pool || (ho >= 2 && wo >= 2))) {

@@ -3,6 +3,7 @@ package io.deepslim.infer;
 import io.deepslim.autograd.GradMode;
 import io.deepslim.backend.nativ.NativeKernels;
 import io.deepslim.backend.nativ.SeparableKernel;
+import io.deepslim.backend.nativ.SmallMapConvKernel;
 import io.deepslim.backend.nativ.WinogradKernel;
 import io.deepslim.models.Zoo;
 import io.deepslim.models.ZooNet;
@@ -48,16 +49,17 @@ class FeatureRunnerTest {
             Tensor x = Tensor.randn(new Random(batch), 1f, batch, 3, 64, 64);
             float[] want = logits(plain, x);
             assertEquals(new DepthFirstRunner.Plan(4, 2), runner.planFor(chunkedBlocks(chunked), x), "plan at 64²");
-            long before = SeparableKernel.calls() + WinogradKernel.calls();
+            long before = SeparableKernel.calls() + WinogradKernel.calls() + SmallMapConvKernel.calls();
             float[] got = logits(chunked, x);
-            long calls = SeparableKernel.calls() + WinogradKernel.calls() - before;
+            long calls = SeparableKernel.calls() + WinogradKernel.calls() + SmallMapConvKernel.calls() - before;
             // the same kernels on fewer samples; the Winograd layer's GEMM blocking depends on the batch, which
             // moves a logit by about one float ulp (measured: 0.08261137 vs 0.08261138), hence 1e-5 relative
             float scale = 0;
             for (float v : want) scale = Math.max(scale, Math.abs(v));
             assertArrayEquals(want, got, 1e-5f * scale, "batch " + batch);
             if (InferenceFusion.nativeWinogradBeatsDirect(64, 64, io.deepslim.backend.ConvParams.of(1, 1, 1))) {
-                // every layer is a native call (layer1 the direct kernel, layers 2-8 native Winograd); the chunked
+                // every layer is a native call (layer1 the direct kernel, layers 2-7 native Winograd, layer 8 on its 4x4 map the
+                // small-map kernel); the chunked
                 // layers 1-4 run once per chunk (ceil(batch / 2) chunks; batch 1 unchunked), layers 5-8 once
                 assertEquals(4L * ((batch + 1) / 2) + 4, calls, "native kernel calls at batch " + batch);
             }

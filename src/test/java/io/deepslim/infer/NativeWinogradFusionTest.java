@@ -2,6 +2,7 @@ package io.deepslim.infer;
 
 import io.deepslim.autograd.GradMode;
 import io.deepslim.backend.nativ.NativeKernels;
+import io.deepslim.backend.nativ.SmallMapConvKernel;
 import io.deepslim.backend.nativ.WinogradKernel;
 import io.deepslim.models.Zoo;
 import io.deepslim.models.ZooNet;
@@ -30,11 +31,13 @@ class NativeWinogradFusionTest {
         ZooNet fused = InferenceFusion.fuse(net);
         Tensor x = Tensor.randn(new Random(4), 1f, 2, 3, 64, 64);
         try (GradMode g = GradMode.off()) {
-            long before = WinogradKernel.calls();
+            long before = WinogradKernel.calls(), smallBefore = SmallMapConvKernel.calls();
             float[] on = fused.forward(x).toFloatArray();
             long calls = WinogradKernel.calls() - before;
-            // layers 2-8 of vgg45m (64..512 channels, maps 64..4) run natively; layer 1 (3 channels) runs direct
-            assertEquals(7, calls, "native Winograd calls in one forward: " + fused.summary());
+            // layers 2-7 of vgg45m (64..512 channels, maps 64..8) run natively; layer 1 (3 channels) runs direct, layer 8
+            // (a 4x4 map) on the small-map kernel
+            assertEquals(6, calls, "native Winograd calls in one forward: " + fused.summary());
+            assertEquals(1, SmallMapConvKernel.calls() - smallBefore, "small-map calls in one forward: " + fused.summary());
             assertTrue(fused.summary().contains("winograd-native F4"), "the kernel is not named per layer: " + fused.summary());
             float[] off;
             String old = System.getProperty("deepslim.winograd.native");
@@ -49,6 +52,39 @@ class NativeWinogradFusionTest {
             }
             for (int i = 0; i < on.length; i++) {
                 if (Math.abs(on[i] - off[i]) > 1e-3 * (1 + Math.abs(off[i]))) fail("logit " + i + ": native " + on[i] + " vs Java " + off[i]);
+            }
+        }
+    }
+
+    /**
+     * At 32 px vgg45m's last two convs have 4×4 and 2×2 maps: the small-map kernel takes them (and no other layer),
+     * and the logits equal those with {@code -Ddeepslim.conv.smallMap=off} (Winograd / the Java path) within
+     * 1e-3 × (1 + |logit|).
+     */
+    @Test
+    void vgg45mAt32pxRunsItsSmallMapsOnTheSmallMapKernel() {
+        if (NativeKernels.get().isEmpty()) fail("native library did not load: " + NativeKernels.loadFailure());
+        ZooNet net = Zoo.create("vgg45m", 32, 2, 3);
+        InferenceFusionTest.randomizeBatchNorm(net, 6);
+        net.eval();
+        ZooNet fused = InferenceFusion.fuse(net);
+        Tensor x = Tensor.randn(new Random(8), 1f, 3, 3, 32, 32);
+        try (GradMode g = GradMode.off()) {
+            long before = SmallMapConvKernel.calls();
+            float[] on = fused.forward(x).toFloatArray();
+            assertEquals(2, SmallMapConvKernel.calls() - before, "small-map calls in one forward: " + fused.summary());
+            assertTrue(fused.summary().contains("dense small-map"), "the kernel is not named per layer: " + fused.summary());
+            float[] off;
+            System.setProperty("deepslim.conv.smallMap", "off");
+            try {
+                before = SmallMapConvKernel.calls();
+                off = fused.forward(x).toFloatArray();
+                assertEquals(before, SmallMapConvKernel.calls(), "the switch did not turn the small-map kernel off");
+            } finally {
+                System.clearProperty("deepslim.conv.smallMap");
+            }
+            for (int i = 0; i < on.length; i++) {
+                if (Math.abs(on[i] - off[i]) > 1e-3 * (1 + Math.abs(off[i]))) fail("logit " + i + ": small-map " + on[i] + " vs off " + off[i]);
             }
         }
     }

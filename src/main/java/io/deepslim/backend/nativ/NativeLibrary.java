@@ -11,7 +11,7 @@ import org.bytedeco.javacpp.annotation.Platform;
  * catches a failed load. The kernel sources are compiled into the same library by the javacpp
  * Maven plugin (see pom.xml).
  */
-@Platform(include = {"deepslim_native.h", "ds_dispatch.cpp", "ds_sparse.cpp", "ds_int8.cpp", "ds_int8_conv.cpp", "ds_quantize.cpp", "ds_depthwise.cpp", "ds_winograd.cpp", "ds_winograd_bwf.cpp", "ds_linear.cpp"},
+@Platform(include = {"deepslim_native.h", "ds_dispatch.cpp", "ds_sparse.cpp", "ds_int8.cpp", "ds_int8_conv.cpp", "ds_quantize.cpp", "ds_depthwise.cpp", "ds_winograd.cpp", "ds_winograd_bwf.cpp", "ds_linear.cpp", "ds_small_conv.cpp"},
         library = "deepslim_native")
 public final class NativeLibrary {
     static { Loader.load(); }
@@ -71,6 +71,14 @@ public final class NativeLibrary {
 
     public static native void ds_int8_conv2d_pack(@Cast("const int8_t*") long w, int cout, int cinG, int kh, int kw, int groups,
             @Cast("int8_t*") long out, @Cast("int32_t*") long wsum);
+
+    public static native long ds_small_conv_packed_floats(int cout, int k);
+
+    public static native void ds_small_conv_pack(@Cast("const float*") long w, int cout, int k, @Cast("float*") long out);
+
+    public static native void ds_small_conv_forward(int path, int threads, @Cast("const float*") long x, int n, int cin, int h, int w,
+            @Cast("const float*") long wpack, @Cast("const float*") long bias, int cout, int kh, int kw, int sh, int sw, int ph, int pw,
+            int dh, int dw, int relu, int pool, @Cast("float*") long y, int ho, int wo);
 
     public static native int ds_int8_conv_flat_layout(int cinG, int kh, int kw, int dh, int dw, int ho, int wo);
 
