@@ -11,7 +11,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 
 /** `deepslim bench`: conv vs sgemm at the paper's layer shapes and whole-model latency. */
-@Command(name = "bench", mixinStandardHelpOptions = true,
+@Command(name = "bench", header = "Measures conv2d and whole-model speed (latency, images/s) on this machine's CPU.", mixinStandardHelpOptions = true,
         description = {"Measures conv2d forward at vgg45m's layer shapes next to a bare sgemm of the same GEMM",
                 "shape (same run, so the ratio is meaningful on a noisy machine), then whole-model latency.",
                 "", "Example:  deepslim bench --size 224 --batch 1 --models vgg45m,student10"})

@@ -9,7 +9,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 
 /** `deepslim bundle`: a folder that runs on a host without Java. */
-@Command(name = "bundle", mixinStandardHelpOptions = true,
+@Command(name = "bundle", header = "Writes a self-contained folder (jlinked Java runtime, jars, models, launchers) for this machine's architecture.", mixinStandardHelpOptions = true,
         description = {"Writes a self-contained folder for a Linux host of this machine's architecture: a jlinked Java runtime",
                 "with only the needed modules, the engine jars, the model(s) and launchers bin/deepslim-detect and",
                 "bin/deepslim-serve (first model). Needs a full JDK to run (jlink and jmods).", "",

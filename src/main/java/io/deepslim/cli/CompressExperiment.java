@@ -17,7 +17,7 @@ import java.util.concurrent.Callable;
  * static int8, low-rank (correct ± fine-tuning vs the authors' variant) — as one Markdown table
  * and one JSON file of result rows. The steps run in this JVM as {@link CompressGridJob}.
  */
-@Command(name = "compress", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "compress", header = "Runs the paper's in-domain compression protocol on a trained baseline.", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Runs the paper's in-domain compression protocol on a trained baseline and writes",
                 "--out/table.md and --out/rows.json (each step's model and row also stay in --out).", "",
                 "Example:",

@@ -11,7 +11,7 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
 /** `deepslim demo`: runs the shipped demo spec (experiments/demo.yaml) on built-in synthetic data. */
-@Command(name = "demo", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "demo", header = "Runs the demo experiment on built-in synthetic data (about 4 minutes, no download).", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Runs the demo experiment on built-in synthetic data, no download needed (experiments/demo.yaml):",
                 "  synthetic real/fake images (five fake families, 32 px; generated once and reused),",
                 "  the paper's vgg45m baseline trained on ONE family, then pruning (with and without fine-tuning)",

@@ -9,7 +9,7 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
 /** `deepslim distill`: response-based knowledge distillation from a frozen teacher into a student. */
-@Command(name = "distill", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "distill", header = "Trains a student from a teacher with knowledge distillation (KL at temperature T + cross-entropy).", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Trains a student on w·T²·KL(teacher ‖ student at temperature T) + (1 − w)·CE(labels) with the teacher",
                 "frozen, and writes the student plus a JSON result row (<out>.json) as `deepslim prune` does.",
                 "The student is a zoo architecture (student40..student10, named by the share of the teacher's",

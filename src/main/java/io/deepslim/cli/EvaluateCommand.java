@@ -9,7 +9,7 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
 /** `deepslim evaluate`: metrics of a model on a dataset, overall and per generator. */
-@Command(name = "evaluate", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "evaluate", header = "Evaluates a model file on a dataset: accuracy, precision, recall, F1, ROC-AUC, AP, EER, per generator.", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Evaluates a model file on a dataset: accuracy, precision, recall, F1 (fake = positive),",
                 "ROC-AUC, average precision and EER, overall and per generator, with ROC curves.",
                 "Writes to --out: metrics.json, metrics.md, roc.png, predictions.csv.", "",

@@ -13,7 +13,7 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
 /** `deepslim experiment run SPEC`: runs a spec's grid (resumable) and writes the report. */
-@Command(name = "run", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "run", header = "Runs every cell of an experiment spec and writes the results and report.", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Runs every cell of an experiment spec in this JVM and writes results.jsonl, results.json, results.csv,",
                 "report.md and a self-contained report.html into --out. Finished cells are stored as they finish, so an",
                 "interrupted run continues where it stopped when run again with the same --out; cells already there are skipped.",

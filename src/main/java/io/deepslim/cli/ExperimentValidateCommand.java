@@ -12,7 +12,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 
 /** `deepslim experiment validate SPEC`: checks a spec and lists its cells without running anything. */
-@Command(name = "validate", mixinStandardHelpOptions = true,
+@Command(name = "validate", header = "Checks an experiment spec without running it.", mixinStandardHelpOptions = true,
         description = {"Checks an experiment spec (keys, references, ranges, method/level/target combinations) and prints",
                 "its cells and the data it needs, without running anything. Exit code 2 with file:line: key: reason when",
                 "the spec is wrong; missing datasets are listed but do not fail validation.", "",

@@ -9,7 +9,7 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
 /** `deepslim factorize`: SVD low-rank factorization of one layer, optionally fine-tuned. */
-@Command(name = "factorize", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "factorize", header = "Replaces a layer by its best rank-r approximation (two layers) and writes the model.", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Replaces one Linear (or Conv2d, as its (out, in·k·k) matrix) by its best rank-r approximation as two",
                 "layers with nothing between them (full rank reproduces the layer), and writes the model plus a JSON result row.",
                 "--variant paper puts ReLU + Dropout between the factors as the authors' code did (for their Table 7 only).", "",

@@ -14,7 +14,7 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
 /** `deepslim info`: what a model file holds. */
-@Command(name = "info", mixinStandardHelpOptions = true,
+@Command(name = "info", header = "Shows a model file's metadata and one row per layer (shape, sparsity, dtype, rank, bytes).", mixinStandardHelpOptions = true,
         description = {"Shows a model file's metadata and one row per layer: shape, sparsity, storage dtype,",
                         "rank (low-rank layers), parameters, non-zeros, stored bytes; then totals. --tensors lists raw tensors.", "",
                 "Example:", "  deepslim info runs/vgg-tconv/model.safetensors"})

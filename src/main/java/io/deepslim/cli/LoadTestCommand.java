@@ -18,7 +18,7 @@ import java.util.Random;
 import java.util.concurrent.Callable;
 
 /** Hidden `deepslim loadtest`: serves each model on loopback in turn and measures it with a bounded load. */
-@Command(name = "loadtest", hidden = true, mixinStandardHelpOptions = true,
+@Command(name = "loadtest", header = "Benchmarks the HTTP service: latency and throughput per model, alternating rounds.", hidden = true, mixinStandardHelpOptions = true,
         description = {"Benchmark: for each round and each model (alternating), starts the service on 127.0.0.1 in this JVM,",
                 "sends a bounded number of POST /predict requests from concurrent clients and reports throughput and",
                 "p50/p99 latency; prints the medians over rounds.", "",

@@ -9,7 +9,7 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
 /** `deepslim prune`: L1 pruning (local, global or structured), optionally fine-tuned with the masks held. */
-@Command(name = "prune", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "prune", header = "Prunes a model by weight magnitude (per layer, global, or whole filters) and writes the smaller model.", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Prunes a model by weight magnitude and writes the smaller model file plus a JSON result row",
                 "(<out>.json: test accuracy, precision, recall, F1, ROC-AUC, parameters, non-zeros, file bytes, seconds, ms/image).",
                 "local: every Conv2d/Linear loses the same fraction (the paper); global: one threshold over all layers;",

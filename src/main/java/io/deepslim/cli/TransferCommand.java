@@ -32,7 +32,7 @@ import java.util.Random;
 import java.util.concurrent.Callable;
 
 /** `deepslim transfer`: moves a task-A detector to task B with one transfer-learning method (io.deepslim.transfer). */
-@Command(name = "transfer", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "transfer", header = "Adapts a model trained on task A to task B and reports accuracy on both, before and after.", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Adapts a model trained on task A to task B (--data/--generators) and reports accuracy on B before and",
                 "after, accuracy on A before and after (forgetting; give --source-generators), trainable parameters, time, images/s.",
                 "Methods: finetune (--train-layers), prune-finetune and prune-adapter (--keep, or an already pruned model; the",
