@@ -179,6 +179,13 @@ void ds_small_conv_forward(int path, int threads, const float* x, int n, int cin
                            const float* bias, int cout, int kh, int kw, int sh, int sw, int ph, int pw, int dh, int dw,
                            int relu, int pool, float* y, int ho, int wo);
 
+/*
+ * How many ds_winograd_f4_forward calls so far split their output channels over the threads (maps with fewer
+ * tile blocks than threads and at least DS_WINO_CSPLIT_MIN_MACS = 4e6 multiply-adds: each thread transforms the
+ * input itself and runs its share of the Cout blocks). For tests.
+ */
+int64_t ds_winograd_f4_split_calls(void);
+
 /* Floats of a packed Winograd F(4x4, 3x3) filter (ds_winograd_f4_pack): 36 * cin * (cout rounded up to 16). */
 int64_t ds_winograd_f4_packed_floats(int cin, int cout);
 

@@ -29,6 +29,7 @@ struct WinoJob {
     size_t ldv, ldm;     // V's and M's stride between the 36 positions (floats)
     int segs;            // blocks per tile row (each a segment of one row), or 0: blocks of T raster tiles
     int blocks;          // blocks per image
+    int csplit;          // tasks per block, each over its share of the Cout blocks (small maps: few blocks)
 };
 
 // One image group of a backward-filter call (ds_winograd_bwf.cpp): V and Y hold the transformed input and
@@ -47,6 +48,9 @@ struct BwfJob {
     float* Y;
     float* dU;
 };
+
+// Calls that split their Cout blocks over threads (ds_winograd_f4_split_calls; tests check the split ran).
+std::atomic<long long> ds_winograd_split_count{0};
 
 // Scratch (V + M) per block, in floats: ~640 KiB, inside a 1 MiB L2 with room for the U panel.
 constexpr int BLOCK_FLOATS = 160 * 1024;
@@ -115,6 +119,8 @@ static inline vf shift_in(vf dst, vf src, int l0, int len) {
 }  // namespace dswg_avx512
 #pragma GCC pop_options
 #endif
+
+extern "C" int64_t ds_winograd_f4_split_calls(void) { return ds_winograd_split_count.load(); }
 
 extern "C" int64_t ds_winograd_f4_packed_floats(int cin, int cout) {
     return (int64_t) 36 * cin * ((cout + 15) / 16 * 16);

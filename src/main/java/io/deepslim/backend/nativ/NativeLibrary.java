@@ -72,6 +72,8 @@ public final class NativeLibrary {
     public static native void ds_int8_conv2d_pack(@Cast("const int8_t*") long w, int cout, int cinG, int kh, int kw, int groups,
             @Cast("int8_t*") long out, @Cast("int32_t*") long wsum);
 
+    public static native long ds_winograd_f4_split_calls();
+
     public static native long ds_small_conv_packed_floats(int cout, int k);
 
     public static native void ds_small_conv_pack(@Cast("const float*") long w, int cout, int k, @Cast("float*") long out);

@@ -116,6 +116,36 @@ class NativeWinogradTest {
         assertEquals(paths().size(), ran.size(), "every dispatch path must have run: " + ran);
     }
 
+    /**
+     * Small maps with fewer tile blocks than threads split their output channels over the threads (each share
+     * transforms the input itself): 256→144 on 8×8 (4 tiles, 9 Cout blocks: shares of 4 and 5) and 256→256 on 5×7, with and without
+     * the pool, two threads, every path, against the float64 reference; the split must have run.
+     */
+    @Test
+    void smallMapsSplitTheirOutputChannelsOverThreads() {
+        SplittableRandom r = new SplittableRandom(19);
+        int[][] shapes = {{256, 144, 8, 8}, {256, 256, 5, 7}};
+        for (int[] sh : shapes) {
+            int cin = sh[0], cout = sh[1], h = sh[2], w = sh[3];
+            Tensor x = random(r, 1, cin, h, w), wt = random(r, cout, cin, 3, 3), b = random(r, cout);
+            double[] full = direct(x.toFloatArray(), wt.toFloatArray(), b.toFloatArray(), 1, cin, cout, h, w);
+            double scale = rms(full);
+            for (NativeKernels path : paths())
+                for (boolean pool : new boolean[]{false, true}) {
+                    double[] want = epilogue(full, cout, h, w, true, pool);
+                    Tensor y = Tensor.full(Float.NaN, 1, cout, pool ? h / 2 : h, pool ? w / 2 : w);
+                    long before = NativeLibrary.ds_winograd_f4_split_calls();
+                    WinogradKernel.forward(path.withThreads(2), x, wt, b, true, pool, y);
+                    assertEquals(before + 1, NativeLibrary.ds_winograd_f4_split_calls(), "the Cout split did not run: " + cin + "->" + cout);
+                    float[] got = y.toFloatArray();
+                    for (int i = 0; i < got.length; i++) {
+                        double d = Math.abs(got[i] - want[i]) / scale;
+                        if (!(d <= TOLERANCE)) fail(path.pathName() + " " + cin + "->" + cout + " " + h + "x" + w + (pool ? " pool" : "") + " at " + i + ": " + d);
+                    }
+                }
+        }
+    }
+
     @Test
     void packedFilterIsBuiltOncePerWeightVersion() {
         Tensor w = random(new SplittableRandom(3), 16, 16, 3, 3);
