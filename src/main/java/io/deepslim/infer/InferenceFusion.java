@@ -117,9 +117,14 @@ public final class InferenceFusion {
      * vgg45m at 32 px, whose deep maps are 8×8 to 2×2, ran 1.64× dense with its convs sparse against 1.05× baked dense,
      * while 70% ran 0.96× (and at 64 px, most of whose maps are larger, 80% sparse everywhere only tied and 70% lost:
      * 0.80×; CompressVersus --fuse-property deepslim.sparse.winogradBreakEven=0.65, 7 rounds,
-     * benchmarks/results/2026-11-30-mixed-small-map-break-even.md). {@code -Ddeepslim.sparse.smallMapBreakEven=F} overrides (read at each fuse).
+     * benchmarks/results/2026-11-30-mixed-small-map-break-even.md). That was against the dense graph of that time; once
+     * dense convs got the small-map kernel (≤ 16 positions) and the Winograd Cout split, the mixed layers lost to plain
+     * dense: 80% pruned 0.75× / 0.97× / 0.95× (32 px, 32 px batch 8, 64 px) against 0.96× / 1.01× / 1.02× with this
+     * break-even off (CompressVersus --only prune20,prune30 --fuse-property deepslim.sparse.smallMapBreakEven=0.9,
+     * 9 rounds, benchmarks/results/2026-11-30-mixed-break-even-after-small-map-dense.md). So it is off (1.0) by default;
+     * {@code -Ddeepslim.sparse.smallMapBreakEven=F} turns the mixed mode on from sparsity F (read at each fuse).
      */
-    static final double SMALL_MAP_SPARSE_BREAK_EVEN = 0.75;
+    static final double SMALL_MAP_SPARSE_BREAK_EVEN = 1.0;
 
     static double smallMapSparseBreakEven() {
         return Double.parseDouble(System.getProperty("deepslim.sparse.smallMapBreakEven", String.valueOf(SMALL_MAP_SPARSE_BREAK_EVEN)));

@@ -88,13 +88,29 @@ public class InferenceFusionTest {
     }
 
     @Test
-    void prunedConvsBelowTheWinogradBreakEvenRunDenseOnLargeMapsAndSparseOnSmallOnes() {
-        // 80% pruned: against the native Winograd kernel the sparse one loses on large maps (dense below 89.5%) but wins
-        // on the maps its small-map path takes (from 75%), so the seven 3x3 convs stay pruned and route per call: at
-        // 64 px, layers 2-6 (64x64 to 16x16 maps) run their dense Winograd block and never call the sparse kernel,
-        // layers 7-8 (8x8 and 4x4) run it on the small-map path; the RGB layer (the direct kernel, dense below 85%) is baked
+    void prunedConvsBelowTheWinogradBreakEvenBakeDenseByDefault() {
+        // 80% pruned: below the Winograd break-even, and the mixed mode (sparse on small maps) is off by default since
+        // dense small maps got their own kernel: every conv is baked dense
         ZooNet net = prunedVgg(64, 3, 6, 0.8);
         ZooNet fused = InferenceFusion.fuse(net);
+        assertEquals(0, count(fused, FusedPrunedConv2d.class), fused.summary());
+        assertSameLogits("80%-pruned vgg45m, baked dense", net, fused, 64);
+    }
+
+    @Test
+    void prunedConvsBelowTheWinogradBreakEvenRunDenseOnLargeMapsAndSparseOnSmallOnes() {
+        // with -Ddeepslim.sparse.smallMapBreakEven=0.75 (the mixed mode): the seven 3x3 convs of an 80%-pruned vgg45m
+        // stay pruned and route per call: at 64 px, layers 2-6 (64x64 to 16x16 maps) run their dense Winograd block and
+        // never call the sparse kernel, layers 7-8 (8x8 and 4x4) run it on the small-map path; the RGB layer (the direct
+        // kernel, dense below 85%) is baked
+        ZooNet net = prunedVgg(64, 3, 6, 0.8);
+        ZooNet fused;
+        System.setProperty("deepslim.sparse.smallMapBreakEven", "0.75");
+        try {
+            fused = InferenceFusion.fuse(net);
+        } finally {
+            System.clearProperty("deepslim.sparse.smallMapBreakEven");
+        }
         boolean winograd = InferenceFusion.nativeWinogradBeatsDirect(64, 64, io.deepslim.backend.ConvParams.of(1, 1, 1));
         assertEquals(7, count(fused, FusedPrunedConv2d.class), fused.summary());
         assertSameLogits("80%-pruned vgg45m", net, fused, 64);
@@ -109,7 +125,12 @@ public class InferenceFusionTest {
         }
         // 70% pruned: below the small-map break-even too, so every conv is baked dense
         ZooNet net70 = prunedVgg(64, 3, 6, 0.7);
-        assertEquals(0, count(InferenceFusion.fuse(net70), FusedPrunedConv2d.class));
+        System.setProperty("deepslim.sparse.smallMapBreakEven", "0.75");
+        try {
+            assertEquals(0, count(InferenceFusion.fuse(net70), FusedPrunedConv2d.class));
+        } finally {
+            System.clearProperty("deepslim.sparse.smallMapBreakEven");
+        }
     }
 
     @Test
