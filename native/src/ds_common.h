@@ -32,6 +32,16 @@ struct ds_buffer {
     ds_buffer& operator=(const ds_buffer&) = delete;
 };
 
+// A grow-only, 64-byte aligned scratch buffer per calling thread and Tag (callers that need two buffers at once
+// use two tags): no allocation per call once warm.
+template <int Tag>
+static uint8_t* ds_thread_scratch(size_t bytes) {
+    thread_local std::vector<uint8_t> buf;
+    if (buf.size() < bytes + 64) buf.resize(bytes + 64);
+    uintptr_t p = (uintptr_t) buf.data();
+    return (uint8_t*) ((p + 63) & ~(uintptr_t) 63);
+}
+
 // Narrows a requested path to one this CPU supports.
 static int ds_effective_path(int path) {
     int best = ds_best_path();
@@ -51,6 +61,35 @@ static void ds_max_pool2_f32(const float* x, int h, int w, float* y) {
             for (float v : c)
                 if (v > b || (v != v && b == b)) b = v;
             y[(size_t) i * wo + j] = b;
+        }
+    }
+}
+
+// ds_max_pool2_f32 over int8 codes (signed max), 16 outputs per SSE2 step.
+static void ds_max_pool2_s8(const int8_t* x, int h, int w, int8_t* y) {
+    const int ho = h / 2, wo = w / 2;
+    for (int i = 0; i < ho; i++) {
+        const int8_t* r0 = x + (size_t) 2 * i * w;
+        const int8_t* r1 = r0 + w;
+        int8_t* yr = y + (size_t) i * wo;
+        int j = 0;
+#if DS_X86
+        // each 16-bit lane holds one horizontal pair: sign-extend both bytes, max them as int16
+        for (; j + 16 <= wo; j += 16) {
+            __m128i m[2];
+            for (int half = 0; half < 2; half++) {
+                const __m128i a = _mm_loadu_si128((const __m128i*) (r0 + 2 * j + 16 * half));
+                const __m128i b = _mm_loadu_si128((const __m128i*) (r1 + 2 * j + 16 * half));
+                const __m128i alo = _mm_srai_epi16(_mm_slli_epi16(a, 8), 8), ahi = _mm_srai_epi16(a, 8);
+                const __m128i blo = _mm_srai_epi16(_mm_slli_epi16(b, 8), 8), bhi = _mm_srai_epi16(b, 8);
+                m[half] = _mm_max_epi16(_mm_max_epi16(alo, ahi), _mm_max_epi16(blo, bhi));
+            }
+            _mm_storeu_si128((__m128i*) (yr + j), _mm_packs_epi16(m[0], m[1]));
+        }
+#endif
+        for (; j < wo; j++) {
+            int8_t b = std::max(std::max(r0[2 * j], r0[2 * j + 1]), std::max(r1[2 * j], r1[2 * j + 1]));
+            yr[j] = b;
         }
     }
 }

@@ -278,13 +278,6 @@ __attribute__((target("avx512f,avx512bw,avx512vnni"))) void tile_vnni(const Dire
 }
 #endif
 
-// A grow-only scratch buffer per calling thread: no allocation per call once warm.
-uint8_t* direct_scratch(size_t bytes) {
-    thread_local std::vector<uint8_t> buf;
-    if (buf.size() < bytes + 64) buf.resize(bytes + 64);
-    uintptr_t p = (uintptr_t) buf.data();
-    return (uint8_t*) ((p + 63) & ~(uintptr_t) 63);
-}
 
 void direct_conv(int path, int threads, const Int8Job& a, int n, int groups, int cout, const int8_t* wdirect, const Int8Out& y) {
     const int coutG = cout / groups, P = a.ho * a.wo, mats = n * groups;
@@ -294,7 +287,7 @@ void direct_conv(int path, int threads, const Int8Job& a, int n, int groups, int
     const bool flat = int8_flat_enabled() && flat_wanted(g, a.ho, a.wo);
     const size_t fBytes = flat ? flat_bytes(g, a.ho, a.wo) : 0, P16 = ((size_t) P + 15) / 16 * 16;
     const size_t tapBytes = ((size_t) g.taps * sizeof(int) + 63) / 64 * 64;
-    uint8_t* scratch = direct_scratch(tapBytes + (size_t) mats * (g.matBytes + fBytes));
+    uint8_t* scratch = ds_thread_scratch<1>(tapBytes + (size_t) mats * (g.matBytes + fBytes));
     int* tapOff = (int*) scratch;
     uint8_t* xr = scratch + tapBytes;
     uint8_t* xf = xr + (size_t) mats * g.matBytes;
@@ -378,42 +371,7 @@ void direct_conv(int path, int threads, const Int8Job& a, int n, int groups, int
 }
 
 
-// A grow-only buffer per calling thread for a pooled layer's full-size map (not direct_scratch's).
-void* pool_scratch(size_t bytes) {
-    thread_local std::vector<uint8_t> buf;
-    if (buf.size() < bytes + 64) buf.resize(bytes + 64);
-    uintptr_t p = (uintptr_t) buf.data();
-    return (void*) ((p + 63) & ~(uintptr_t) 63);
-}
 
-// ds_max_pool2_f32 (ds_common.h) over int8 codes (signed max), 16 outputs per SSE2 step.
-void max_pool2_s8(const int8_t* x, int h, int w, int8_t* y) {
-    const int ho = h / 2, wo = w / 2;
-    for (int i = 0; i < ho; i++) {
-        const int8_t* r0 = x + (size_t) 2 * i * w;
-        const int8_t* r1 = r0 + w;
-        int8_t* yr = y + (size_t) i * wo;
-        int j = 0;
-#if DS_X86
-        // each 16-bit lane holds one horizontal pair: sign-extend both bytes, max them as int16
-        for (; j + 16 <= wo; j += 16) {
-            __m128i m[2];
-            for (int half = 0; half < 2; half++) {
-                const __m128i a = _mm_loadu_si128((const __m128i*) (r0 + 2 * j + 16 * half));
-                const __m128i b = _mm_loadu_si128((const __m128i*) (r1 + 2 * j + 16 * half));
-                const __m128i alo = _mm_srai_epi16(_mm_slli_epi16(a, 8), 8), ahi = _mm_srai_epi16(a, 8);
-                const __m128i blo = _mm_srai_epi16(_mm_slli_epi16(b, 8), 8), bhi = _mm_srai_epi16(b, 8);
-                m[half] = _mm_max_epi16(_mm_max_epi16(alo, ahi), _mm_max_epi16(blo, bhi));
-            }
-            _mm_storeu_si128((__m128i*) (yr + j), _mm_packs_epi16(m[0], m[1]));
-        }
-#endif
-        for (; j < wo; j++) {
-            int8_t b = std::max(std::max(r0[2 * j], r0[2 * j + 1]), std::max(r1[2 * j], r1[2 * j + 1]));
-            yr[j] = b;
-        }
-    }
-}
 }  // namespace
 
 extern "C" int ds_int8_conv_flat_layout(int cinG, int kh, int kw, int dh, int dw, int ho, int wo) {
@@ -479,7 +437,7 @@ extern "C" void ds_int8_conv2d_forward(int path, int threads, const int8_t* xq, 
     const bool q8 = out_scale > 0.f;
     const size_t full = (size_t) n * cout * ho * wo;
     // with a pool, the conv's map goes to scratch first (codes: a quarter of the floats' bytes)
-    void* map = pool ? pool_scratch(full * (q8 ? 1 : sizeof(float))) : y;
+    void* map = pool ? (void*) ds_thread_scratch<2>(full * (q8 ? 1 : sizeof(float))) : y;
     const Int8Out out{q8 ? nullptr : (float*) map, q8 ? (int8_t*) map : nullptr, q8 ? 1.0f / out_scale : 0.f, (float) out_zero};
     if (sh == 1 && sw == 1) {
         direct_conv(path, threads, a, n, groups, cout, wq + conv_rows_bytes(cout, a.k), out);
@@ -498,7 +456,7 @@ extern "C" void ds_int8_conv2d_forward(int path, int threads, const int8_t* xq, 
     if (!pool) return;
     const int planes = n * cout;
     ds_parallel(planes, full > 65536 ? threads : 1, [&](int pl) {
-        if (q8) max_pool2_s8((const int8_t*) map + (size_t) pl * ho * wo, ho, wo, (int8_t*) y + (size_t) pl * (ho / 2) * (wo / 2));
+        if (q8) ds_max_pool2_s8((const int8_t*) map + (size_t) pl * ho * wo, ho, wo, (int8_t*) y + (size_t) pl * (ho / 2) * (wo / 2));
         else ds_max_pool2_f32((const float*) map + (size_t) pl * ho * wo, ho, wo, (float*) y + (size_t) pl * (ho / 2) * (wo / 2));
     });
 }

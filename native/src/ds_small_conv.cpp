@@ -60,17 +60,6 @@ constexpr int NC = 2, PB = 12;  // 2 blocks x 12 columns: 24 accumulators of 32 
 #pragma GCC pop_options
 #endif
 
-namespace {
-
-// A grow-only buffer per calling thread (col, then the unpooled map), 64-byte aligned.
-float* small_scratch(size_t floats) {
-    thread_local std::vector<float> buf;
-    if (buf.size() < floats + 16) buf.resize(floats + 16);
-    uintptr_t p = (uintptr_t) buf.data();
-    return (float*) ((p + 63) & ~(uintptr_t) 63);
-}
-
-}  // namespace
 
 extern "C" int64_t ds_small_conv_packed_floats(int cout, int k) { return (int64_t) ((cout + 15) / 16) * k * 16; }
 
@@ -90,7 +79,7 @@ extern "C" void ds_small_conv_forward(int path, int threads, const float* x, int
     // samples in groups of at most ~256 columns (the unfolded group stays a few MB; the weight is read once per group)
     const int group = std::max(1, std::min(n, 256 / P));
     const size_t ldcMax = (size_t) group * P, mapFloats = pool ? (size_t) n * cout * P : 0;
-    float* scratch = small_scratch((size_t) K * ldcMax + mapFloats + (size_t) blocks * 16);
+    float* scratch = (float*) ds_thread_scratch<3>(sizeof(float) * ((size_t) K * ldcMax + mapFloats + (size_t) blocks * 16));
     float* col = scratch;
     float* map = pool ? scratch + (size_t) K * ldcMax : y;
     float* b = scratch + (size_t) K * ldcMax + mapFloats;
