@@ -242,13 +242,11 @@ static void check_separable(int path, int cin, int cout, int hw, int stride, boo
     expect_close(what, y, want, 1e-4);
 }
 
-// Winograd F(4x4, 3x3), stride 1 pad 1, bias + ReLU, optionally the 2x2 max-pool, against the double conv.
-static void check_winograd(int path, int n, int cin, int cout, int h, int w, bool pool) {
-    auto x = randn((size_t) n * cin * h * w), wt = randn((size_t) cout * cin * 9), b = randn(cout);
-    auto full = conv_ref(x, n, cin, h, w, wt, b.data(), cout, 3, 1, 1, 1, 1, h, w);
+// planes (h, w) of a double map, 2x2 / 2 max-pooled (floor) when pool, else as they are.
+static std::vector<double> pooled_ref(const std::vector<double>& full, size_t planes, int h, int w, bool pool) {
     int yh = pool ? h / 2 : h, yw = pool ? w / 2 : w;
-    std::vector<double> want((size_t) n * cout * yh * yw);
-    for (size_t p = 0; p < (size_t) n * cout; p++)
+    std::vector<double> want(planes * yh * yw);
+    for (size_t p = 0; p < planes; p++)
         for (int i = 0; i < yh; i++)
             for (int j = 0; j < yw; j++) {
                 const double* f = full.data() + p * h * w;
@@ -256,6 +254,14 @@ static void check_winograd(int path, int n, int cin, int cout, int h, int w, boo
                                                               std::max(f[(2 * i + 1) * w + 2 * j], f[(2 * i + 1) * w + 2 * j + 1]))
                                                    : f[i * w + j];
             }
+    return want;
+}
+
+// Winograd F(4x4, 3x3), stride 1 pad 1, bias + ReLU, optionally the 2x2 max-pool, against the double conv.
+static void check_winograd(int path, int n, int cin, int cout, int h, int w, bool pool) {
+    auto x = randn((size_t) n * cin * h * w), wt = randn((size_t) cout * cin * 9), b = randn(cout);
+    auto full = conv_ref(x, n, cin, h, w, wt, b.data(), cout, 3, 1, 1, 1, 1, h, w);
+    auto want = pooled_ref(full, (size_t) n * cout, h, w, pool);
     std::vector<float> u(ds_winograd_f4_packed_floats(cin, cout)), y(want.size(), NAN);
     ds_winograd_f4_pack(wt.data(), cout, cin, u.data());
     ds_winograd_f4_forward(path, 2, x.data(), n, cin, h, w, u.data(), b.data(), cout, 1, pool ? 1 : 0, y.data());
@@ -268,17 +274,7 @@ static void check_small_conv(int path, int n, int cin, int cout, int hw, int k, 
     const int ho = (hw + 2 * (k / 2) - k) / s + 1;
     auto x = randn((size_t) n * cin * hw * hw), wt = randn((size_t) cout * cin * k * k), b = randn(cout);
     auto full = conv_ref(x, n, cin, hw, hw, wt, b.data(), cout, k, s, k / 2, 1, 1, ho, ho);
-    for (double& v : full) v = std::max(v, 0.0);
-    const int yo = pool ? ho / 2 : ho;
-    std::vector<double> want((size_t) n * cout * yo * yo);
-    for (size_t p = 0; p < (size_t) n * cout; p++)
-        for (int i = 0; i < yo; i++)
-            for (int j = 0; j < yo; j++) {
-                const double* f = full.data() + p * ho * ho;
-                want[(p * yo + i) * yo + j] = pool ? std::max(std::max(f[2 * i * ho + 2 * j], f[2 * i * ho + 2 * j + 1]),
-                                                             std::max(f[(2 * i + 1) * ho + 2 * j], f[(2 * i + 1) * ho + 2 * j + 1]))
-                                                  : f[i * ho + j];
-            }
+    auto want = pooled_ref(full, (size_t) n * cout, ho, ho, pool);
     std::vector<float> u(ds_small_conv_packed_floats(cout, cin * k * k)), y(want.size(), NAN);
     ds_small_conv_pack(wt.data(), cout, cin * k * k, u.data());
     ds_small_conv_forward(path, 2, x.data(), n, cin, hw, hw, u.data(), b.data(), cout, k, k, s, s, k / 2, k / 2, 1, 1, 1, pool ? 1 : 0,
