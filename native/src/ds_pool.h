@@ -91,8 +91,16 @@ private:
     std::shared_ptr<void> keep_;
     void (*fn_)(void*) = nullptr;
     int slots_ = 0, threads_ = 0;
-    // microseconds a helper yield-spins for the next job before sleeping; DS_SEPARABLE_SPIN_US sets it (measuring)
-    const int spin_us_ = std::getenv("DS_SEPARABLE_SPIN_US") ? std::atoi(std::getenv("DS_SEPARABLE_SPIN_US")) : 0;
+    // microseconds a helper yield-spins for the next job before sleeping: DS_POOL_SPIN_US (or its old name
+    // DS_SEPARABLE_SPIN_US). Default 0: on a loaded shared machine a spinning helper loses its turn (see above); on a
+    // machine that runs little else, 300 measured 7-12% faster at 32-64 px (a sleeping helper takes 50-75 us to wake;
+    // benchmarks/results/2026-11-30-pool-spin.md)
+    static int spin_from_env() {
+        const char* v = std::getenv("DS_POOL_SPIN_US");
+        if (!v) v = std::getenv("DS_SEPARABLE_SPIN_US");
+        return v ? std::max(0, std::atoi(v)) : 0;
+    }
+    const int spin_us_ = spin_from_env();
 };
 
 // Runs f(t) for t in [0, tasks) on up to `threads` threads: the caller and threads-1 pool helpers,
