@@ -42,6 +42,35 @@ static uint8_t* ds_thread_scratch(size_t bytes) {
     return (uint8_t*) ((p + 63) & ~(uintptr_t) 63);
 }
 
+// im2col for small maps: rows [r0, r1) of col (row r = (c*kh + ki)*kw + kj, ld floats apart) get that tap's input at
+// every output position of samples s0 .. s0+m-1 side by side (sample s at column s*ho*wo), zero where the tap falls
+// in the padding, and zero from column m*ho*wo up to ld.
+static void ds_unfold_rows(const float* x, int s0, int m, int cin, int h, int w, int kh, int kw, int sh, int sw, int ph, int pw,
+                           int dh, int dw, int ho, int wo, float* col, size_t ld, int r0, int r1) {
+    const size_t P = (size_t) ho * wo;
+    for (int r = r0; r < r1; r++) {
+        const int kj = r % kw, ki = (r / kw) % kh, c = r / (kw * kh);
+        for (int s = 0; s < m; s++) {
+            const float* xc = x + ((size_t) (s0 + s) * cin + c) * h * w;
+            float* dst = col + (size_t) r * ld + (size_t) s * P;
+            for (int oh = 0; oh < ho; oh++) {
+                const int ih = oh * sh - ph + ki * dh;
+                float* d = dst + (size_t) oh * wo;
+                if (ih < 0 || ih >= h) {
+                    std::memset(d, 0, sizeof(float) * wo);
+                    continue;
+                }
+                const float* xr = xc + (size_t) ih * w;
+                for (int ow = 0; ow < wo; ow++) {
+                    const int iw = ow * sw - pw + kj * dw;
+                    d[ow] = iw >= 0 && iw < w ? xr[iw] : 0.f;
+                }
+            }
+        }
+        std::memset(col + (size_t) r * ld + (size_t) m * P, 0, sizeof(float) * (ld - (size_t) m * P));
+    }
+}
+
 // Narrows a requested path to one this CPU supports.
 static int ds_effective_path(int path) {
     int best = ds_best_path();

@@ -278,7 +278,6 @@ __attribute__((target("avx512f,avx512bw,avx512vnni"))) void tile_vnni(const Dire
 }
 #endif
 
-
 void direct_conv(int path, int threads, const Int8Job& a, int n, int groups, int cout, const int8_t* wdirect, const Int8Out& y) {
     const int coutG = cout / groups, P = a.ho * a.wo, mats = n * groups;
     const DirectGeom g = direct_geom(a.cinG, a.kh, a.kw, a.dh, a.dw, a.ho, a.wo, coutG);
@@ -369,8 +368,6 @@ void direct_conv(int path, int threads, const Int8Job& a, int n, int groups, int
         }
     });
 }
-
-
 
 }  // namespace
 

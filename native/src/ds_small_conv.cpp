@@ -93,27 +93,7 @@ extern "C" void ds_small_conv_forward(int path, int threads, const float* x, int
     for (int s0 = 0; s0 < n; s0 += group) {
         const int ns = std::min(group, n - s0), cols = ns * P;
         const size_t ldc = (size_t) cols;
-        // unfold: row (c, ki, kj), column (sample, oh, ow)
-        for (int c = 0; c < cin; c++)
-            for (int ki = 0; ki < kh; ki++)
-                for (int kj = 0; kj < kw; kj++) {
-                    float* row = col + ((size_t) (c * kh + ki) * kw + kj) * ldc;
-                    for (int s = 0; s < ns; s++) {
-                        const float* xc = x + ((size_t) (s0 + s) * cin + c) * h * w;
-                        for (int oh = 0; oh < ho; oh++) {
-                            const int ih = oh * sh - ph + ki * dh;
-                            float* r = row + (size_t) s * P + (size_t) oh * wo;
-                            if (ih < 0 || ih >= h) {
-                                std::memset(r, 0, sizeof(float) * wo);
-                                continue;
-                            }
-                            for (int ow = 0; ow < wo; ow++) {
-                                const int iw = ow * sw - pw + kj * dw;
-                                r[ow] = iw >= 0 && iw < w ? xc[(size_t) ih * w + iw] : 0.f;
-                            }
-                        }
-                    }
-                }
+        ds_unfold_rows(x, s0, ns, cin, h, w, kh, kw, sh, sw, ph, pw, dh, dw, ho, wo, col, ldc, 0, K);  // row (c, ki, kj)
         const SmallJob a{col, ldc, K, cols, wpack, b, cout, P, relu, map + (size_t) s0 * cout * P};
         // tasks: groups of nc blocks (the weight split over threads: each streams its share once)
         const int groupsOfBlocks = (blocks + nc - 1) / nc;
