@@ -1,32 +1,32 @@
-"""Times PyTorch eager inference of the same CNN shapes on the GPU, for the CPU-vs-GPU table next to
-deepslim's CudaCheck (benchmarks/gpu/check.sh). Batch 1 latency and batch 64/256 throughput at 224x224,
-fp32 (TF32 off), median of 10 timed runs after 3 warm-ups, torch.cuda.synchronize() around each.
-Usage: python3 tools/bench_torch_gpu.py [out.tsv]
-The models are VGG-style stand-ins built from torchvision-free layers; architecture parity with
-deepslim's zoo is approximate (same conv widths per stage as vgg45m/student10 in models/Zoo.java)."""
+"""PyTorch eager on the GPU, the same rows as deepslim's CudaCheck bench stage (benchmarks/gpu/check.sh):
+inference of vgg45m and student10 at 224x224, batch 1/64/256, and a training step at batch 64 (cross-entropy,
+backward, SGD momentum 0.9), fp32 with TF32 off, cudnn.benchmark on. Timing as in CudaCheck: a warm-up, then
+the median of several rounds of several calls each, torch.cuda.synchronize() closing each round.
+The models are tools/torch_models.py's ZooNet, the same layers as deepslim's zoo.
+Usage: python3 tools/bench_torch_gpu.py [out.tsv]"""
+import os
 import statistics
 import sys
 import time
 
 import torch
-import torch.nn as nn
+import torch.nn.functional as F
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from torch_models import ZooNet  # noqa: E402
 
 
-def vgg(widths, classes=2):
-    layers, cin = [], 3
-    for w in widths:
-        if w == "M":
-            layers.append(nn.MaxPool2d(2))
-        else:
-            layers += [nn.Conv2d(cin, w, 3, padding=1), nn.BatchNorm2d(w), nn.ReLU(inplace=True)]
-            cin = w
-    return nn.Sequential(*layers, nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(cin, classes))
-
-
-MODELS = {
-    "vgg45m": [64, 64, "M", 128, 128, "M", 256, 256, 256, "M", 512, 512, 512, "M", 512, 512, 512, "M"],
-    "student10": [16, "M", 32, "M", 64, "M", 128, "M", 128, "M"],
-}
+def timed(fn, rounds, reps):
+    fn()
+    torch.cuda.synchronize()
+    t = []
+    for _ in range(rounds):
+        t0 = time.perf_counter()
+        for _ in range(reps):
+            fn()
+        torch.cuda.synchronize()
+        t.append((time.perf_counter() - t0) * 1000 / reps)
+    return statistics.median(t)
 
 
 def main():
@@ -34,22 +34,35 @@ def main():
     torch.backends.cudnn.allow_tf32 = False
     torch.backends.cudnn.benchmark = True
     dev = torch.device("cuda")
-    rows = ["model\tdevice\tbatch\tms_per_batch_median\timages_per_s"]
-    for name, widths in MODELS.items():
-        net = vgg(widths).to(dev).eval()
+    torch.manual_seed(0)
+    rows = ["kind\twhat\tdevice\tbatch\tms_median\titems_per_s\tnote"]
+
+    def row(what, batch, ms, note):
+        rows.append(f"model\t{what}\ttorch {torch.__version__} cuda\t{batch}\t{ms:.4f}\t{batch * 1000 / ms:.1f}\t{note}")
+        print(rows[-1], flush=True)
+
+    for name in ("vgg45m", "student10"):
+        net = ZooNet(name, 224).to(dev).eval()
         for batch in (1, 64, 256):
             x = torch.randn(batch, 3, 224, 224, device=dev)
-            times = []
             with torch.inference_mode():
-                for i in range(13):
-                    torch.cuda.synchronize()
-                    t0 = time.perf_counter()
+                for _ in range(3):
                     net(x)
-                    torch.cuda.synchronize()
-                    times.append(time.perf_counter() - t0)
-            ms = statistics.median(times[3:]) * 1000
-            rows.append(f"{name}\ttorch-cuda\t{batch}\t{ms:.3f}\t{batch * 1000 / ms:.1f}")
-            print(rows[-1], flush=True)
+                ms = timed(lambda: net(x), 7, 20 if batch == 1 else 3)
+            row(f"{name} inference 224px", batch, ms, "fp32 eager, eval mode, median of 7 rounds")
+        net = ZooNet(name, 224).to(dev).train()
+        opt = torch.optim.SGD(net.parameters(), lr=0.01, momentum=0.9)
+        x = torch.randn(64, 3, 224, 224, device=dev)
+        y = torch.arange(64, device=dev) % 2
+
+        def step():
+            opt.zero_grad(set_to_none=False)
+            F.cross_entropy(net(x), y).backward()
+            opt.step()
+
+        step()
+        ms = timed(step, 5, 2)
+        row(f"{name} train step 224px SGD", 64, ms, "fp32 eager, forward+backward+step, median of 5 rounds")
     if len(sys.argv) > 1:
         with open(sys.argv[1], "w") as f:
             f.write("\n".join(rows) + "\n")

@@ -19,6 +19,6 @@ for j in VectorGraphics2D animated-gif-lib pdfbox fontbox graphics2d xchart jlin
 done
 jlink --add-modules java.base,jdk.unsupported,java.management,java.logging \
   --strip-debug --no-man-pages --no-header-files --compress=2 --output "$stage/jre"
-cp benchmarks/gpu/check.sh tools/bench_torch_gpu.py "$stage/"
+cp benchmarks/gpu/check.sh tools/bench_torch_gpu.py tools/torch_models.py "$stage/"
 tar -C target/gpu-bundle -czf target/gpu-bundle.tgz deepslim-gpu
 echo "[bundle] target/gpu-bundle.tgz: $(du -m target/gpu-bundle.tgz | cut -f1) MiB packed, $(du -sm "$stage" | cut -f1) MiB unpacked"

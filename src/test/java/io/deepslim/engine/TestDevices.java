@@ -17,7 +17,22 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  */
 public final class TestDevices {
     /** Device names, in the order tests report them. */
-    public static final List<String> NAMES = List.of("ref", "cpu", "gemm-only", "native", "cuda");
+    public static final List<String> ALL = List.of("ref", "cpu", "gemm-only", "native", "cuda");
+
+    /**
+     * The devices this run tests: all of {@link #ALL}, or the comma-separated subset named by the
+     * system property {@code deepslim.test.devices} (the GPU check bundle runs only "cuda" cases).
+     */
+    public static final List<String> NAMES = pick(System.getProperty("deepslim.test.devices"));
+
+    static List<String> pick(String only) {
+        if (only == null || only.isBlank()) return ALL;
+        List<String> names = List.of(only.split(","));
+        for (String n : names) {
+            if (!ALL.contains(n)) throw new IllegalArgumentException("deepslim.test.devices: unknown device '" + n + "' (known: " + ALL + ")");
+        }
+        return ALL.stream().filter(names::contains).toList();
+    }
 
     static {
         synchronized (Devices.class) {
