@@ -10,7 +10,7 @@
 # Results go to $OUT (or the folder given as the second argument): env.txt, check.log, tests.txt,
 # bench.tsv, bench-torch.tsv (at most 8 files, so a device tool can return them all).
 # Usage: check.sh [gpu-bundle.tgz] [results-dir]      (inside the unpacked bundle: ./check.sh)
-# Stage limits (seconds): DS_CHECK_TESTS_S (default 200), DS_CHECK_BENCH_S (150), DS_CHECK_TORCH_S (90).
+# Stage limits (seconds): DS_CHECK_TESTS_S (default 200), DS_CHECK_BENCH_S (150), DS_CHECK_TORCH_S (90; 0 skips it).
 set -uo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 if [[ $# -ge 1 && -f "$1" ]]; then
@@ -57,7 +57,8 @@ if [[ $rc_tests -ne 3 ]]; then
 fi
 
 # PyTorch on the same GPU, when the host's Python has torch (the GPU machine's env does)
-for py in python3 $(find /opt /usr/local -path '*/bin/python3' 2>/dev/null | head -5); do
+[[ "${DS_CHECK_TORCH_S:-90}" == 0 ]] && pythons=() || pythons=(python3 $(find /opt /usr/local -path '*/bin/python3' 2>/dev/null | head -5))
+for py in "${pythons[@]}"; do
   if "$py" -c 'import torch; assert torch.cuda.is_available()' 2>/dev/null; then
     say "stage torch with $py (limit ${DS_CHECK_TORCH_S:-90} s)"
     timeout "${DS_CHECK_TORCH_S:-90}" "$py" "$here/bench_torch_gpu.py" "$out/bench-torch.tsv" >> "$log" 2>&1

@@ -82,9 +82,11 @@ public final class CudaContext implements AutoCloseable {
     }
 
     /** A device pointer as a JavaCPP pointer (for cuBLAS / cuDNN / memcpy arguments). */
-    static FloatPointer ptr(long address) {
+    static FloatPointer ptr(long deviceAddress) {
+        // the parameter must not be called "address": inside the anonymous subclass that name is
+        // Pointer's own field, which would assign the field to itself and hand CUDA a null pointer
         return new FloatPointer((Pointer) null) {
-            { this.address = address; }
+            { this.address = deviceAddress; }
         };
     }
 

@@ -29,6 +29,14 @@ class CudaDetectionTest {
         return ld != null && Arrays.stream(ld.split(":")).anyMatch(d -> !d.isEmpty() && Files.exists(Path.of(d, "libcuda.so.1")));
     }
 
+    /** The device-pointer wrapper handed to cudaMemcpy / cuBLAS / cuDNN carries the address it was given (no GPU needed). */
+    @Test
+    void devicePointerWrapperKeepsItsAddress() {
+        long a = 0x7f00_1234_5600L;
+        assertEquals(a, CudaContext.ptr(a).address());
+        assertEquals(0L, CudaContext.ptr(a).position());
+    }
+
     @Test
     void noDriverIsOneClearLineAndCpuCarriesOn() {
         assumeFalse(driverPresent(), "an NVIDIA driver is installed here; the GPU suites cover this machine");
