@@ -60,10 +60,11 @@ extern "C" __global__ void ds_binary_f32(int op, const float* a, const float* b,
 
 // out (contiguous, ix.shape) = a read through ix.a_stride (a strided copy / contiguous-ization).
 extern "C" __global__ void ds_copy_strided_f32(const float* a, float* out, ds_index ix, long long n) {
+    // a is read through ix.a_stride and out written through ix.b_stride: either may be a strided view
     DS_FOR(i, n) {
         long long oa, ob;
         ds_offsets(ix, i, &oa, &ob);
-        out[i] = a[oa];
+        out[ob] = a[oa];
     }
 }
 

@@ -17,7 +17,7 @@ rm -f "$stage"/lib/*linux-arm64* "$stage"/lib/*-sources.jar
 for j in VectorGraphics2D animated-gif-lib pdfbox fontbox graphics2d xchart jline progressbar picocli commons-logging; do
   rm -f "$stage"/lib/"$j"-*.jar
 done
-jlink --add-modules java.base,jdk.unsupported,java.management,java.logging \
+jlink --add-modules java.base,jdk.unsupported,java.management,java.logging,jdk.zipfs \
   --strip-debug --no-man-pages --no-header-files --compress=2 --output "$stage/jre"
 cp benchmarks/gpu/check.sh tools/bench_torch_gpu.py tools/torch_models.py "$stage/"
 tar -C target/gpu-bundle -czf target/gpu-bundle.tgz deepslim-gpu

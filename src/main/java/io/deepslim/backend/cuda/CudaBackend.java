@@ -119,12 +119,15 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void copy(Tensor src, Tensor dst) {
-        contiguous("copy", dst);
-        if (src.isContiguous()) {
+        if (src.isContiguous() && dst.isContiguous()) {
             ctx.copyOnDevice(addr(src), addr(dst), dst.numel() * dst.dtype().bytes());
             return;
         }
-        ctx.launch1d("ds_copy_strided_f32", dst.numel(), addr(src), addr(dst), index(dst.shape(), src, null), dst.numel());
+        if (dst.dtype() != DType.F32 || src.dtype() != DType.F32) {
+            throw new IllegalArgumentException("cuda copy: strided copies are float32 only, got " + src.dtype() + " -> " + dst.dtype());
+        }
+        // source strides in the index's "a" slots, destination strides in its "b" slots (both may be views)
+        ctx.launch1d("ds_copy_strided_f32", dst.numel(), addr(src), addr(dst), index(dst.shape(), src, dst), dst.numel());
     }
 
     @Override
@@ -176,16 +179,15 @@ public final class CudaBackend implements Backend {
         int m = c.size(-2), n = c.size(-1), k = ta ? a.size(-2) : a.size(-1);
         int lda = a.size(-1), ldb = b.size(-1);
         long sa = a.dim() == 3 ? (long) m * k : 0, sb = b.dim() == 3 ? (long) k * n : 0;
-        FloatPointer al = new FloatPointer(1).put(alpha), be = new FloatPointer(1).put(beta);
         synchronized (ctx) {
             ctx.makeCurrent();
+            // host scalars, read by cuBLAS before the call returns: one pair per context, reused
+            FloatPointer al = ctx.alpha.put(alpha), be = ctx.beta.put(beta);
             CudaContext.checkBlas(cublas.cublasSgemmStridedBatched(ctx.blas(),
                     tb ? cublas.CUBLAS_OP_T : cublas.CUBLAS_OP_N, ta ? cublas.CUBLAS_OP_T : cublas.CUBLAS_OP_N,
                     n, m, k, al, CudaContext.ptr(addr(b)), ldb, sb, CudaContext.ptr(addr(a)), lda, sa,
                     be, CudaContext.ptr(addr(c)), n, (long) m * n, batch), "cublasSgemmStridedBatched");
         }
-        al.deallocate();
-        be.deallocate();
     }
 
     // ------------------------------------------------------------------ convolution, batch norm, softmax (cuDNN)

@@ -13,7 +13,6 @@ import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.IntPointer;
 import org.bytedeco.javacpp.LongPointer;
 import org.bytedeco.javacpp.Pointer;
-import org.bytedeco.javacpp.PointerPointer;
 
 import java.util.HashMap;
 import java.util.Map;
@@ -90,9 +89,23 @@ public final class CudaContext implements AutoCloseable {
         };
     }
 
+    /** Most arguments a launch may take (the widest kernel, ds_int8_gemm_dp4a, takes 13). */
+    static final int MAX_ARGS = 24;
+    // Launch argument buffers, reused by every launch (launches are serialized on this object, and
+    // cuLaunchKernel copies the values before it returns): one 8-byte slot per argument, two 32-int
+    // slots for ds_index structs passed by value, and the void* array cuLaunchKernel reads.
+    private final LongPointer argSlots = new LongPointer(MAX_ARGS);
+    private final IntPointer argInts = new IntPointer(argSlots);
+    private final FloatPointer argFloats = new FloatPointer(argSlots);
+    private final IntPointer argStructs = new IntPointer(64);
+    private final LongPointer argAddresses = new LongPointer(MAX_ARGS);
+    private long launches, syncs;
+    /** cuBLAS alpha / beta (host pointer mode), used under this object's lock. */
+    final FloatPointer alpha = new FloatPointer(1), beta = new FloatPointer(1);
+
     /**
      * Launches kernel {@code name} on the stream. Arguments: Long = device pointer or 64-bit integer,
-     * Integer = int, Float = float, int[] = a struct of ints passed by value (ds_index).
+     * Integer = int, Float = float, int[] = a struct of ints passed by value (ds_index; at most two).
      */
     synchronized void launch(String name, int gridX, int gridY, int blockX, int blockY, int sharedBytes, Object... args) {
         makeCurrent();
@@ -101,22 +114,29 @@ public final class CudaContext implements AutoCloseable {
             checkDriver(cudart.cuModuleGetFunction(fn, module, n), "cuModuleGetFunction(" + n + ")");
             return fn;
         });
-        Pointer[] values = new Pointer[args.length];
+        if (args.length > MAX_ARGS) throw new IllegalArgumentException("kernel " + name + ": more than " + MAX_ARGS + " arguments");
+        int structs = 0;
         for (int i = 0; i < args.length; i++) {
             Object a = args[i];
-            if (a instanceof Long l) values[i] = new LongPointer(1).put(l);
-            else if (a instanceof Integer n) values[i] = new IntPointer(1).put(n);
-            else if (a instanceof Float x) values[i] = new FloatPointer(1).put(x);
-            else if (a instanceof int[] s) values[i] = new IntPointer(s);
-            else throw new IllegalArgumentException("kernel " + name + ": unsupported argument " + a);
+            long slot = argSlots.address() + 8L * i;
+            if (a instanceof Long l) argSlots.put(i, l);
+            else if (a instanceof Integer n) argInts.put(2L * i, n);
+            else if (a instanceof Float x) argFloats.put(2L * i, x);
+            else if (a instanceof int[] st && st.length <= 32 && structs < 2) {
+                argStructs.position(32L * structs).put(st, 0, st.length).position(0);
+                slot = argStructs.address() + 4L * 32 * structs++;
+            } else {
+                throw new IllegalArgumentException("kernel " + name + ": unsupported argument " + a);
+            }
+            argAddresses.put(i, slot);
         }
-        try (PointerPointer<Pointer> params = new PointerPointer<>(values)) {
-            checkDriver(cudart.cuLaunchKernel(f, gridX, gridY, 1, blockX, blockY, 1, sharedBytes, stream, params, null),
-                    "cuLaunchKernel(" + name + ")");
-        } finally {
-            for (Pointer p : values) p.deallocate();
-        }
+        launches++;
+        checkDriver(cudart.cuLaunchKernel(f, gridX, gridY, 1, blockX, blockY, 1, sharedBytes, stream, (Pointer) argAddresses, (Pointer) null),
+                "cuLaunchKernel(" + name + ")");
     }
+
+    /** Kernel launches and stream synchronizations so far (the GPU check reports them per forward pass). */
+    public synchronized long[] counters() { return new long[]{launches, syncs}; }
 
     /** A 1-D grid-stride launch over n elements. */
     void launch1d(String name, long n, Object... args) {
@@ -153,6 +173,7 @@ public final class CudaContext implements AutoCloseable {
     /** Waits for everything queued on the stream (and reports asynchronous kernel errors). */
     public synchronized void sync() {
         makeCurrent();
+        syncs++;
         check(cudart.cudaStreamSynchronize(stream), "cudaStreamSynchronize");
     }
 

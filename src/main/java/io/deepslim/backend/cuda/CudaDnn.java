@@ -10,6 +10,7 @@ import org.bytedeco.cuda.cudnn.cudnnFilterStruct;
 import org.bytedeco.cuda.cudnn.cudnnTensorStruct;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.IntPointer;
+import org.bytedeco.javacpp.SizeTPointer;
 
 import java.util.HashMap;
 import java.util.Map;
@@ -25,46 +26,53 @@ import static org.bytedeco.cuda.global.cudnn.*;
  * algorithm chosen once per geometry (cuDNN's v7 heuristics, first algorithm that succeeds within
  * the workspace limit; workspace from the context, grown on demand), spatial batch norm (training,
  * inference, backward) and softmax / log-softmax over the last dimension. Math is fp32 (FMA) unless
- * the context was opened with TF32. Descriptors are built per call and destroyed after it.
+ * the context was opened with TF32. Descriptors are built once per shape and kept (calls are
+ * serialized on the context).
  */
 final class CudaDnn {
     /** Largest workspace an algorithm may ask for (bytes). */
     static final long WORKSPACE_LIMIT = 1L << 30;
     private final CudaContext ctx;
-    private final Map<String, Integer> algos = new HashMap<>();
     private final FloatPointer one = new FloatPointer(1).put(1f), zero = new FloatPointer(1).put(0f);
 
     CudaDnn(CudaContext ctx) { this.ctx = ctx; }
 
-    /** Descriptors of one convolution (x, w, y, conv); closed after the call. */
-    private final class Conv implements AutoCloseable {
-        final cudnnTensorStruct x = new cudnnTensorStruct(), y = new cudnnTensorStruct();
+    /**
+     * Descriptors of one convolution geometry (x, w, y, conv, and the bias as 1×C×1×1), with the
+     * algorithm and workspace size of each direction once chosen. Kept for the context's lifetime:
+     * a model has a handful of geometries, and building descriptors per call cost more than the
+     * small convolutions themselves.
+     */
+    private final class Conv {
+        final cudnnTensorStruct x = new cudnnTensorStruct(), y = new cudnnTensorStruct(), bias = new cudnnTensorStruct();
         final cudnnFilterStruct w = new cudnnFilterStruct();
         final cudnnConvolutionStruct c = new cudnnConvolutionStruct();
-        final String key;
+        int fwdAlgo = -1, bwdDataAlgo = -1, bwdFilterAlgo = -1;
+        long fwdBytes, bwdDataBytes, bwdFilterBytes;
 
         Conv(int[] xs, int[] ws, int[] ys, ConvParams p) {
             checkDnn(cudnnCreateTensorDescriptor(x), "cudnnCreateTensorDescriptor");
             checkDnn(cudnnCreateTensorDescriptor(y), "cudnnCreateTensorDescriptor");
+            checkDnn(cudnnCreateTensorDescriptor(bias), "cudnnCreateTensorDescriptor");
             checkDnn(cudnnCreateFilterDescriptor(w), "cudnnCreateFilterDescriptor");
             checkDnn(cudnnCreateConvolutionDescriptor(c), "cudnnCreateConvolutionDescriptor");
             checkDnn(cudnnSetTensor4dDescriptor(x, CUDNN_TENSOR_NCHW, CUDNN_DATA_FLOAT, xs[0], xs[1], xs[2], xs[3]), "x descriptor");
             checkDnn(cudnnSetTensor4dDescriptor(y, CUDNN_TENSOR_NCHW, CUDNN_DATA_FLOAT, ys[0], ys[1], ys[2], ys[3]), "y descriptor");
+            checkDnn(cudnnSetTensor4dDescriptor(bias, CUDNN_TENSOR_NCHW, CUDNN_DATA_FLOAT, 1, ys[1], 1, 1), "bias descriptor");
             checkDnn(cudnnSetFilter4dDescriptor(w, CUDNN_DATA_FLOAT, CUDNN_TENSOR_NCHW, ws[0], ws[1], ws[2], ws[3]), "w descriptor");
             checkDnn(cudnnSetConvolution2dDescriptor(c, p.padH(), p.padW(), p.strideH(), p.strideW(), p.dilationH(), p.dilationW(),
                     CUDNN_CROSS_CORRELATION, CUDNN_DATA_FLOAT), "conv descriptor");
             checkDnn(cudnnSetConvolutionGroupCount(c, p.groups()), "conv groups");
             checkDnn(cudnnSetConvolutionMathType(c, ctx.tf32() ? CUDNN_TENSOR_OP_MATH : CUDNN_FMA_MATH), "conv math type");
-            key = java.util.Arrays.toString(xs) + java.util.Arrays.toString(ws) + p;
         }
+    }
 
-        @Override
-        public void close() {
-            cudnnDestroyTensorDescriptor(x);
-            cudnnDestroyTensorDescriptor(y);
-            cudnnDestroyFilterDescriptor(w);
-            cudnnDestroyConvolutionDescriptor(c);
-        }
+    private final Map<String, Conv> convs = new HashMap<>();
+    private final Map<String, cudnnTensorStruct> tensors = new HashMap<>();
+
+    private Conv conv(int[] xs, int[] ws, int[] ys, ConvParams p) {
+        String key = java.util.Arrays.toString(xs) + java.util.Arrays.toString(ws) + java.util.Arrays.toString(ys) + p;
+        return convs.computeIfAbsent(key, k -> new Conv(xs, ws, ys, p));
     }
 
     /** First heuristic choice with status success and workspace within the limit. */
@@ -77,27 +85,22 @@ final class CudaDnn {
         contiguous("conv2dForward", x, w, bias, y);
         synchronized (ctx) {
             ctx.makeCurrent();
-            try (Conv d = new Conv(x.shape(), w.shape(), y.shape(), p)) {
-                int algo = algos.computeIfAbsent("fwd" + d.key, k -> {
-                    cudnnConvolutionFwdAlgoPerf_t perf = new cudnnConvolutionFwdAlgoPerf_t(8);
-                    IntPointer n = new IntPointer(1);
-                    checkDnn(cudnnGetConvolutionForwardAlgorithm_v7(ctx.dnn(), d.x, d.w, d.c, d.y, 8, n, perf), "forward algorithm");
-                    int i = pick(n.get(), j -> perf.position(j).status() == CUDNN_STATUS_SUCCESS && perf.position(j).memory() <= WORKSPACE_LIMIT, "forward");
-                    return perf.position(i).algo();
-                });
-                long[] ws = new long[1];
-                org.bytedeco.javacpp.SizeTPointer sz = new org.bytedeco.javacpp.SizeTPointer(1);
+            Conv d = conv(x.shape(), w.shape(), y.shape(), p);
+            if (d.fwdAlgo < 0) {
+                cudnnConvolutionFwdAlgoPerf_t perf = new cudnnConvolutionFwdAlgoPerf_t(8);
+                IntPointer n = new IntPointer(1);
+                checkDnn(cudnnGetConvolutionForwardAlgorithm_v7(ctx.dnn(), d.x, d.w, d.c, d.y, 8, n, perf), "forward algorithm");
+                int i = pick(n.get(), j -> perf.position(j).status() == CUDNN_STATUS_SUCCESS && perf.position(j).memory() <= WORKSPACE_LIMIT, "forward");
+                int algo = perf.position(i).algo();
+                SizeTPointer sz = new SizeTPointer(1);
                 checkDnn(cudnnGetConvolutionForwardWorkspaceSize(ctx.dnn(), d.x, d.w, d.c, d.y, algo, sz), "forward workspace");
-                ws[0] = sz.get();
-                checkDnn(cudnnConvolutionForward(ctx.dnn(), one, d.x, ptr(addr(x)), d.w, ptr(addr(w)), d.c, algo,
-                        ptr(ctx.workspace(ws[0])), ws[0], zero, d.y, ptr(addr(y))), "cudnnConvolutionForward");
-                if (bias != null) {
-                    cudnnTensorStruct b = new cudnnTensorStruct();
-                    checkDnn(cudnnCreateTensorDescriptor(b), "bias descriptor");
-                    checkDnn(cudnnSetTensor4dDescriptor(b, CUDNN_TENSOR_NCHW, CUDNN_DATA_FLOAT, 1, y.size(1), 1, 1), "bias descriptor");
-                    checkDnn(cudnnAddTensor(ctx.dnn(), one, b, ptr(addr(bias)), one, d.y, ptr(addr(y))), "cudnnAddTensor(bias)");
-                    cudnnDestroyTensorDescriptor(b);
-                }
+                d.fwdBytes = sz.get();
+                d.fwdAlgo = algo;
+            }
+            checkDnn(cudnnConvolutionForward(ctx.dnn(), one, d.x, ptr(addr(x)), d.w, ptr(addr(w)), d.c, d.fwdAlgo,
+                    ptr(ctx.workspace(d.fwdBytes)), d.fwdBytes, zero, d.y, ptr(addr(y))), "cudnnConvolutionForward");
+            if (bias != null) {
+                checkDnn(cudnnAddTensor(ctx.dnn(), one, d.bias, ptr(addr(bias)), one, d.y, ptr(addr(y))), "cudnnAddTensor(bias)");
             }
         }
     }
@@ -106,20 +109,20 @@ final class CudaDnn {
         contiguous("conv2dBackwardData", dy, w, dx);
         synchronized (ctx) {
             ctx.makeCurrent();
-            try (Conv d = new Conv(dx.shape(), w.shape(), dy.shape(), p)) {
-                int algo = algos.computeIfAbsent("bwdData" + d.key, k -> {
-                    cudnnConvolutionBwdDataAlgoPerf_t perf = new cudnnConvolutionBwdDataAlgoPerf_t(8);
-                    IntPointer n = new IntPointer(1);
-                    checkDnn(cudnnGetConvolutionBackwardDataAlgorithm_v7(ctx.dnn(), d.w, d.y, d.c, d.x, 8, n, perf), "backward-data algorithm");
-                    int i = pick(n.get(), j -> perf.position(j).status() == CUDNN_STATUS_SUCCESS && perf.position(j).memory() <= WORKSPACE_LIMIT, "backward-data");
-                    return perf.position(i).algo();
-                });
-                org.bytedeco.javacpp.SizeTPointer sz = new org.bytedeco.javacpp.SizeTPointer(1);
+            Conv d = conv(dx.shape(), w.shape(), dy.shape(), p);
+            if (d.bwdDataAlgo < 0) {
+                cudnnConvolutionBwdDataAlgoPerf_t perf = new cudnnConvolutionBwdDataAlgoPerf_t(8);
+                IntPointer n = new IntPointer(1);
+                checkDnn(cudnnGetConvolutionBackwardDataAlgorithm_v7(ctx.dnn(), d.w, d.y, d.c, d.x, 8, n, perf), "backward-data algorithm");
+                int i = pick(n.get(), j -> perf.position(j).status() == CUDNN_STATUS_SUCCESS && perf.position(j).memory() <= WORKSPACE_LIMIT, "backward-data");
+                int algo = perf.position(i).algo();
+                SizeTPointer sz = new SizeTPointer(1);
                 checkDnn(cudnnGetConvolutionBackwardDataWorkspaceSize(ctx.dnn(), d.w, d.y, d.c, d.x, algo, sz), "backward-data workspace");
-                long ws = sz.get();
-                checkDnn(cudnnConvolutionBackwardData(ctx.dnn(), one, d.w, ptr(addr(w)), d.y, ptr(addr(dy)), d.c, algo,
-                        ptr(ctx.workspace(ws)), ws, zero, d.x, ptr(addr(dx))), "cudnnConvolutionBackwardData");
+                d.bwdDataBytes = sz.get();
+                d.bwdDataAlgo = algo;
             }
+            checkDnn(cudnnConvolutionBackwardData(ctx.dnn(), one, d.w, ptr(addr(w)), d.y, ptr(addr(dy)), d.c, d.bwdDataAlgo,
+                    ptr(ctx.workspace(d.bwdDataBytes)), d.bwdDataBytes, zero, d.x, ptr(addr(dx))), "cudnnConvolutionBackwardData");
         }
     }
 
@@ -127,30 +130,32 @@ final class CudaDnn {
         contiguous("conv2dBackwardFilter", x, dy, dw);
         synchronized (ctx) {
             ctx.makeCurrent();
-            try (Conv d = new Conv(x.shape(), dw.shape(), dy.shape(), p)) {
-                int algo = algos.computeIfAbsent("bwdFilter" + d.key, k -> {
-                    cudnnConvolutionBwdFilterAlgoPerf_t perf = new cudnnConvolutionBwdFilterAlgoPerf_t(8);
-                    IntPointer n = new IntPointer(1);
-                    checkDnn(cudnnGetConvolutionBackwardFilterAlgorithm_v7(ctx.dnn(), d.x, d.y, d.c, d.w, 8, n, perf), "backward-filter algorithm");
-                    int i = pick(n.get(), j -> perf.position(j).status() == CUDNN_STATUS_SUCCESS && perf.position(j).memory() <= WORKSPACE_LIMIT, "backward-filter");
-                    return perf.position(i).algo();
-                });
-                org.bytedeco.javacpp.SizeTPointer sz = new org.bytedeco.javacpp.SizeTPointer(1);
+            Conv d = conv(x.shape(), dw.shape(), dy.shape(), p);
+            if (d.bwdFilterAlgo < 0) {
+                cudnnConvolutionBwdFilterAlgoPerf_t perf = new cudnnConvolutionBwdFilterAlgoPerf_t(8);
+                IntPointer n = new IntPointer(1);
+                checkDnn(cudnnGetConvolutionBackwardFilterAlgorithm_v7(ctx.dnn(), d.x, d.y, d.c, d.w, 8, n, perf), "backward-filter algorithm");
+                int i = pick(n.get(), j -> perf.position(j).status() == CUDNN_STATUS_SUCCESS && perf.position(j).memory() <= WORKSPACE_LIMIT, "backward-filter");
+                int algo = perf.position(i).algo();
+                SizeTPointer sz = new SizeTPointer(1);
                 checkDnn(cudnnGetConvolutionBackwardFilterWorkspaceSize(ctx.dnn(), d.x, d.y, d.c, d.w, algo, sz), "backward-filter workspace");
-                long ws = sz.get();
-                checkDnn(cudnnConvolutionBackwardFilter(ctx.dnn(), one, d.x, ptr(addr(x)), d.y, ptr(addr(dy)), d.c, algo,
-                        ptr(ctx.workspace(ws)), ws, zero, d.w, ptr(addr(dw))), "cudnnConvolutionBackwardFilter");
+                d.bwdFilterBytes = sz.get();
+                d.bwdFilterAlgo = algo;
             }
+            checkDnn(cudnnConvolutionBackwardFilter(ctx.dnn(), one, d.x, ptr(addr(x)), d.y, ptr(addr(dy)), d.c, d.bwdFilterAlgo,
+                    ptr(ctx.workspace(d.bwdFilterBytes)), d.bwdFilterBytes, zero, d.w, ptr(addr(dw))), "cudnnConvolutionBackwardFilter");
         }
     }
 
-    /** A 4-D NCHW descriptor for shape s (2-D (M, N) becomes (M, N, 1, 1)). */
-    private static cudnnTensorStruct desc(int[] s) {
-        cudnnTensorStruct t = new cudnnTensorStruct();
-        checkDnn(cudnnCreateTensorDescriptor(t), "cudnnCreateTensorDescriptor");
+    /** The 4-D NCHW descriptor for shape s (2-D (M, N) becomes (M, N, 1, 1)), built once per shape. */
+    private cudnnTensorStruct desc(int[] s) {
         int[] d = {s[0], s.length > 1 ? s[1] : 1, s.length > 2 ? s[2] : 1, s.length > 3 ? s[3] : 1};
-        checkDnn(cudnnSetTensor4dDescriptor(t, CUDNN_TENSOR_NCHW, CUDNN_DATA_FLOAT, d[0], d[1], d[2], d[3]), "tensor descriptor");
-        return t;
+        return tensors.computeIfAbsent(java.util.Arrays.toString(d), k -> {
+            cudnnTensorStruct t = new cudnnTensorStruct();
+            checkDnn(cudnnCreateTensorDescriptor(t), "cudnnCreateTensorDescriptor");
+            checkDnn(cudnnSetTensor4dDescriptor(t, CUDNN_TENSOR_NCHW, CUDNN_DATA_FLOAT, d[0], d[1], d[2], d[3]), "tensor descriptor");
+            return t;
+        });
     }
 
     /** gamma/beta may be null (no affine): a temporary of ones / zeros stands in. */
@@ -177,8 +182,6 @@ final class CudaDnn {
                 checkDnn(cudnnBatchNormalizationForwardInference(ctx.dnn(), CUDNN_BATCHNORM_SPATIAL, one, zero, xd, ptr(addr(x)), xd, ptr(addr(y)),
                         bn, ptr(addr(g)), ptr(addr(b)), ptr(addr(rm)), ptr(addr(rv)), eps), "cudnnBatchNormalizationForwardInference");
             }
-            cudnnDestroyTensorDescriptor(xd);
-            cudnnDestroyTensorDescriptor(bn);
         }
     }
 
@@ -193,8 +196,6 @@ final class CudaDnn {
             checkDnn(cudnnBatchNormalizationBackward(ctx.dnn(), CUDNN_BATCHNORM_SPATIAL, one, zero, one, zero, xd, ptr(addr(x)), xd, ptr(addr(dy)),
                     xd, ptr(addr(dx)), bn, ptr(addr(g)), ptr(addr(dg)), ptr(addr(db)), 1e-5, ptr(addr(saveMean)), ptr(addr(saveInvStd))),
                     "cudnnBatchNormalizationBackward");
-            cudnnDestroyTensorDescriptor(xd);
-            cudnnDestroyTensorDescriptor(bn);
         }
     }
 
@@ -210,7 +211,6 @@ final class CudaDnn {
             cudnnTensorStruct d = desc(rows(x));
             checkDnn(cudnnSoftmaxForward(ctx.dnn(), log ? CUDNN_SOFTMAX_LOG : CUDNN_SOFTMAX_ACCURATE, CUDNN_SOFTMAX_MODE_INSTANCE,
                     one, d, ptr(addr(x)), zero, d, ptr(addr(y))), "cudnnSoftmaxForward");
-            cudnnDestroyTensorDescriptor(d);
         }
     }
 
@@ -221,7 +221,6 @@ final class CudaDnn {
             cudnnTensorStruct d = desc(rows(y));
             checkDnn(cudnnSoftmaxBackward(ctx.dnn(), log ? CUDNN_SOFTMAX_LOG : CUDNN_SOFTMAX_ACCURATE, CUDNN_SOFTMAX_MODE_INSTANCE,
                     one, d, ptr(addr(y)), d, ptr(addr(dy)), zero, d, ptr(addr(dx))), "cudnnSoftmaxBackward");
-            cudnnDestroyTensorDescriptor(d);
         }
     }
 

@@ -131,6 +131,7 @@ public final class CudaCheck {
             guarded(model + " train b64", () -> training(model, gpu, 64));
             guarded(model + " cpu infer b1", () -> inference(model, Devices.cpu(), 1));
         }
+        guarded("call overheads", () -> overheads(gpu, ctx));
         guarded("conv layer kernels", () -> convLayer(gpu, ctx));
         guarded("linear layer kernels", () -> linearLayer(gpu, ctx));
         return 0;
@@ -163,7 +164,14 @@ public final class CudaCheck {
         };
         for (int i = 0; i < 3; i++) fwd.run();
         double ms = time(ctx, 7, batch == 1 ? 20 : 3, fwd);
-        row("model", model + " inference 224px", dev.name(), batch, ms, "fp32, eval mode, median of 7 rounds");
+        String calls = "";
+        if (ctx != null) {
+            long[] before = ctx.counters();
+            fwd.run();
+            long[] after = ctx.counters();
+            calls = String.format("; %d kernel launches and %d stream syncs per forward", after[0] - before[0], after[1] - before[1]);
+        }
+        row("model", model + " inference 224px", dev.name(), batch, ms, "fp32, eval mode, median of 7 rounds" + calls);
     }
 
     static void training(String model, Device dev, int batch) {
@@ -183,6 +191,27 @@ public final class CudaCheck {
         for (int i = 0; i < 2; i++) step.run();
         double ms = time(((CudaDevice) dev).context(), 5, 2, step);
         row("model", model + " train step 224px SGD", dev.name(), batch, ms, "fp32, forward+backward+step, median of 5 rounds");
+    }
+
+    /** What one call costs when the GPU has nothing to do: a kernel launch, a cuDNN conv, a cuBLAS GEMM, a tensor op through the engine. */
+    static void overheads(Device gpu, CudaContext ctx) {
+        Tensor one = Tensor.empty(gpu, DType.F32, 1);
+        double launch = time(ctx, 7, 2000, () -> gpu.backend().fill(one, 1f));
+        row("overhead", "kernel launch (ds_fill_f32, 1 element)", "cuda", 1, launch, String.format("%.1f us per call", launch * 1000));
+        Tensor x = Tensor.randn(gpu, new Random(5), 1f, 1, 8, 8, 8), w = Tensor.randn(gpu, new Random(6), 0.1f, 8, 8, 3, 3);
+        Tensor y = Tensor.empty(gpu, DType.F32, 1, 8, 8, 8);
+        ConvParams p = ConvParams.of(1, 1, 1);
+        double conv = time(ctx, 7, 1000, () -> gpu.backend().conv2dForward(x, w, null, p, y));
+        row("overhead", "cuDNN conv forward 1x8x8x8", "cuda", 1, conv, String.format("%.1f us per call", conv * 1000));
+        Tensor a = Tensor.randn(gpu, new Random(7), 1f, 8, 8), c = Tensor.empty(gpu, DType.F32, 8, 8);
+        double gemm = time(ctx, 7, 1000, () -> gpu.backend().gemm(false, false, 1f, a, a, 0f, c));
+        row("overhead", "cuBLAS sgemm 8x8x8", "cuda", 1, gemm, String.format("%.1f us per call", gemm * 1000));
+        double op = time(ctx, 7, 1000, () -> {
+            try (TensorScope s = TensorScope.open()) {
+                a.add(a);
+            }
+        });
+        row("overhead", "engine op a.add(a) 8x8 (allocate, launch, free)", "cuda", 1, op, String.format("%.1f us per call", op * 1000));
     }
 
     static float[] weights(Random rng, int n, float keep) {
