@@ -40,7 +40,7 @@ export LD_LIBRARY_PATH="${libdirs}${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
   echo "nproc $(nproc)"; grep -m1 'model name' /proc/cpuinfo
 } > "$out/env.txt" 2>&1
 say "library folders: $libdirs"
-java=("$here/jre/bin/java" -Xmx24g -Dorg.bytedeco.javacpp.cachedir=/tmp/deepslim-javacpp -Ddeepslim.test.devices=cuda -cp "$here/lib/*")
+java=("$here/jre/bin/java" -Xmx24g -Dorg.bytedeco.javacpp.cachedir=/tmp/deepslim-javacpp -Ddeepslim.test.devices=cuda -cp "$here/test-classes:$here/lib/*")
 
 say "stage tests (limit ${DS_CHECK_TESTS_S:-200} s)"
 timeout "${DS_CHECK_TESTS_S:-200}" "${java[@]}" io.deepslim.backend.cuda.CudaCheck tests "$out" >> "$log" 2>&1

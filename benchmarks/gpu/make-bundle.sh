@@ -10,7 +10,8 @@ rm -rf target/gpu-bundle && mkdir -p "$stage/lib"
 mvn -o -q -B package -DskipTests
 mvn -o -q -B dependency:copy-dependencies -DincludeScope=test -DoutputDirectory="$stage/lib"
 cp target/deepslim-*.jar "$stage/lib/"
-jar cf "$stage/lib/deepslim-tests.jar" -C target/test-classes .
+# test classes as a folder: the golden fixtures are read as files (Path.of(resource URI))
+cp -r target/test-classes "$stage/test-classes"
 # CUDA presets jars that other platforms would pull are absent; drop jars the check does not need
 # (charts, PDF, terminal and image-format jars serve the CLI; the check runs tensors, models and tests only)
 rm -f "$stage"/lib/*linux-arm64* "$stage"/lib/*-sources.jar

@@ -10,9 +10,8 @@ import org.bytedeco.cuda.global.cudart;
 import org.bytedeco.cuda.global.cudnn;
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.FloatPointer;
-import org.bytedeco.javacpp.IntPointer;
-import org.bytedeco.javacpp.LongPointer;
 import org.bytedeco.javacpp.Pointer;
+import org.bytedeco.javacpp.PointerPointer;
 
 import java.util.HashMap;
 import java.util.Map;
@@ -89,23 +88,14 @@ public final class CudaContext implements AutoCloseable {
         };
     }
 
-    /** Most arguments a launch may take (the widest kernel, ds_int8_gemm_dp4a, takes 13). */
-    static final int MAX_ARGS = 24;
-    // Launch argument buffers, reused by every launch (launches are serialized on this object, and
-    // cuLaunchKernel copies the values before it returns): one 8-byte slot per argument, two 32-int
-    // slots for ds_index structs passed by value, and the void* array cuLaunchKernel reads.
-    private final LongPointer argSlots = new LongPointer(MAX_ARGS);
-    private final IntPointer argInts = new IntPointer(argSlots);
-    private final FloatPointer argFloats = new FloatPointer(argSlots);
-    private final IntPointer argStructs = new IntPointer(64);
-    private final LongPointer argAddresses = new LongPointer(MAX_ARGS);
+    private final LaunchArgs launchArgs = new LaunchArgs();
     private long launches, syncs;
     /** cuBLAS alpha / beta (host pointer mode), used under this object's lock. */
     final FloatPointer alpha = new FloatPointer(1), beta = new FloatPointer(1);
 
     /**
-     * Launches kernel {@code name} on the stream. Arguments: Long = device pointer or 64-bit integer,
-     * Integer = int, Float = float, int[] = a struct of ints passed by value (ds_index; at most two).
+     * Launches kernel {@code name} on the stream; arguments as {@link LaunchArgs#pack} takes them
+     * (Long = device pointer or 64-bit integer, Integer = int, Float = float, int[] = ds_index struct).
      */
     synchronized void launch(String name, int gridX, int gridY, int blockX, int blockY, int sharedBytes, Object... args) {
         makeCurrent();
@@ -114,24 +104,9 @@ public final class CudaContext implements AutoCloseable {
             checkDriver(cudart.cuModuleGetFunction(fn, module, n), "cuModuleGetFunction(" + n + ")");
             return fn;
         });
-        if (args.length > MAX_ARGS) throw new IllegalArgumentException("kernel " + name + ": more than " + MAX_ARGS + " arguments");
-        int structs = 0;
-        for (int i = 0; i < args.length; i++) {
-            Object a = args[i];
-            long slot = argSlots.address() + 8L * i;
-            if (a instanceof Long l) argSlots.put(i, l);
-            else if (a instanceof Integer n) argInts.put(2L * i, n);
-            else if (a instanceof Float x) argFloats.put(2L * i, x);
-            else if (a instanceof int[] st && st.length <= 32 && structs < 2) {
-                argStructs.position(32L * structs).put(st, 0, st.length).position(0);
-                slot = argStructs.address() + 4L * 32 * structs++;
-            } else {
-                throw new IllegalArgumentException("kernel " + name + ": unsupported argument " + a);
-            }
-            argAddresses.put(i, slot);
-        }
+        PointerPointer<Pointer> params = launchArgs.pack(name, args);
         launches++;
-        checkDriver(cudart.cuLaunchKernel(f, gridX, gridY, 1, blockX, blockY, 1, sharedBytes, stream, (Pointer) argAddresses, (Pointer) null),
+        checkDriver(cudart.cuLaunchKernel(f, gridX, gridY, 1, blockX, blockY, 1, sharedBytes, stream, params, (PointerPointer<?>) null),
                 "cuLaunchKernel(" + name + ")");
     }
 
