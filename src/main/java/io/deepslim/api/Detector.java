@@ -1,12 +1,14 @@
 package io.deepslim.api;
 
 import io.deepslim.autograd.GradMode;
+import io.deepslim.backend.Device;
 import io.deepslim.compress.CompressedModel;
 import io.deepslim.data.BadImageException;
 import io.deepslim.data.ImageDecoder;
 import io.deepslim.data.Preprocessor;
 import io.deepslim.data.RgbImage;
 import io.deepslim.data.TransformConfig;
+import io.deepslim.engine.Devices;
 import io.deepslim.infer.InferenceFusion;
 import io.deepslim.io.ModelFile;
 import io.deepslim.io.ModelInfo;
@@ -75,6 +77,8 @@ public final class Detector implements AutoCloseable {
         /** Parameters of the model as stored (counted before fusion, whose layers keep their tensors as buffers). */
         final long parameters;
         final DetectorOptions options;
+        /** Where the network's tensors live and inputs are copied to. */
+        final Device device;
         final Preprocessor pre;
         final ImageDecoder decoder;
         final ExecutorService pool;
@@ -83,7 +87,8 @@ public final class Detector implements AutoCloseable {
         final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
         boolean released;
 
-        Shared(Path file, Module net, ModelInfo info, long parameters, DetectorOptions o) {
+        Shared(Path file, Module net, ModelInfo info, long parameters, DetectorOptions o, Device device) {
+            this.device = device;
             this.file = file;
             this.net = net;
             this.info = info;
@@ -114,13 +119,14 @@ public final class Detector implements AutoCloseable {
      *
      * @throws IOException                   the file is unreadable or not a valid model file (one-line reason)
      * @throws IllegalArgumentException      the model is not a two-class detector, or the device is unknown
-     * @throws UnsupportedOperationException a GPU device was asked for and this build has no CUDA backend
+     * @throws UnsupportedOperationException a GPU device was asked for and cannot be used here (the message
+     *                                       names what is missing: driver, CUDA/cuDNN libraries, presets, device)
      */
     public static Detector load(Path model, DetectorOptions options) throws IOException {
-        checkDevice(options.device());
+        Device device = device(options.device());
         Built b;
         try {
-            b = TensorScope.unscoped(() -> build(model, options));
+            b = TensorScope.unscoped(() -> build(model, options, device));
         } catch (java.io.UncheckedIOException e) {
             throw e.getCause();
         }
@@ -128,7 +134,7 @@ public final class Detector implements AutoCloseable {
         ModelInfo info = b.info();
         net.eval();
         net.setTrainable(".*", false);
-        return new Detector(new Shared(model, net, info, b.parameters(), options), options.threshold());
+        return new Detector(new Shared(model, net, info, b.parameters(), options, device), options.threshold());
     }
 
     private record Built(Module net, ModelInfo info, long parameters) {}
@@ -138,7 +144,7 @@ public final class Detector implements AutoCloseable {
      * is dense and shaped like its architecture. Keeps the tensors the final network holds; frees the rest
      * (the scope's temporaries, layers the loader or the fusion replaced).
      */
-    private static Built build(Path model, DetectorOptions options) {
+    private static Built build(Path model, DetectorOptions options, Device device) {
         try (TensorScope scope = TensorScope.open()) {
             ModelFile.Loaded m = ModelFile.load(model);
             Module net = m.network();
@@ -150,7 +156,9 @@ public final class Detector implements AutoCloseable {
             Set<Storage> loaded = storages(net);
             long parameters = net.parameterCount();
             // fusion copies through the module tree, so adapter, CAE and filter-pruned networks fuse too (unknown blocks are kept)
-            if (options.fuse() && CompressedModel.recipes(net).isEmpty()) net = InferenceFusion.fuse(net);
+            // the fused graph is the CPU's (native kernels over host memory): a GPU runs the plain module
+            if (options.fuse() && device.isHost() && CompressedModel.recipes(net).isEmpty()) net = InferenceFusion.fuse(net);
+            if (!device.isHost()) net.to(device);
             Set<Storage> kept = storages(net);
             for (Storage s : loaded) if (!kept.contains(s)) s.close();
             // called with no enclosing scope: kept storages leave scope management and live until close()
@@ -169,13 +177,18 @@ public final class Detector implements AutoCloseable {
         return out;
     }
 
-    private static void checkDevice(String device) {
+    /** The device named in the options: the CPU, or the first NVIDIA GPU when it is usable here. */
+    private static Device device(String device) {
         String d = device.toLowerCase(Locale.ROOT);
-        if (d.equals("cpu")) return;
+        if (d.equals("cpu")) return Devices.cpu();
         if (d.equals("cuda") || d.startsWith("cuda:") || d.equals("gpu")) {
-            throw new UnsupportedOperationException("device '" + device + "': no CUDA backend in this build; use \"cpu\"");
+            try {
+                return Devices.forUser(d);
+            } catch (IllegalArgumentException e) {
+                throw new UnsupportedOperationException(e.getMessage() + "; use \"cpu\"", e);
+            }
         }
-        throw new IllegalArgumentException("unknown device '" + device + "'; known: cpu");
+        throw new IllegalArgumentException("unknown device '" + device + "'; known: cpu, cuda");
     }
 
     /** A detector over the same loaded model (no copy) with another threshold; close it too. */
@@ -306,7 +319,7 @@ public final class Detector implements AutoCloseable {
         try {
             if (closed || shared.released) throw new IllegalStateException("detector is closed");
             try (GradMode g = GradMode.off(); TensorScope sc = TensorScope.open()) {
-                return Ops.softmax(shared.net.forward(Tensor.of(x, n, 3, s, s)), 1).toFloatArray();
+                return Ops.softmax(shared.net.forward(Tensor.of(shared.device, x, n, 3, s, s)), 1).toFloatArray();
             }
         } finally {
             read.unlock();

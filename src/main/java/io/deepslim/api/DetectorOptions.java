@@ -9,7 +9,8 @@ import io.deepslim.data.ImageDecoder;
  * @param threshold     call an image fake when p_fake ≥ this (default 0.5; see {@link Calibration} to pick one)
  * @param threads       images a batch call decodes and preprocesses in parallel (default: available cores);
  *                      the convolution kernels use the CPU backend's own pool
- * @param device        "cpu" (default); "cuda" is refused while this build has no CUDA backend
+ * @param device        "cpu" (default), or "cuda" for the first NVIDIA GPU (runs the unfused model there;
+ *                      refused with the reason when no usable GPU is found)
  * @param maxImageBytes largest encoded image accepted (default 256 MiB)
  * @param maxImageSide  largest width or height accepted, checked from the header before decoding (default 16384)
  * @param maxImagePixels largest width × height accepted (default 100 megapixels)
@@ -41,7 +42,7 @@ public record DetectorOptions(double threshold, int threads, String device, long
         return new DetectorOptions(threshold, n, device, maxImageBytes, maxImageSide, maxImagePixels, fuse);
     }
 
-    /** Same options on another device ("cpu"; "cuda" when a CUDA backend exists). */
+    /** Same options on another device ("cpu" or "cuda"). */
     public DetectorOptions withDevice(String d) {
         return new DetectorOptions(threshold, threads, d, maxImageBytes, maxImageSide, maxImagePixels, fuse);
     }

@@ -97,6 +97,22 @@ public final class ConvBench {
         return new Row(what + (fused ? " fused" : "") + " forward @" + size + " batch " + batch, ms, Double.NaN, Double.NaN, Double.NaN);
     }
 
+    /**
+     * Unfused forward latency of {@code plain} on {@code device} (a GPU: the module is moved there, and
+     * each timed forward ends by copying one logit back, which waits for the queued kernels).
+     */
+    public Row modelOn(String what, io.deepslim.nn.Module plain, int size, int batch, io.deepslim.backend.Device device) {
+        plain.eval();
+        plain.to(device);
+        Tensor x = Tensor.randn(device, new Random(2), 1f, batch, 3, size, size);
+        double ms = time(() -> {
+            try (GradMode g = GradMode.off(); TensorScope s = TensorScope.open()) {
+                plain.forward(x).toFloatArray();
+            }
+        });
+        return new Row(what + " forward @" + size + " batch " + batch + " on " + device.name(), ms, Double.NaN, Double.NaN, Double.NaN);
+    }
+
     /** Describes the backend stack the measurements ran on and which implementation runs the main primitives. */
     public static String backendName() {
         io.deepslim.backend.Backend b = io.deepslim.engine.Devices.cpu().backend();

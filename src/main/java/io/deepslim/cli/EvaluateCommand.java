@@ -32,9 +32,11 @@ public final class EvaluateCommand implements Callable<Integer> {
 
     @Mixin ProgressOptions progress;
 
+    @Mixin DeviceOptions device = new DeviceOptions();
+
     @Override
     public Integer call() throws Exception {
-        EvaluateJob.Result r = new EvaluateJob(model, data.config(), split, batch, out, true).run(progress.listener());
+        EvaluateJob.Result r = new EvaluateJob(model, data.config(), split, batch, out, true, device.device).run(progress.listener());
         System.out.printf("%s (%s @%d) on %s, %d images%n%n%s", model, r.info().arch(), r.info().inputSize(), data.data,
                 r.predictions().scores().length, r.table());
         if (r.skippedImages() > 0) System.out.printf("%nskipped %d unreadable images%n", r.skippedImages());

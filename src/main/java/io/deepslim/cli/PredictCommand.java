@@ -36,10 +36,14 @@ public final class PredictCommand implements Callable<Integer> {
     @Parameters(arity = "1..*", paramLabel = "IMAGE", description = "Image files (JPEG, PNG, BMP).")
     List<Path> images;
 
+    @picocli.CommandLine.Mixin DeviceOptions device = new DeviceOptions();
+
     @Override
     public Integer call() throws Exception {
         if (!(threshold >= 0 && threshold <= 1)) throw new IllegalArgumentException("--threshold must be a probability in [0, 1], got " + threshold);
+        io.deepslim.backend.Device dev = device.resolve();
         ModelFile.Loaded m = Inputs.model("--model", model);
+        io.deepslim.nn.Module net = m.network().to(dev);
         ModelInfo info = m.info();
         Preprocessor pre = new Preprocessor(TransformConfig.eval(info.inputSize()).withNormalization(info.mean(), info.std()), new ImageDecoder());
         int s = info.inputSize(), failed = 0;
@@ -54,7 +58,7 @@ public final class PredictCommand implements Callable<Integer> {
                 continue;
             }
             try (GradMode g = GradMode.off(); TensorScope sc = TensorScope.open()) {
-                float[] p = Ops.softmax(m.network().forward(Tensor.of(buf, 1, 3, s, s)), 1).toFloatArray();
+                float[] p = Ops.softmax(net.forward(Tensor.of(dev, buf, 1, 3, s, s)), 1).toFloatArray();
                 float fake = p[1];
                 System.out.printf("%s\t%s\t%.4f%n", img, info.classNames().get(fake >= threshold ? 1 : 0), fake);
             }

@@ -68,10 +68,12 @@ public final class TrainCommand implements Callable<Integer> {
 
     @Mixin ProgressOptions progress;
 
+    @Mixin DeviceOptions device = new DeviceOptions();
+
     @Override
     public Integer call() throws Exception {
         TrainConfig cfg = new TrainConfig(epochs, batch, optimizer, lr, momentum, weightDecay, schedule, patience, seed);
-        TrainJob.Result r = new TrainJob(data.config(), arch, size, cfg, augment, out, resume).run(progress.listener());
+        TrainJob.Result r = new TrainJob(data.config(), arch, size, cfg, augment, out, resume, device.device).run(progress.listener());
         Trainer.Result f = r.fit();
         System.out.printf("best validation accuracy %.4f at epoch %d of %d; %.1f s training; model: %s%n",
                 f.bestValAccuracy(), f.bestEpoch(), f.epochsRun(), f.seconds(), f.modelFile());

@@ -62,6 +62,23 @@ public final class Devices {
         public boolean available() { return device != null; }
     }
 
+    /**
+     * The device a user named ("cpu", or "cuda" / "cuda:0" / "gpu" for the first NVIDIA GPU), or an
+     * IllegalArgumentException whose one-line message says why it cannot be used here (an unknown
+     * name, or what the GPU check found missing: driver, libraries, device).
+     */
+    public static Device forUser(String name) {
+        String n = name == null ? "" : name.trim().toLowerCase(java.util.Locale.ROOT);
+        if (n.equals("cuda:0") || n.equals("gpu")) n = "cuda";
+        if (!n.equals("cpu") && !n.equals("cuda")) {
+            throw new IllegalArgumentException("unknown device '" + name + "'; use cpu or cuda");
+        }
+        Probe p = probe(n);
+        if (p.available()) return p.device();
+        String why = p.problem().replaceFirst("^cuda: ", "").replace("; the CPU device carries on", "");
+        throw new IllegalArgumentException("device '" + name + "' is not available here: " + why);
+    }
+
     /** Tries to build {@code name}; never throws for a device that cannot run on this machine. */
     public static Probe probe(String name) {
         try {

@@ -140,6 +140,12 @@ public abstract class Module {
      * Moves every parameter and buffer (this module and its children) to {@code device}, in place,
      * and returns this module. Tensors already there are left alone.
      */
+    /** The device of this module's first parameter or buffer (the CPU device when it holds none). */
+    public io.deepslim.backend.Device device() {
+        for (Tensor t : stateDict().values()) return t.device();
+        return io.deepslim.engine.Devices.cpu();
+    }
+
     public Module to(io.deepslim.backend.Device device) {
         for (Tensor t : stateDict().values()) t.moveTo(device);
         return this;

@@ -30,6 +30,7 @@ public final class Evaluator {
     public static Predictions predict(Module model, DataLoader loader, IntConsumer progress) {
         boolean wasTraining = model.isTraining();
         model.eval();
+        io.deepslim.backend.Device dev = model.device();
         int n = loader.size();
         float[] scores = new float[n];
         int[] labels = new int[n];
@@ -39,7 +40,7 @@ public final class Evaluator {
         try (GradMode g = GradMode.off()) {
             for (Batch b : loader.epoch(0)) {
                 try (TensorScope s = TensorScope.open()) {
-                    Tensor logits = model.forward(BatchTensors.images(b));
+                    Tensor logits = model.forward(BatchTensors.images(b, dev));
                     lossSum += Ops.crossEntropy(logits, b.labels()).item() * b.count();
                     float[] p = Ops.softmax(logits, 1).toFloatArray();
                     int c = logits.size(1);

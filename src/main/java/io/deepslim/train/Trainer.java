@@ -218,6 +218,7 @@ public final class Trainer {
     /** One pass over the training data: returns mean loss, accuracy and images per second. */
     private double[] trainEpoch(Module model, Optimizer opt, DataLoader train, int epoch) {
         model.train(true);
+        io.deepslim.backend.Device dev = model.device();
         long t0 = System.nanoTime();
         double lossSum = 0;
         long seen = 0, correct = 0;
@@ -226,7 +227,7 @@ public final class Trainer {
             for (Batch b : train.epoch(epoch)) {
                 reseedDropout(model, epoch, step++);
                 try (TensorScope s = TensorScope.open()) {
-                    Tensor x = BatchTensors.images(b);
+                    Tensor x = BatchTensors.images(b, dev);
                     opt.zeroGrad();
                     Tensor logits = stepLoss == null ? model.forward(x) : null;
                     Tensor loss = stepLoss == null ? Ops.crossEntropy(logits, b.labels()) : stepLoss.loss(model, x, b.labels());

@@ -29,18 +29,25 @@ import java.util.Map;
  * @param split train, val, test, or auto (test if present)
  * @param out   report folder, or null to write nothing
  */
-public record EvaluateJob(Path model, DataConfig data, String split, int batch, Path out, boolean rocPlot) implements Job<EvaluateJob.Result> {
+public record EvaluateJob(Path model, DataConfig data, String split, int batch, Path out, boolean rocPlot, String device) implements Job<EvaluateJob.Result> {
     /** Predictions and metrics; {@code table} is the Markdown table of overall and per-generator rows. */
     public record Result(ModelInfo info, Predictions predictions, BinaryMetrics overall, Map<String, BinaryMetrics> perGenerator,
                          String table, int skippedImages) {}
 
+    /** On the CPU. */
+    public EvaluateJob(Path model, DataConfig data, String split, int batch, Path out, boolean rocPlot) {
+        this(model, data, split, batch, out, rocPlot, "cpu");
+    }
+
     public EvaluateJob {
+        if (device == null) device = "cpu";
         if (batch <= 0) throw new IllegalArgumentException("--batch must be > 0, got " + batch);
         if (!List.of("auto", "train", "val", "test").contains(split)) throw new IllegalArgumentException("--split must be train, val, test or auto, got " + split);
     }
 
     @Override
     public Result run(JobListener listener) throws IOException {
+        io.deepslim.backend.Device dev = io.deepslim.engine.Devices.forUser(device);
         ModelFile.Loaded m = Inputs.model("--model", model);
         if (out != null) Inputs.requireFolderOrAbsent("--out", out);
         ModelInfo info = m.info();
@@ -51,7 +58,7 @@ public record EvaluateJob(Path model, DataConfig data, String split, int batch, 
         Predictions p;
         try (DataLoader loader = spec.loader(samples, tf, LoaderConfig.evaluation(batch), skips);
              JobListener.Progress pb = listener.progress("evaluate", samples.size(), "img")) {
-            p = Evaluator.predict(m.network(), loader, pb::step);
+            p = Evaluator.predict(m.network().to(dev), loader, pb::step);
         }
         BinaryMetrics all = p.metrics();
         Map<String, BinaryMetrics> per = p.perGenerator();

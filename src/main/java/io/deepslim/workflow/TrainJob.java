@@ -26,7 +26,7 @@ import java.util.Map;
  * @param augment none, flip, or cnndetection (flip + blur + JPEG, p=0.5)
  * @param resume  continue from {@code out}/checkpoint.safetensors (must be the same run)
  */
-public record TrainJob(DataConfig data, String arch, int size, TrainConfig config, String augment, Path out, boolean resume)
+public record TrainJob(DataConfig data, String arch, int size, TrainConfig config, String augment, Path out, boolean resume, String device)
         implements Job<TrainJob.Result> {
     /** The trainer's result plus the data it saw. */
     public record Result(Trainer.Result fit, int trainImages, int valImages, int skippedImages) {}
@@ -40,9 +40,15 @@ public record TrainJob(DataConfig data, String arch, int size, TrainConfig confi
         if (out == null) throw new IllegalArgumentException("--out is required");
     }
 
+    /** On the CPU. */
+    public TrainJob(DataConfig data, String arch, int size, TrainConfig config, String augment, Path out, boolean resume) {
+        this(data, arch, size, config, augment, out, resume, "cpu");
+    }
+
     @Override
     public Result run(JobListener listener) throws IOException {
         Inputs.requireFolderOrAbsent("--out", out);
+        io.deepslim.backend.Device dev = io.deepslim.engine.Devices.forUser(device == null ? "cpu" : device);
         TransformConfig trainTf = switch (augment) {
             case "none" -> TransformConfig.eval(size);
             case "flip" -> TransformConfig.eval(size).withFlip(0.5);
@@ -56,8 +62,10 @@ public record TrainJob(DataConfig data, String arch, int size, TrainConfig confi
         fp.putAll(spec.fingerprint());
         fp.put("augment", augment);
         ZooNet net = Zoo.create(arch, size, 2, config.seed());
+        net.to(dev); // batches follow the model's device (Trainer, Evaluator)
         ModelInfo info = ModelInfo.of(arch, size);
-        listener.log(String.format("train: %s @%d on %d images (%d validation) from %s", arch, size, tv.get(0).size(), tv.get(1).size(), data.data()));
+        listener.log(String.format("train: %s @%d on %d images (%d validation) from %s%s", arch, size, tv.get(0).size(), tv.get(1).size(), data.data(),
+                dev.isHost() ? "" : " on " + dev.backend().name()));
         SkipLog skips = new SkipLog(listener::log);
         try (DataLoader train = spec.loader(tv.get(0), trainTf, LoaderConfig.training(config.batchSize(), config.seed()), skips);
              DataLoader val = spec.loader(tv.get(1), TransformConfig.eval(size), LoaderConfig.evaluation(config.batchSize()), skips)) {

@@ -44,6 +44,22 @@ class CliErrorsTest {
         assertFalse(r.err().contains("\tat "), "no stack trace: " + r.err());
     }
 
+    /** --device: an unknown name, or a GPU this machine cannot use, is one line naming the reason (exit 2). */
+    @Test
+    void devicesThatCannotBeUsedAreOneLine() {
+        String img = data.resolve("test/tconv/1_fake/000000.jpg").toString();
+        fails("unknown device 'tpu'; use cpu or cuda", "predict", "--model", model.toString(), "--device", "tpu", img);
+        org.junit.jupiter.api.Assumptions.assumeFalse(io.deepslim.engine.Devices.probe("cuda").available(), "a GPU is usable here");
+        for (String[] args : new String[][]{{"predict", "--model", model.toString(), "--device", "cuda", img},
+                {"evaluate", "--model", model.toString(), "--data", data.toString(), "--device", "cuda"},
+                {"train", "--data", data.toString(), "--arch", "student10", "--size", "32", "--epochs", "1", "--device", "cuda",
+                        "--out", tmp.resolve("tcuda").toString()},
+                {"bench", "--device", "cuda", "--no-layers", "--size", "32", "--models", "student10"}}) {
+            fails("device 'cuda' is not available here: ", args);
+        }
+        assertFalse(Files.exists(tmp.resolve("tcuda/model.safetensors")), "nothing trained");
+    }
+
     @Test
     void numericOptionsOutOfRangeAreExitTwo() {
         String img = data.resolve("test/tconv/1_fake/000000.jpg").toString();

@@ -21,6 +21,7 @@ import java.util.Random;
 import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -118,6 +119,26 @@ class BackendStackTest {
         assertTrue(e.getMessage().contains("cpu") && e.getMessage().contains("ref"), e.getMessage());
         assertTrue(Devices.probe("tpu").problem() != null);
         assertThrows(IllegalArgumentException.class, () -> Devices.register("cpu", () -> null));
+    }
+
+    /** What users type for --device / DetectorOptions: cpu, cuda and its spellings; anything else is named back. */
+    @Test
+    void userDeviceNamesResolveOrSayWhyNot() {
+        assertSame(Devices.cpu(), Devices.forUser("cpu"));
+        assertSame(Devices.cpu(), Devices.forUser(" CPU "));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Devices.forUser("ref"));
+        assertEquals("unknown device 'ref'; use cpu or cuda", e.getMessage());
+        Devices.Probe gpu = Devices.probe("cuda");
+        for (String name : new String[]{"cuda", "gpu", "cuda:0", "CUDA"}) {
+            if (gpu.available()) {
+                assertSame(gpu.device(), Devices.forUser(name));
+            } else {
+                IllegalArgumentException why = assertThrows(IllegalArgumentException.class, () -> Devices.forUser(name));
+                assertTrue(why.getMessage().startsWith("device '" + name + "' is not available here: "), why.getMessage());
+                assertFalse(why.getMessage().contains("carries on") || why.getMessage().contains("\n"), why.getMessage());
+            }
+        }
+        assertThrows(IllegalArgumentException.class, () -> Devices.forUser("cuda:1"));
     }
 
     @Test

@@ -64,7 +64,7 @@ public final class CudaCheck {
 
     static int tests(Path out) throws IOException {
         LauncherDiscoveryRequest req = org.junit.platform.launcher.core.LauncherDiscoveryRequestBuilder.request()
-                .selectors(selectClass(CudaKernelsTest.class), selectClass(CudaTrainingStepTest.class),
+                .selectors(selectClass(CudaKernelsTest.class), selectClass(CudaTrainingStepTest.class), selectClass(CudaWorkflowTest.class),
                         // named one by one: package selectors found nothing inside the bundle's test jar
                         selectClass("io.deepslim.golden.OpGoldenTest"), selectClass("io.deepslim.golden.NetworkGoldenTest"),
                         selectClass("io.deepslim.golden.OptimizerGoldenTest"), selectClass("io.deepslim.ops.GradCheckTest"),
