@@ -32,7 +32,8 @@ import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClass
  * <ul>
  *   <li>{@code tests OUT}: the detection line, then the CUDA kernel tests, the vgg45m training-step
  *   comparison, the train / evaluate / Detector workflow on cuda against the CPU, and the
- *   backend-parameterized suites (golden, gradient, optimizer) through the JUnit launcher, with each finished test printed as it ends; summary and failures in OUT/tests.txt.
+ *   backend-parameterized suites (golden, gradient, optimizer) through the JUnit launcher, with
+ *   each finished test printed as it ends; summary and failures in OUT/tests.txt.
  *   Run with {@code -Ddeepslim.test.devices=cuda} to skip the CPU cases the CI already runs.</li>
  *   <li>{@code bench OUT}: appends rows to OUT/bench.tsv: whole-model inference (batch 1, 64, 256)
  *   and training steps at 224×224 on "cuda", the CPU at batch 1 beside them, and one conv and one
