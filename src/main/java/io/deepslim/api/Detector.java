@@ -177,7 +177,7 @@ public final class Detector implements AutoCloseable {
         return out;
     }
 
-    /** The device named in the options: the CPU, or the first NVIDIA GPU when it is usable here. */
+    /** The device named in the options: the CPU, the first NVIDIA GPU when it is usable here, or another registered device. */
     private static Device device(String device) {
         String d = device.toLowerCase(Locale.ROOT);
         if (d.equals("cpu")) return Devices.cpu();
@@ -188,7 +188,7 @@ public final class Detector implements AutoCloseable {
                 throw new UnsupportedOperationException(e.getMessage() + "; use \"cpu\"", e);
             }
         }
-        throw new IllegalArgumentException("unknown device '" + device + "'; known: cpu, cuda");
+        return Devices.forUser(device); // a registered device (e.g. "ref"), or "unknown device …"
     }
 
     /** A detector over the same loaded model (no copy) with another threshold; close it too. */

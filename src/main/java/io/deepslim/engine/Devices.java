@@ -63,14 +63,15 @@ public final class Devices {
     }
 
     /**
-     * The device a user named ("cpu", or "cuda" / "cuda:0" / "gpu" for the first NVIDIA GPU), or an
-     * IllegalArgumentException whose one-line message says why it cannot be used here (an unknown
-     * name, or what the GPU check found missing: driver, libraries, device).
+     * The device a user named ("cpu", or "cuda" / "cuda:0" / "gpu" for the first NVIDIA GPU; any other
+     * registered name too, e.g. "ref" for the reference backend), or an IllegalArgumentException whose
+     * one-line message says why it cannot be used here (an unknown name, or what the GPU check found
+     * missing: driver, libraries, device).
      */
     public static Device forUser(String name) {
         String n = name == null ? "" : name.trim().toLowerCase(java.util.Locale.ROOT);
         if (n.equals("cuda:0") || n.equals("gpu")) n = "cuda";
-        if (!n.equals("cpu") && !n.equals("cuda")) {
+        if (!names().contains(n)) {
             throw new IllegalArgumentException("unknown device '" + name + "'; use cpu or cuda");
         }
         Probe p = probe(n);

@@ -121,13 +121,14 @@ class BackendStackTest {
         assertThrows(IllegalArgumentException.class, () -> Devices.register("cpu", () -> null));
     }
 
-    /** What users type for --device / DetectorOptions: cpu, cuda and its spellings; anything else is named back. */
+    /** What users type for --device / DetectorOptions: cpu, cuda and its spellings, registered names; anything else is named back. */
     @Test
     void userDeviceNamesResolveOrSayWhyNot() {
         assertSame(Devices.cpu(), Devices.forUser("cpu"));
         assertSame(Devices.cpu(), Devices.forUser(" CPU "));
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Devices.forUser("ref"));
-        assertEquals("unknown device 'ref'; use cpu or cuda", e.getMessage());
+        assertSame(Devices.reference(), Devices.forUser("ref"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Devices.forUser("tpu"));
+        assertEquals("unknown device 'tpu'; use cpu or cuda", e.getMessage());
         Devices.Probe gpu = Devices.probe("cuda");
         for (String name : new String[]{"cuda", "gpu", "cuda:0", "CUDA"}) {
             if (gpu.available()) {

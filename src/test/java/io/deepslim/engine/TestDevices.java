@@ -16,6 +16,14 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * reason in the test report.
  */
 public final class TestDevices {
+    /**
+     * A device that is not the host as far as callers can tell ({@code isHost()} is false), computing
+     * with the reference backend: the workflow tests run on it on every machine, so a verb that leaves
+     * an input on the CPU while the model is "on the GPU" fails there (ops refuse mixed devices), not
+     * first on a real GPU. Not in {@link #ALL}: the primitive suites gain nothing from it.
+     */
+    public static final String FAKE_GPU = "fake-gpu";
+
     /** Device names, in the order tests report them. */
     public static final List<String> ALL = List.of("ref", "cpu", "gemm-only", "native", "cuda");
 
@@ -38,6 +46,12 @@ public final class TestDevices {
         synchronized (Devices.class) {
             if (!Devices.names().contains("gemm-only")) {
                 Devices.register("gemm-only", () -> new Device("gemm-only", new GemmOnlyBackend(new RefBackend())));
+            }
+            if (!Devices.names().contains(FAKE_GPU)) {
+                Devices.register(FAKE_GPU, () -> new Device(FAKE_GPU, new RefBackend()) {
+                    @Override
+                    public boolean isHost() { return false; }
+                });
             }
         }
     }
