@@ -18,5 +18,7 @@ public final class TrainOptions {
     @Option(names = "--seed", defaultValue = "1", description = "Seed of data order, augmentation, initialization. Default: ${DEFAULT-VALUE}.")
     long seed;
 
-    TuneConfig config() { return new TuneConfig(batch, lr, trainLimit, seed); }
+    @picocli.CommandLine.Mixin DeviceOptions device = new DeviceOptions();
+
+    TuneConfig config() { return new TuneConfig(batch, lr, trainLimit, seed, device.device); }
 }

@@ -42,10 +42,12 @@ public final class CompressionSteps {
     private final TuneConfig tune;
     private final Path out;
     private final JobListener listener;
+    private final io.deepslim.backend.Device device;
 
     /** Builds the dataset (validating the folder and generators) before any work; {@code out} is the model file to write. */
     public CompressionSteps(DataConfig data, TuneConfig tune, Path out, JobListener listener) {
         Inputs.requireWritableFile("--out", out);
+        this.device = io.deepslim.engine.Devices.forUser(tune.device());   // a GPU that is not usable stops the job here
         this.spec = data.spec(tune.seed());
         this.tune = tune;
         this.out = out.toAbsolutePath();
@@ -66,10 +68,14 @@ public final class CompressionSteps {
 
     /**
      * Trains {@code model} for {@code epochs} (Adam, cosine, no early stopping) in the folder
-     * {@code <out>.train/} and returns the best-validation model read back from its file, which
-     * also proves the compressed form round-trips.
+     * {@code <out>.train/} on {@link #device()} and returns the best-validation model read back from its
+     * file (on the CPU), which also proves the compressed form round-trips.
      */
+    /** Where {@link #train} runs (TuneConfig's device); a loss's own models (a teacher) must be moved there by its job. */
+    public io.deepslim.backend.Device device() { return device; }
+
     public Trained train(Module model, ModelInfo info, int epochs, float defaultLr, Trainer.StepLoss loss) throws IOException {
+        model.to(device);   // the trainer copies each batch to the model's device
         TrainConfig cfg = new TrainConfig(epochs, tune.batch(), "adam", tune.lr(defaultLr), 0.9f, 0f, "cosine", 0, tune.seed());
         Path dir = out.resolveSibling(out.getFileName() + ".train");
         Map<String, Object> fp = new LinkedHashMap<>();

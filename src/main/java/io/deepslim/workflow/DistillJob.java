@@ -65,6 +65,7 @@ public record DistillJob(Path teacher, String student, float temperature, float 
         si = si.withCompression(summary).withProvenance(CompressionSteps.provenance(ti, teacher));
         Module tnet = t.network();
         tnet.eval();
+        tnet.to(steps.device());   // the teacher sees the same (device) batches as the student
         CompressionSteps.Trained trained = steps.train(net, si, epochs, 1e-3f, (model, x, y) -> {
             Tensor tl;
             try (GradMode g = GradMode.off()) {

@@ -54,7 +54,9 @@ class CliErrorsTest {
                 {"evaluate", "--model", model.toString(), "--data", data.toString(), "--device", "cuda"},
                 {"train", "--data", data.toString(), "--arch", "student10", "--size", "32", "--epochs", "1", "--device", "cuda",
                         "--out", tmp.resolve("tcuda").toString()},
-                {"bench", "--device", "cuda", "--no-layers", "--size", "32", "--models", "student10"}}) {
+                {"bench", "--device", "cuda", "--no-layers", "--size", "32", "--models", "student10"},
+                {"prune", "--model", model.toString(), "--data", data.toString(), "--amount", "0.5", "--finetune-epochs", "1",
+                        "--device", "cuda", "--out", tmp.resolve("pcuda.safetensors").toString()}}) {
             fails("device 'cuda' is not available here: ", args);
         }
         assertFalse(Files.exists(tmp.resolve("tcuda/model.safetensors")), "nothing trained");

@@ -84,6 +84,32 @@ class WorkflowJobsTest {
         assertTrue(rec.lines.stream().anyMatch(l -> l.startsWith("epoch 1/1  train loss")), rec.lines.toString());
     }
 
+    /**
+     * Fine-tuning and distillation on a device that is not the host (TestDevices' fake-gpu: reference
+     * backend, ops refuse mixed devices; and cuda in the GPU check): pruned masks, the low-rank factors
+     * and the teacher must follow the model there. The saved models come back to the CPU and match the CPU run's shapes and sparsity.
+     */
+    @org.junit.jupiter.params.ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.ValueSource(strings = {io.deepslim.engine.TestDevices.FAKE_GPU, "cuda"})
+    void compressionFineTuningRunsOnTheModelsDevice(String device) throws Exception {
+        io.deepslim.engine.TestDevices.require(device);
+        TuneConfig onFake = new TuneConfig(4, null, 0, 1, device);
+        Recorder rec = new Recorder();
+        Path pruned = tmp.resolve(device + "-p30.safetensors");
+        ResultRow p = PruneJob.local(base, 30, 1, pruned, DataConfig.of(data), onFake).run(rec);
+        assertEquals(ModelStats.of(ModelFile.load(pruned).model()).nonZeroCount(), p.nonZeroParameters());
+        assertTrue(p.nonZeroParameters() < 0.4 * p.parameters(), "still 70% pruned after fine-tuning on the device: " + p);
+        ResultRow f = new FactorizeJob(base, null, 8, null, "correct", 1, tmp.resolve(device + "-lr8.safetensors"), DataConfig.of(data), onFake).run(rec);
+        ResultRow d = new DistillJob(base, "student10", 2f, 0.5f, 1, tmp.resolve(device + "-kd.safetensors"), DataConfig.of(data), onFake).run(rec);
+        for (ResultRow r : List.of(p, f, d)) {
+            assertTrue(r.trainSeconds() > 0 && r.testImages() == 6, r.toString());
+            assertTrue(ModelFile.load(r.modelFile()).model().device().isHost(), "saved and reloaded on the CPU");
+        }
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> PruneJob.local(base, 30, 1, tmp.resolve("x.safetensors"), DataConfig.of(data), new TuneConfig(4, null, 0, 1, "tpu")).run(rec));
+        assertEquals("unknown device 'tpu'; use cpu or cuda", e.getMessage());
+    }
+
     @Test
     void gridPlanNamesItsStepsAndSettingsAreCheckedUpFront() {
         CompressGridJob grid = new CompressGridJob(base, tmp.resolve("g"), List.of(20, 10), 1, 1, 6, 2, java.util.Set.of("lowrank"),

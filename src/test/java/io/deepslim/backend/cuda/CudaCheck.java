@@ -31,7 +31,7 @@ import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClass
  * per process, so a crash or a poisoned CUDA context in one stage cannot take the others with it:
  * <ul>
  *   <li>{@code tests OUT}: the detection line, then the CUDA kernel tests, the vgg45m training-step
- *   comparison, the train / evaluate / Detector workflow on cuda against the CPU, and the
+ *   comparison, the train / evaluate / Detector workflow and compression fine-tuning on cuda, and the
  *   backend-parameterized suites (golden, gradient, optimizer) through the JUnit launcher, with
  *   each finished test printed as it ends; summary and failures in OUT/tests.txt.
  *   Run with {@code -Ddeepslim.test.devices=cuda} to skip the CPU cases the CI already runs.</li>
@@ -69,7 +69,7 @@ public final class CudaCheck {
                         // named one by one: package selectors found nothing inside the bundle's test jar
                         selectClass("io.deepslim.golden.OpGoldenTest"), selectClass("io.deepslim.golden.NetworkGoldenTest"),
                         selectClass("io.deepslim.golden.OptimizerGoldenTest"), selectClass("io.deepslim.ops.GradCheckTest"),
-                        selectClass("io.deepslim.engine.BackendStackTest"))
+                        selectClass("io.deepslim.engine.BackendStackTest"), selectClass("io.deepslim.workflow.WorkflowJobsTest"))
                 .build();
         Launcher launcher = LauncherFactory.create();
         SummaryGeneratingListener summary = new SummaryGeneratingListener();
