@@ -39,6 +39,8 @@ import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClass
  *   and training steps at 224×224 on "cuda", the CPU at batch 1 beside them, and one conv and one
  *   linear layer as dense fp32 vs CSR sparse (70–95%) vs int8 vs low-rank kernels.</li>
  * </ul>
+ * {@code bundle-selftest OUT} runs the tests stage on a machine without a GPU (its cuda cases skip): it
+ * proves the bundle's runtime and jars carry what the tests need (make-bundle.sh runs it).
  * Exit 0 when every test passed, 1 on a failure, 3 when no GPU is usable (after saying why).
  */
 public final class CudaCheck {
@@ -50,6 +52,7 @@ public final class CudaCheck {
         Files.createDirectories(out);
         String why = CudaDevices.whyUnavailable();
         System.out.println("[check] " + (why == null ? "cuda: available" : why));
+        if (stage.equals("bundle-selftest")) System.exit(tests(out)); // the same tests without a GPU: proves the bundle's runtime has what they need
         if (why != null) {
             Files.writeString(out.resolve("detection.txt"), why + "\n");
             System.out.println("[check] no GPU here: nothing CUDA was run");
