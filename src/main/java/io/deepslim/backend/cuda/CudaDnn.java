@@ -23,8 +23,8 @@ import static org.bytedeco.cuda.global.cudnn.*;
 
 /**
  * cuDNN calls of the CUDA backend: convolution forward / backward-data / backward-filter with the
- * algorithm chosen once per geometry (cuDNN's v7 heuristics, first algorithm that succeeds within
- * the workspace limit; workspace from the context, grown on demand), spatial batch norm (training,
+ * algorithm chosen once per geometry (cuDNN's v7 heuristics, or its timed Find with
+ * {@code -Ddeepslim.cuda.benchmark=true}; first algorithm that succeeds within the workspace limit; workspace from the context, grown on demand), spatial batch norm (training,
  * inference, backward) and softmax / log-softmax over the last dimension. Math is fp32 (FMA) unless
  * the context was opened with TF32. Descriptors are built once per shape and kept (calls are
  * serialized on the context).
@@ -70,8 +70,16 @@ final class CudaDnn {
     private final Map<String, Conv> convs = new HashMap<>();
     private final Map<String, cudnnTensorStruct> tensors = new HashMap<>();
 
+    /**
+     * Whether algorithms are chosen by timing them (cuDNN's Find, like PyTorch's {@code cudnn.benchmark})
+     * instead of by its heuristics: {@code -Ddeepslim.cuda.benchmark=true}. Read when a geometry is first
+     * seen; not yet measured on a GPU (the H200 run used the heuristics).
+     */
+    static boolean benchmark() { return Boolean.getBoolean("deepslim.cuda.benchmark"); }
+
     private Conv conv(int[] xs, int[] ws, int[] ys, ConvParams p) {
-        String key = java.util.Arrays.toString(xs) + java.util.Arrays.toString(ws) + java.util.Arrays.toString(ys) + p;
+        String key = java.util.Arrays.toString(xs) + java.util.Arrays.toString(ws) + java.util.Arrays.toString(ys) + p
+                + (benchmark() ? " find" : " heuristic");
         return convs.computeIfAbsent(key, k -> new Conv(xs, ws, ys, p));
     }
 
@@ -89,7 +97,8 @@ final class CudaDnn {
             if (d.fwdAlgo < 0) {
                 cudnnConvolutionFwdAlgoPerf_t perf = new cudnnConvolutionFwdAlgoPerf_t(8);
                 IntPointer n = new IntPointer(1);
-                checkDnn(cudnnGetConvolutionForwardAlgorithm_v7(ctx.dnn(), d.x, d.w, d.c, d.y, 8, n, perf), "forward algorithm");
+                checkDnn(benchmark() ? cudnnFindConvolutionForwardAlgorithm(ctx.dnn(), d.x, d.w, d.c, d.y, 8, n, perf)
+                        : cudnnGetConvolutionForwardAlgorithm_v7(ctx.dnn(), d.x, d.w, d.c, d.y, 8, n, perf), "forward algorithm");
                 int i = pick(n.get(), j -> perf.position(j).status() == CUDNN_STATUS_SUCCESS && perf.position(j).memory() <= WORKSPACE_LIMIT, "forward");
                 int algo = perf.position(i).algo();
                 SizeTPointer sz = new SizeTPointer(1);
@@ -113,7 +122,8 @@ final class CudaDnn {
             if (d.bwdDataAlgo < 0) {
                 cudnnConvolutionBwdDataAlgoPerf_t perf = new cudnnConvolutionBwdDataAlgoPerf_t(8);
                 IntPointer n = new IntPointer(1);
-                checkDnn(cudnnGetConvolutionBackwardDataAlgorithm_v7(ctx.dnn(), d.w, d.y, d.c, d.x, 8, n, perf), "backward-data algorithm");
+                checkDnn(benchmark() ? cudnnFindConvolutionBackwardDataAlgorithm(ctx.dnn(), d.w, d.y, d.c, d.x, 8, n, perf)
+                        : cudnnGetConvolutionBackwardDataAlgorithm_v7(ctx.dnn(), d.w, d.y, d.c, d.x, 8, n, perf), "backward-data algorithm");
                 int i = pick(n.get(), j -> perf.position(j).status() == CUDNN_STATUS_SUCCESS && perf.position(j).memory() <= WORKSPACE_LIMIT, "backward-data");
                 int algo = perf.position(i).algo();
                 SizeTPointer sz = new SizeTPointer(1);
@@ -134,7 +144,8 @@ final class CudaDnn {
             if (d.bwdFilterAlgo < 0) {
                 cudnnConvolutionBwdFilterAlgoPerf_t perf = new cudnnConvolutionBwdFilterAlgoPerf_t(8);
                 IntPointer n = new IntPointer(1);
-                checkDnn(cudnnGetConvolutionBackwardFilterAlgorithm_v7(ctx.dnn(), d.x, d.y, d.c, d.w, 8, n, perf), "backward-filter algorithm");
+                checkDnn(benchmark() ? cudnnFindConvolutionBackwardFilterAlgorithm(ctx.dnn(), d.x, d.y, d.c, d.w, 8, n, perf)
+                        : cudnnGetConvolutionBackwardFilterAlgorithm_v7(ctx.dnn(), d.x, d.y, d.c, d.w, 8, n, perf), "backward-filter algorithm");
                 int i = pick(n.get(), j -> perf.position(j).status() == CUDNN_STATUS_SUCCESS && perf.position(j).memory() <= WORKSPACE_LIMIT, "backward-filter");
                 int algo = perf.position(i).algo();
                 SizeTPointer sz = new SizeTPointer(1);

@@ -36,7 +36,8 @@ import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClass
  *   each finished test printed as it ends; summary and failures in OUT/tests.txt.
  *   Run with {@code -Ddeepslim.test.devices=cuda} to skip the CPU cases the CI already runs.</li>
  *   <li>{@code bench OUT}: appends rows to OUT/bench.tsv: whole-model inference (batch 1, 64, 256)
- *   and training steps at 224×224 on "cuda", the CPU at batch 1 beside them, and one conv and one
+ *   and training steps at 224×224 on "cuda" (cuDNN's heuristic algorithms, then again timed by cuDNN
+ *   Find), the CPU at batch 1 beside them, call overheads, and one conv and one
  *   linear layer as dense fp32 vs CSR sparse (70–95%) vs int8 vs low-rank kernels.</li>
  * </ul>
  * {@code bundle-selftest OUT} runs the tests stage on a machine without a GPU (its cuda cases skip): it
@@ -135,6 +136,13 @@ public final class CudaCheck {
             guarded(model + " train b64", () -> training(model, gpu, 64));
             guarded(model + " cpu infer b1", () -> inference(model, Devices.cpu(), 1));
         }
+        // the same rows with algorithms chosen by timing (cuDNN Find) instead of cuDNN's heuristics
+        System.setProperty("deepslim.cuda.benchmark", "true");
+        for (String model : new String[]{"vgg45m", "student10"}) {
+            for (int batch : new int[]{1, 256}) guarded(model + " infer b" + batch + " find", () -> inference(model, gpu, batch));
+            guarded(model + " train b64 find", () -> training(model, gpu, 64));
+        }
+        System.clearProperty("deepslim.cuda.benchmark");
         guarded("call overheads", () -> overheads(gpu, ctx));
         guarded("conv layer kernels", () -> convLayer(gpu, ctx));
         guarded("linear layer kernels", () -> linearLayer(gpu, ctx));
@@ -175,7 +183,7 @@ public final class CudaCheck {
             long[] after = ctx.counters();
             calls = String.format("; %d kernel launches and %d stream syncs per forward", after[0] - before[0], after[1] - before[1]);
         }
-        row("model", model + " inference 224px", dev.name(), batch, ms, "fp32, eval mode, median of 7 rounds" + calls);
+        row("model", model + " inference 224px" + algos(), dev.name(), batch, ms, "fp32, eval mode, median of 7 rounds" + calls);
     }
 
     static void training(String model, Device dev, int batch) {
@@ -194,7 +202,7 @@ public final class CudaCheck {
         };
         for (int i = 0; i < 2; i++) step.run();
         double ms = time(((CudaDevice) dev).context(), 5, 2, step);
-        row("model", model + " train step 224px SGD", dev.name(), batch, ms, "fp32, forward+backward+step, median of 5 rounds");
+        row("model", model + " train step 224px SGD" + algos(), dev.name(), batch, ms, "fp32, forward+backward+step, median of 5 rounds");
     }
 
     /** What one call costs when the GPU has nothing to do: a kernel launch, a cuDNN conv, a cuBLAS GEMM, a tensor op through the engine. */
@@ -217,6 +225,9 @@ public final class CudaCheck {
         });
         row("overhead", "engine op a.add(a) 8x8 (allocate, launch, free)", "cuda", 1, op, String.format("%.1f us per call", op * 1000));
     }
+
+    /** " [cuDNN Find]" while -Ddeepslim.cuda.benchmark is on, else nothing (heuristic algorithm choice). */
+    static String algos() { return CudaDnn.benchmark() ? " [cuDNN Find]" : ""; }
 
     static float[] weights(Random rng, int n, float keep) {
         float[] w = new float[n];

@@ -32,9 +32,19 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class CudaTrainingStepTest {
     /** "gemm-only" (the reference backend with GEMM-lowered convs) runs everywhere and keeps the comparison itself honest. */
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"gemm-only", "cuda"})
+    @ValueSource(strings = {"gemm-only", "cuda", "cuda+find"})
     void vgg45mTrainingStepMatchesTheCpu(String device) {
-        Device gpu = TestDevices.require(device);
+        Device gpu = TestDevices.require(device.replace("+find", ""));
+        // "cuda+find": the convolution algorithms timed by cuDNN Find (-Ddeepslim.cuda.benchmark) instead of its heuristics
+        if (device.endsWith("+find")) System.setProperty("deepslim.cuda.benchmark", "true");
+        try {
+            compare(gpu);
+        } finally {
+            System.clearProperty("deepslim.cuda.benchmark");
+        }
+    }
+
+    static void compare(Device gpu) {
         Device cpu = Devices.cpu();
         int size = 32, batch = 4;
         Tensor x = Tensor.randn(cpu, new Random(3), 1f, batch, 3, size, size);
