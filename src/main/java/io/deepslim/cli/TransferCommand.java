@@ -131,10 +131,13 @@ public final class TransferCommand implements Callable<Integer> {
     @Option(names = "--quiet", description = "No per-epoch lines.")
     boolean quiet;
 
+    @Mixin DeviceOptions device = new DeviceOptions();
+
     @Override
     public Integer call() throws Exception {
         TransferConfig cfg = new TransferConfig(method, epochs, batch, lr, seed, new Freezing(trainLayers), bnStats, keep, adapterAfter, adapterHead,
-                kdWeight, kdTemperature, student, rank, lambda, caeWidth, caeDepth, newClasses);
+                kdWeight, kdTemperature, student, rank, lambda, caeWidth, caeDepth, newClasses, device.device);
+        device.resolve();   // a GPU that cannot be used stops here, before data is read
         if (trainLimit < 0 || testLimit < 0) throw new IllegalArgumentException("--train-limit and --test-limit must be ≥ 0");
         boolean cae = method.startsWith("cae");
         ModelFile.Loaded a = null, s = null;

@@ -139,8 +139,8 @@ public final class Fretal {
         for (int c = 0; c < classes; c++) {
             for (int b = 0; b < BINS; b++) if (row[c][b] >= 0) System.arraycopy(t.mean()[c][b], 0, target, row[c][b] * d, d);
         }
-        Tensor means = Ops.matmul(Tensor.of(a, g, n), studentPooled);          // (G, D)
-        Tensor diff = Ops.sub(means, Tensor.of(target, g, d));
+        Tensor means = Ops.matmul(Tensor.of(studentPooled.device(), a, g, n), studentPooled);          // (G, D)
+        Tensor diff = Ops.sub(means, Tensor.of(studentPooled.device(), target, g, d));
         return Ops.sum(Ops.mul(diff, diff));
     }
 

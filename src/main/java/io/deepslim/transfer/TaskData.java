@@ -50,11 +50,14 @@ public record TaskData(String name, float[] images, int[] labels, int size, List
     }
 
     /** Images {@code idx} as an N×3×S×S tensor (in the caller's tensor scope). */
-    public Tensor images(int[] idx) {
+    public Tensor images(int[] idx) { return images(idx, io.deepslim.engine.Devices.cpu()); }
+
+    /** Images {@code idx} as an N×3×S×S tensor on {@code device} (in the caller's tensor scope). */
+    public Tensor images(int[] idx, io.deepslim.backend.Device device) {
         int per = 3 * size * size;
         float[] out = new float[idx.length * per];
         for (int i = 0; i < idx.length; i++) System.arraycopy(images, idx[i] * per, out, i * per, per);
-        return Tensor.of(out, idx.length, 3, size, size);
+        return Tensor.of(device, out, idx.length, 3, size, size);
     }
 
     /** Labels of {@code idx}. */

@@ -99,7 +99,7 @@ public final class Transfer {
                 extras.put("student", student.arch());
                 DistillationLoss kd = new DistillationLoss(cfg.kdTemperature(), cfg.kdWeight());
                 net.setTrainable(".*", false);
-                fit = fit(student, (x, y) -> kd.loss(student.forward(x), teacherLogits(net, x), y), in.targetTrain(), cfg, l);
+                fit = fit(student, net, (x, y) -> kd.loss(student.forward(x), teacherLogits(net, x), y), in.targetTrain(), cfg, l);
                 result = student;
             }
             case "fretal" -> {
@@ -109,7 +109,7 @@ public final class Transfer {
                 l.phase("teacher targets");
                 Fretal.Targets t = Fretal.teacherTargets(net, in.targetTrain(), cfg.batch());
                 extras.put("fretal_bins_filled", t.filled());
-                fit = fit(student, (x, y) -> Fretal.loss(student, net, x, y, t), in.targetTrain(), cfg, l);
+                fit = fit(student, net, (x, y) -> Fretal.loss(student, net, x, y, t), in.targetTrain(), cfg, l);
                 result = student;
             }
             default -> throw new IllegalStateException("unhandled method " + m);
@@ -236,6 +236,30 @@ public final class Transfer {
      * {@code cfg.epochs()} epochs; returns {seconds, images/s, trainable scalar count}.
      */
     static double[] fit(Module model, BatchLoss loss, TaskData data, TransferConfig cfg, TransferListener listener) {
+        return fit(model, null, loss, data, cfg, listener);
+    }
+
+    /**
+     * {@link #fit(Module, BatchLoss, TaskData, TransferConfig, TransferListener)} on {@code cfg.device()}:
+     * the model and the loss's {@code teacher} (nullable) move there for the epochs and back to the CPU
+     * after, so pruning, quantization, factorization, evaluation and saving stay on the CPU.
+     */
+    static double[] fit(Module model, Module teacher, BatchLoss loss, TaskData data, TransferConfig cfg, TransferListener listener) {
+        io.deepslim.backend.Device dev = io.deepslim.engine.Devices.forUser(cfg.device());
+        if (dev.isHost() && model.device() == dev) return fitHere(model, loss, data, cfg, listener, dev);
+        io.deepslim.backend.Device home = model.device();
+        model.to(dev);
+        if (teacher != null) teacher.to(dev);
+        try {
+            return fitHere(model, loss, data, cfg, listener, dev);
+        } finally {
+            model.to(home);
+            if (teacher != null) teacher.to(home);
+        }
+    }
+
+    private static double[] fitHere(Module model, BatchLoss loss, TaskData data, TransferConfig cfg, TransferListener listener,
+                                    io.deepslim.backend.Device dev) {
         TransferListener l = listener == null ? TransferListener.NONE : listener;
         List<Tensor> params = model.trainableParameters();
         long trainable = Freezing.trainableCount(model);
@@ -250,7 +274,7 @@ public final class Transfer {
             int n = 0;
             for (int[] idx : data.batches(cfg.batch(), cfg.seed() * 1_000_003L + e)) {
                 try (TensorScope s = TensorScope.open()) {
-                    Tensor x = data.images(idx);
+                    Tensor x = data.images(idx, dev);
                     int[] y = data.labels(idx);
                     opt.zeroGrad();
                     Tensor lv = loss.loss(x, y);

@@ -10,12 +10,28 @@ import java.util.List;
  */
 public record TransferConfig(String method, int epochs, int batch, float lr, long seed, Freezing trainLayers, String bnStats,
                              double keep, String adapterAfter, boolean adapterTrainsHead, float kdWeight, float kdTemperature,
-                             String studentArch, int rank, float caeLambda, int caeWidth, int caeDepth, boolean newClasses) {
+                             String studentArch, int rank, float caeLambda, int caeWidth, int caeDepth, boolean newClasses,
+                             String device) {
     /** Every method name, in the order the docs table lists them. */
     public static final List<String> METHODS = List.of("finetune", "prune-finetune", "adapter", "prune-adapter", "kd", "kd-adapter",
             "quant-finetune", "lowrank-finetune", "fretal", "cae", "cae-ce");
 
+    /** Training on the CPU. */
+    public TransferConfig(String method, int epochs, int batch, float lr, long seed, Freezing trainLayers, String bnStats,
+                          double keep, String adapterAfter, boolean adapterTrainsHead, float kdWeight, float kdTemperature,
+                          String studentArch, int rank, float caeLambda, int caeWidth, int caeDepth, boolean newClasses) {
+        this(method, epochs, batch, lr, seed, trainLayers, bnStats, keep, adapterAfter, adapterTrainsHead, kdWeight, kdTemperature,
+                studentArch, rank, caeLambda, caeWidth, caeDepth, newClasses, "cpu");
+    }
+
+    /** The same settings, training on {@code d} ("cpu", "cuda"; see Devices.forUser). */
+    public TransferConfig withDevice(String d) {
+        return new TransferConfig(method, epochs, batch, lr, seed, trainLayers, bnStats, keep, adapterAfter, adapterTrainsHead, kdWeight,
+                kdTemperature, studentArch, rank, caeLambda, caeWidth, caeDepth, newClasses, d);
+    }
+
     public TransferConfig {
+        if (device == null || device.isBlank()) device = "cpu";
         if (!METHODS.contains(method)) throw new IllegalArgumentException("--method must be one of " + METHODS + ", got '" + method + "'");
         if (epochs <= 0) throw new IllegalArgumentException("--epochs must be > 0, got " + epochs);
         if (batch <= 0) throw new IllegalArgumentException("--batch must be > 0, got " + batch);
@@ -42,36 +58,36 @@ public record TransferConfig(String method, int epochs, int batch, float lr, lon
 
     public TransferConfig withEpochs(int e) {
         return new TransferConfig(method, e, batch, lr, seed, trainLayers, bnStats, keep, adapterAfter, adapterTrainsHead, kdWeight, kdTemperature,
-                studentArch, rank, caeLambda, caeWidth, caeDepth, newClasses);
+                studentArch, rank, caeLambda, caeWidth, caeDepth, newClasses, device);
     }
 
     public TransferConfig withLr(float l) {
         return new TransferConfig(method, epochs, batch, l, seed, trainLayers, bnStats, keep, adapterAfter, adapterTrainsHead, kdWeight, kdTemperature,
-                studentArch, rank, caeLambda, caeWidth, caeDepth, newClasses);
+                studentArch, rank, caeLambda, caeWidth, caeDepth, newClasses, device);
     }
 
     public TransferConfig withKeep(double k) {
         return new TransferConfig(method, epochs, batch, lr, seed, trainLayers, bnStats, k, adapterAfter, adapterTrainsHead, kdWeight, kdTemperature,
-                studentArch, rank, caeLambda, caeWidth, caeDepth, newClasses);
+                studentArch, rank, caeLambda, caeWidth, caeDepth, newClasses, device);
     }
 
     public TransferConfig withTrainLayers(Freezing f) {
         return new TransferConfig(method, epochs, batch, lr, seed, f, bnStats, keep, adapterAfter, adapterTrainsHead, kdWeight, kdTemperature,
-                studentArch, rank, caeLambda, caeWidth, caeDepth, newClasses);
+                studentArch, rank, caeLambda, caeWidth, caeDepth, newClasses, device);
     }
 
     public TransferConfig withAdapterAfter(String a) {
         return new TransferConfig(method, epochs, batch, lr, seed, trainLayers, bnStats, keep, a, adapterTrainsHead, kdWeight, kdTemperature,
-                studentArch, rank, caeLambda, caeWidth, caeDepth, newClasses);
+                studentArch, rank, caeLambda, caeWidth, caeDepth, newClasses, device);
     }
 
     public TransferConfig withNewClasses(boolean n) {
         return new TransferConfig(method, epochs, batch, lr, seed, trainLayers, bnStats, keep, adapterAfter, adapterTrainsHead, kdWeight, kdTemperature,
-                studentArch, rank, caeLambda, caeWidth, caeDepth, n);
+                studentArch, rank, caeLambda, caeWidth, caeDepth, n, device);
     }
 
     public TransferConfig withBatch(int b) {
         return new TransferConfig(method, epochs, b, lr, seed, trainLayers, bnStats, keep, adapterAfter, adapterTrainsHead, kdWeight, kdTemperature,
-                studentArch, rank, caeLambda, caeWidth, caeDepth, newClasses);
+                studentArch, rank, caeLambda, caeWidth, caeDepth, newClasses, device);
     }
 }

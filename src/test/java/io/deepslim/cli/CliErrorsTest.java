@@ -56,7 +56,9 @@ class CliErrorsTest {
                         "--out", tmp.resolve("tcuda").toString()},
                 {"bench", "--device", "cuda", "--no-layers", "--size", "32", "--models", "student10"},
                 {"prune", "--model", model.toString(), "--data", data.toString(), "--amount", "0.5", "--finetune-epochs", "1",
-                        "--device", "cuda", "--out", tmp.resolve("pcuda.safetensors").toString()}}) {
+                        "--device", "cuda", "--out", tmp.resolve("pcuda.safetensors").toString()},
+                {"transfer", "--model", model.toString(), "--data", data.toString(), "--method", "finetune", "--device", "cuda",
+                        "--out", tmp.resolve("trcuda").toString()}}) {
             fails("device 'cuda' is not available here: ", args);
         }
         assertFalse(Files.exists(tmp.resolve("tcuda/model.safetensors")), "nothing trained");

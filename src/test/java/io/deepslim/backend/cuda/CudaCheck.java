@@ -31,9 +31,9 @@ import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClass
  * per process, so a crash or a poisoned CUDA context in one stage cannot take the others with it:
  * <ul>
  *   <li>{@code tests OUT}: the detection line, then the CUDA kernel tests, the vgg45m training-step
- *   comparison, the train / evaluate / Detector workflow and compression fine-tuning on cuda, and the
- *   backend-parameterized suites (golden, gradient, optimizer) through the JUnit launcher, with
- *   each finished test printed as it ends; summary and failures in OUT/tests.txt.
+ *   comparison, the train / evaluate / Detector workflow, compression fine-tuning and every transfer
+ *   method on cuda, and the backend-parameterized suites (golden, gradient, optimizer) through the
+ *   JUnit launcher, with each finished test printed as it ends; summary and failures in OUT/tests.txt.
  *   Run with {@code -Ddeepslim.test.devices=cuda} to skip the CPU cases the CI already runs.</li>
  *   <li>{@code bench OUT}: appends rows to OUT/bench.tsv: whole-model inference (batch 1, 64, 256)
  *   and training steps at 224×224 on "cuda" (cuDNN's heuristic algorithms, then again timed by cuDNN
@@ -73,7 +73,8 @@ public final class CudaCheck {
                         // named one by one: package selectors found nothing inside the bundle's test jar
                         selectClass("io.deepslim.golden.OpGoldenTest"), selectClass("io.deepslim.golden.NetworkGoldenTest"),
                         selectClass("io.deepslim.golden.OptimizerGoldenTest"), selectClass("io.deepslim.ops.GradCheckTest"),
-                        selectClass("io.deepslim.engine.BackendStackTest"), selectClass("io.deepslim.workflow.WorkflowJobsTest"))
+                        selectClass("io.deepslim.engine.BackendStackTest"), selectClass("io.deepslim.workflow.WorkflowJobsTest"),
+                        selectClass("io.deepslim.transfer.TransferDeviceTest"))
                 .build();
         Launcher launcher = LauncherFactory.create();
         SummaryGeneratingListener summary = new SummaryGeneratingListener();
