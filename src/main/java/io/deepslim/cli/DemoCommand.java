@@ -23,6 +23,8 @@ import java.util.concurrent.Callable;
                 "Example:", "  deepslim demo                 # about 4 minutes on 2 idle cores",
                 "  deepslim demo --quick         # the CI smoke run (tiny data, one level), about 1-2 minutes"})
 public final class DemoCommand implements Callable<Integer> {
+    @picocli.CommandLine.Mixin DeviceOptions device = new DeviceOptions();
+
     @Option(names = "--out", defaultValue = "runs/demo", description = "Working folder. Default: ${DEFAULT-VALUE}.")
     Path out;
 
@@ -36,7 +38,7 @@ public final class DemoCommand implements Callable<Integer> {
         SpecLoader.Loaded spec = SpecLoader.loadBundled(quick ? "demo-quick" : "demo");
         if (spec == null) throw new IllegalStateException("the demo spec is missing from this build (experiments/ not packaged)");
         if (Files.exists(out) && !Files.isDirectory(out)) throw new IllegalArgumentException("--out: " + out + " is an existing file; expected a folder");
-        ExperimentRunner.Summary s = new ExperimentRunner(spec, out, null).run(progress.listener());
+        ExperimentRunner.Summary s = new ExperimentRunner(spec, out, null, device.device).run(progress.listener());
         System.out.println(Files.readString(s.report().markdown()));
         System.out.printf("%d cells (%d run now, %d reused) in %.1f min; open %s%n", s.cells(), s.ran(), s.reused(), s.seconds() / 60,
                 s.report().html().toAbsolutePath());

@@ -32,12 +32,14 @@ public final class ExperimentRunCommand implements Callable<Integer> {
 
     @Mixin ProgressOptions progress;
 
+    @Mixin DeviceOptions device = new DeviceOptions();
+
     @Override
     public Integer call() throws Exception {
         SpecLoader.Loaded l = load(spec);
         Path dir = out != null ? out : Path.of("runs", l.spec().name());
         if (Files.exists(dir) && !Files.isDirectory(dir)) throw new IllegalArgumentException("--out: " + dir + " is an existing file; expected a folder");
-        ExperimentRunner.Summary s = new ExperimentRunner(l, dir, dataCache).run(progress.listener());
+        ExperimentRunner.Summary s = new ExperimentRunner(l, dir, dataCache, device.device).run(progress.listener());
         System.out.printf("%d cells: %d run now, %d finished earlier%s; %.1f min%nreport: %s%n", s.cells(), s.ran(), s.reused(),
                 s.unavailable() > 0 ? ", " + s.unavailable() + " not available in this build" : "", s.seconds() / 60, s.report().html());
         return 0;

@@ -37,7 +37,13 @@ final class CellRunner {
     private final Map<String, Path> roots;
     private final Map<Path, Long> baseParameters = new LinkedHashMap<>();
 
-    CellRunner(Spec spec, Path out, Map<String, Path> roots) {
+    /** Where cells train ("cpu", "cuda"; see Devices.forUser): models are still saved, tested and timed on the CPU. */
+    final String device;
+
+    CellRunner(Spec spec, Path out, Map<String, Path> roots) { this(spec, out, roots, "cpu"); }
+
+    CellRunner(Spec spec, Path out, Map<String, Path> roots, String device) {
+        this.device = device == null ? "cpu" : device;
         this.spec = spec;
         this.training = (spec.training() != null ? spec.training() : Spec.Training.defaults()).orDefaults();
         this.out = out;
@@ -73,7 +79,7 @@ final class CellRunner {
                 } else if (c.method().name().equals("student")) {
                     int size = ModelFile.load(base).info().inputSize();
                     TrainConfig tc = new TrainConfig(training.distillEpochs(), training.batch(), "adam", lr(), 0.9f, 0f, "cosine", 0, c.cellSeed());
-                    new TrainJob(data(c.data(spec)), "student" + c.level(), size, tc, "flip", dir.resolve("student"), false).run(log);
+                    new TrainJob(data(c.data(spec)), "student" + c.level(), size, tc, "flip", dir.resolve("student"), false, device).run(log);
                     model = dir.resolve("student").resolve("model.safetensors");
                 } else {
                     model = dir.resolve("model.safetensors");
@@ -105,7 +111,8 @@ final class CellRunner {
     float lr() { return training.lr() == null ? 1e-3f : training.lr().floatValue(); }
 
     private io.deepslim.workflow.TuneConfig tune(Plan.Cell c) {
-        return new io.deepslim.workflow.TuneConfig(training.batch(), training.lr() == null ? null : training.lr().floatValue(), training.trainLimit(), c.cellSeed());
+        return new io.deepslim.workflow.TuneConfig(training.batch(), training.lr() == null ? null : training.lr().floatValue(), training.trainLimit(),
+                c.cellSeed(), device);
     }
 
     /** The workflow job for an in-domain compression method. */
@@ -142,7 +149,7 @@ final class CellRunner {
         }
         log.log(String.format("base model %s: training %s @%d on %s, seed %d, in %s", name, m.arch(), m.size(), Plan.label(m.train()), seed, dir));
         TrainConfig tc = new TrainConfig(m.epochs() != null ? m.epochs() : 3, training.batch(), "adam", lr(), 0.9f, 0f, "cosine", training.patience(), seed);
-        new TrainJob(data(m.train()), m.arch(), m.size(), tc, m.augment() != null ? m.augment() : "flip", dir, true).run(log);
+        new TrainJob(data(m.train()), m.arch(), m.size(), tc, m.augment() != null ? m.augment() : "flip", dir, true, device).run(log);
         Files.writeString(done, fp + "\n");
         return file;
     }

@@ -38,7 +38,18 @@ public final class ExperimentRunner {
     }
 
     /** @param dataCache where synthetic datasets are written (default {@code out}/data) */
-    public ExperimentRunner(SpecLoader.Loaded loaded, Path out, Path dataCache) {
+    private final String device;
+
+    public ExperimentRunner(SpecLoader.Loaded loaded, Path out, Path dataCache) { this(loaded, out, dataCache, "cpu"); }
+
+    /**
+     * A runner whose cells train on {@code device} ("cpu", "cuda"; see Devices.forUser), checked here;
+     * the cells' models are still saved, tested and timed on the CPU, and their fingerprints do not
+     * depend on the device (a run continued on another device reuses the finished cells).
+     */
+    public ExperimentRunner(SpecLoader.Loaded loaded, Path out, Path dataCache, String device) {
+        this.device = device == null ? "cpu" : device;
+        io.deepslim.engine.Devices.forUser(this.device);   // an unusable GPU stops the run before any cell
         this.loaded = loaded;
         this.spec = loaded.spec();
         this.out = out;
@@ -92,7 +103,7 @@ public final class ExperimentRunner {
         long done = cells.stream().filter(c -> store.finished(c) != null).count();
         console.log(String.format("experiment %s: %d cells (%d seeds), %d finished earlier, %d to run; results in %s", spec.name(), cells.size(),
                 Plan.seeds(spec).size(), done, cells.size() - done, store.file()));
-        CellRunner runner = new CellRunner(spec, out, roots);
+        CellRunner runner = new CellRunner(spec, out, roots, device);
         int ran = 0, unavailable = 0;
         double cellSeconds = 0;
         for (int k = 0; k < cells.size(); k++) {

@@ -82,13 +82,14 @@ final class TransferCells {
                     .withBatch(training.batch()).withLr(cells.lr()).withNewClasses(!train.classNames().equals(info.classNames()));
             cfg = new TransferConfig(cfg.method(), cfg.epochs(), cfg.batch(), cfg.lr(), c.cellSeed(), cfg.trainLayers(), cfg.bnStats(),
                     m.startsWith("prune") ? c.level() / 100.0 : 0, cfg.adapterAfter(), cfg.adapterTrainsHead(), cfg.kdWeight(), cfg.kdTemperature(),
-                    kd ? "student" + c.level() : cfg.studentArch(), cfg.rank(), cfg.caeLambda(), cfg.caeWidth(), cfg.caeDepth(), cfg.newClasses());
+                    kd ? "student" + c.level() : cfg.studentArch(), cfg.rank(), cfg.caeLambda(), cfg.caeWidth(), cfg.caeDepth(), cfg.newClasses(),
+                    cells.device);
             ZooNet student = null;
             if (m.equals("kd-adapter")) {   // the student distilled on task A first (an ordinary KD job on the base model's data)
                 Path s = dir.resolve("student-on-a.safetensors");
                 log.log("kd-adapter: distilling student" + c.level() + " on task A first");
                 new DistillJob(base, "student" + c.level(), 2f, 0.5f, training.distillEpochs(), s, cells.data(c.data(spec)),
-                        new TuneConfig(training.batch(), cells.lr(), training.trainLimit(), c.cellSeed())).run(log);
+                        new TuneConfig(training.batch(), cells.lr(), training.trainLimit(), c.cellSeed(), cells.device)).run(log);
                 student = ModelFile.load(s).model();
             }
             TransferListener tl = new TransferListener() {
