@@ -42,6 +42,8 @@ public final class ServeCommand implements Callable<Integer> {
     @Option(names = "--body-timeout", defaultValue = "10", paramLabel = "SECONDS", description = "Time to receive a body (slower: 408). Default: ${DEFAULT-VALUE}.")
     int bodyTimeout;
 
+    @picocli.CommandLine.Mixin DeviceOptions device = new DeviceOptions();
+
     @Override
     public Integer call() throws Exception {
         if (!Files.isRegularFile(model)) throw new IllegalArgumentException("--model " + model + " does not exist");
@@ -51,7 +53,8 @@ public final class ServeCommand implements Callable<Integer> {
         int w = workers != null ? workers : d.workers(), q = queue != null ? queue : 2 * w;
         ServerConfig c = d.withWorkers(w, q).withMaxBodyBytes((long) maxBodyMb << 20)
                 .withTimeouts(Duration.ofSeconds(bodyTimeout), Duration.ofSeconds(Math.max(30, 3L * bodyTimeout)), d.drainTimeout());
-        BundleLauncher.serve(model, c);
+        device.resolve();   // an unusable GPU is one line before anything binds
+        BundleLauncher.serve(model, c, io.deepslim.api.DetectorOptions.defaults().withDevice(device.device));
         return 0;
     }
 }

@@ -55,7 +55,12 @@ public final class BundleLauncher {
 
     /** Serves until the JVM is asked to stop, then drains requests in flight and frees the model. */
     public static void serve(Path model, ServerConfig config) throws Exception {
-        Detector d = Detector.load(model);
+        serve(model, config, io.deepslim.api.DetectorOptions.defaults());
+    }
+
+    /** {@link #serve(Path, ServerConfig)} with the detector loaded with {@code options} (its device, for one). */
+    public static void serve(Path model, ServerConfig config, io.deepslim.api.DetectorOptions options) throws Exception {
+        Detector d = Detector.load(model, options);
         DetectorServer s = DetectorServer.start(d, config);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -64,8 +69,9 @@ public final class BundleLauncher {
             d.close();
             stopped.countDown();
         }, "deepslim-serve-shutdown"));
-        System.err.printf("deepslim serve: %s on http://%s:%d (POST /predict, GET /health, GET /model); %d workers, queue %d%n",
-                model.getFileName(), config.host(), s.port(), config.workers(), config.queue());
+        System.err.printf("deepslim serve: %s on http://%s:%d (POST /predict, GET /health, GET /model); %d workers, queue %d%s%n",
+                model.getFileName(), config.host(), s.port(), config.workers(), config.queue(),
+                options.device().equalsIgnoreCase("cpu") ? "" : "; model on " + options.device());
         stopped.await();
     }
 }

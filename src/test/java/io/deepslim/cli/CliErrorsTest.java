@@ -58,7 +58,8 @@ class CliErrorsTest {
                 {"prune", "--model", model.toString(), "--data", data.toString(), "--amount", "0.5", "--finetune-epochs", "1",
                         "--device", "cuda", "--out", tmp.resolve("pcuda.safetensors").toString()},
                 {"transfer", "--model", model.toString(), "--data", data.toString(), "--method", "finetune", "--device", "cuda",
-                        "--out", tmp.resolve("trcuda").toString()}}) {
+                        "--out", tmp.resolve("trcuda").toString()},
+                {"serve", "--model", model.toString(), "--port", "0", "--device", "cuda"}}) {
             fails("device 'cuda' is not available here: ", args);
         }
         assertFalse(Files.exists(tmp.resolve("tcuda/model.safetensors")), "nothing trained");
