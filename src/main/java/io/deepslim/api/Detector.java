@@ -2,7 +2,6 @@ package io.deepslim.api;
 
 import io.deepslim.autograd.GradMode;
 import io.deepslim.backend.Device;
-import io.deepslim.compress.CompressedModel;
 import io.deepslim.data.BadImageException;
 import io.deepslim.data.ImageDecoder;
 import io.deepslim.data.Preprocessor;
@@ -42,9 +41,10 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * A real/fake image classifier loaded from a deepslim model file (dense or compressed).
  *
  * <p><b>Contract.</b> A detector is immutable once loaded: the model is in evaluation mode, its
- * parameters are frozen, dense models have batch norm folded into their convolutions, and no
- * autograd graph is ever recorded. Compressed layers run as stored, with the kernel they pick for
- * inference (sparse or dense for pruned layers, int8, low-rank). Any number of threads may call {@code predict} on one detector at
+ * parameters are frozen, batch norm is folded into the convolutions before it (pruned and int8 ones too:
+ * a pruned conv runs its BN, ReLU and 2x2 pool inside its sparse kernel call, consecutive int8 convs pass
+ * int8 codes), and no autograd graph is ever recorded. Compressed layers keep their stored weights and run
+ * the kernel they pick for inference (sparse or dense for pruned layers, int8, low-rank). Any number of threads may call {@code predict} on one detector at
  * once and get exactly the results one thread would. Preprocessing (input size, normalization) comes
  * from the model file's metadata: the image is resized to S×S (aspect ratio not kept), scaled to [0,1]
  * and normalized per channel, as in training's evaluation transform.
@@ -156,9 +156,9 @@ public final class Detector implements AutoCloseable {
             Set<Storage> loaded = storages(net);
             long parameters = net.parameterCount();
             // fusion copies through the module tree, so adapter, CAE and filter-pruned networks fuse too (unknown blocks are kept)
-            // the fused graph is the CPU's (native kernels over host memory): a GPU runs the plain module
-            if (options.fuse() && device.isHost() && CompressedModel.recipes(net).isEmpty()) net = InferenceFusion.fuse(net);
-            if (!device.isHost()) net.to(device);
+            // the fused graph is the CPU's (native kernels over host memory): a GPU runs the plain module. Compressed
+            // models fuse too: a pruned conv takes its BN, ReLU and pool into its sparse call, int8 convs chain as codes
+            net = options.fuse() ? InferenceFusion.forInference(net, device) : net.to(device);
             Set<Storage> kept = storages(net);
             for (Storage s : loaded) if (!kept.contains(s)) s.close();
             // called with no enclosing scope: kept storages leave scope management and live until close()
@@ -218,6 +218,9 @@ public final class Detector implements AutoCloseable {
 
     /** Number of parameters as stored. */
     public long parameterCount() { return shared.parameters; }
+
+    /** The network predictions run (fused unless the options say not), for tests. */
+    Module network() { return shared.net; }
 
     /** Classifies an image file (JPEG, PNG or BMP; EXIF orientation applied). */
     public Prediction predict(Path image) throws InvalidImageException {

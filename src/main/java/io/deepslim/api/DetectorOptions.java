@@ -14,7 +14,8 @@ import io.deepslim.data.ImageDecoder;
  * @param maxImageBytes largest encoded image accepted (default 256 MiB)
  * @param maxImageSide  largest width or height accepted, checked from the header before decoding (default 16384)
  * @param maxImagePixels largest width × height accepted (default 100 megapixels)
- * @param fuse          fold batch norm into convolutions of dense models (default true; same results up to float rounding)
+ * @param fuse          run the fused inference graph on the CPU: batch norm folded into the convolutions, ReLU and pooling
+ *                      joined to the kernels, for dense and compressed models (default true; same results up to float rounding)
  */
 public record DetectorOptions(double threshold, int threads, String device, long maxImageBytes, int maxImageSide,
                               long maxImagePixels, boolean fuse) {

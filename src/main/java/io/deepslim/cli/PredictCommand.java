@@ -43,7 +43,8 @@ public final class PredictCommand implements Callable<Integer> {
         if (!(threshold >= 0 && threshold <= 1)) throw new IllegalArgumentException("--threshold must be a probability in [0, 1], got " + threshold);
         io.deepslim.backend.Device dev = device.resolve();
         ModelFile.Loaded m = Inputs.model("--model", model);
-        io.deepslim.nn.Module net = m.network().to(dev);
+        // the deployed graph: fused on the CPU (as Detector and serve run it), the plain module on a GPU
+        io.deepslim.nn.Module net = io.deepslim.infer.InferenceFusion.forInference(m.network(), dev);
         ModelInfo info = m.info();
         Preprocessor pre = new Preprocessor(TransformConfig.eval(info.inputSize()).withNormalization(info.mean(), info.std()), new ImageDecoder());
         int s = info.inputSize(), failed = 0;

@@ -73,6 +73,16 @@ public final class InferenceFusion {
         return net;
     }
 
+    /**
+     * The graph inference runs on {@code device}: on the host the fused copy (dense and compressed models alike; the
+     * native kernels work on host memory), on any other device the plain module moved there. What `predict`, `serve`
+     * and {@code Detector} run.
+     */
+    public static Module forInference(Module net, io.deepslim.backend.Device device) {
+        net.eval();
+        return device.isHost() ? fuse(net) : net.to(device);
+    }
+
     private static void freezeSparse(Module m) {
         if (m instanceof PrunedConv2d pc) pc.sparseKernel().freeze();
         for (Module c : m.children().values()) freezeSparse(c);

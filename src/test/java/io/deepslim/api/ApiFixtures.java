@@ -52,6 +52,33 @@ public final class ApiFixtures {
         return f;
     }
 
+    /**
+     * A vgg45m at {@code size} px (batch-norm statistics perturbed, scores spread), compressed as the fused-graph tests
+     * need it: {@code "prune90"} prunes 90% of every layer by magnitude (past the sparse kernels' break-evens), {@code
+     * "int8"} quantizes every conv and Linear statically, per channel, calibrated on random inputs.
+     */
+    public static Path compressedVgg(Path dir, String how, long seed, int size) throws IOException {
+        ZooNet net = TensorScope.unscoped(() -> Zoo.create("vgg45m", size, 2, seed));
+        perturbBatchNorm(net, seed);
+        net.eval();
+        ModelInfo info = ModelInfo.of("vgg45m", size);
+        if (how.equals("prune90")) {
+            Pruning.l1Local(net, 0.9);
+            info = info.withCompression(Map.of("method", "prune", "amount", 0.9));
+        } else if (how.equals("int8")) {
+            io.deepslim.tensor.Tensor calib = TensorScope.unscoped(() -> io.deepslim.tensor.Tensor.uniform(new Random(seed), -1f, 1f, 4, 3, size, size));
+            io.deepslim.compress.quant.Quantizer.all(net, java.util.List.of(calib), io.deepslim.compress.quant.Granularity.PER_CHANNEL,
+                    io.deepslim.compress.quant.Observer::minMax);
+            info = info.withCompression(Map.of("method", "quantize", "mode", "static-all"));
+        } else {
+            throw new IllegalArgumentException(how);
+        }
+        net.eval();
+        Path f = dir.resolve("vgg45m-" + how + "-" + seed + "-" + size + ".safetensors");
+        ModelFile.save(net, info, f);
+        return f;
+    }
+
     private static void perturbBatchNorm(ZooNet net, long seed) {
         Random r = new Random(seed);
         String last = net.headNames().get(net.headNames().size() - 1) + ".";

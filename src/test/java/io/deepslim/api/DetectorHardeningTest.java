@@ -44,43 +44,58 @@ class DetectorHardeningTest {
 
     @Test
     void eightThreadsGiveExactlyTheSequentialResults() throws Exception {
-        int threads = 8;
         for (Path model : List.of(dense, pruned)) {
-            int perThread = (model == dense ? 300 : 100) * SCALE; // 2,400 and 800 predictions at scale 1
             try (Detector d = Detector.load(model)) {
-                double[] expected = new double[images.size()];
-                for (int i = 0; i < expected.length; i++) expected[i] = d.predict(images.get(i)).pFake();
-                assertTrue(Arrays.stream(expected).distinct().count() > images.size() / 2, "fixture images must score differently");
-                ExecutorService pool = Executors.newFixedThreadPool(threads);
-                CountDownLatch start = new CountDownLatch(1);
-                try {
-                    List<Future<Integer>> jobs = new ArrayList<>();
-                    for (int t = 0; t < threads; t++) {
-                        int offset = t;
-                        jobs.add(pool.submit(() -> {
-                            start.await();
-                            int done = 0;
-                            for (int r = 0; r < perThread; r++) {
-                                int i = (r * 5 + offset) % images.size();
-                                // alternate input kinds so the decoder runs concurrently as well
-                                Prediction p = r % 2 == 0 ? d.predict(images.get(i)) : d.predict(encoded.get(i));
-                                if (p.pFake() != expected[i]) {
-                                    throw new AssertionError(model.getFileName() + " thread " + offset + " round " + r + " image " + i
-                                            + ": " + p.pFake() + " != " + expected[i]);
-                                }
-                                done++;
-                            }
-                            return done;
-                        }));
-                    }
-                    start.countDown();
-                    int total = 0;
-                    for (Future<Integer> f : jobs) total += f.get();
-                    assertEquals(threads * perThread, total);
-                } finally {
-                    pool.shutdownNow();
-                }
+                assertConcurrentEqualsSequential(d, 8, (model == dense ? 300 : 100) * SCALE); // 2,400 and 800 predictions at scale 1
             }
+        }
+    }
+
+    @Test
+    void fusedCompressedGraphsAreSafeToShareBetweenThreads(@TempDir Path tmp) throws Exception {
+        // the 90%-pruned vgg45m runs its sparse kernels (cached per-geometry offsets, per-thread tiles) and the int8 one
+        // its chained int8 convs, each with BN, ReLU and pools fused: the kernels' shared state must not leak between callers
+        for (String how : List.of("prune90", "int8")) {
+            try (Detector d = Detector.load(ApiFixtures.compressedVgg(tmp, how, 31, 32))) {
+                assertConcurrentEqualsSequential(d, 4, 40 * SCALE);
+            }
+        }
+    }
+
+    /** {@code threads} threads × {@code perThread} predictions on one detector, alternating input kinds: each equals the sequential answer. */
+    private static void assertConcurrentEqualsSequential(Detector d, int threads, int perThread) throws Exception {
+        String model = d.modelFile().getFileName().toString();
+        double[] expected = new double[images.size()];
+        for (int i = 0; i < expected.length; i++) expected[i] = d.predict(images.get(i)).pFake();
+        assertTrue(Arrays.stream(expected).distinct().count() > images.size() / 2, model + ": fixture images must score differently");
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        CountDownLatch start = new CountDownLatch(1);
+        try {
+            List<Future<Integer>> jobs = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                int offset = t;
+                jobs.add(pool.submit(() -> {
+                    start.await();
+                    int done = 0;
+                    for (int r = 0; r < perThread; r++) {
+                        int i = (r * 5 + offset) % images.size();
+                        // alternate input kinds so the decoder runs concurrently as well
+                        Prediction p = r % 2 == 0 ? d.predict(images.get(i)) : d.predict(encoded.get(i));
+                        if (p.pFake() != expected[i]) {
+                            throw new AssertionError(model + " thread " + offset + " round " + r + " image " + i
+                                    + ": " + p.pFake() + " != " + expected[i]);
+                        }
+                        done++;
+                    }
+                    return done;
+                }));
+            }
+            start.countDown();
+            int total = 0;
+            for (Future<Integer> f : jobs) total += f.get();
+            assertEquals(threads * perThread, total);
+        } finally {
+            pool.shutdownNow();
         }
     }
 

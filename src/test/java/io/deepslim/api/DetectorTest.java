@@ -84,6 +84,39 @@ class DetectorTest {
         }
     }
 
+    /** Class names of every module in the detector's network. */
+    private static java.util.Set<String> layerTypes(Detector d) {
+        java.util.Set<String> out = new java.util.HashSet<>();
+        for (io.deepslim.compress.ModuleTree.Node n : io.deepslim.compress.ModuleTree.walk(d.network())) {
+            out.add(n.module().getClass().getSimpleName());
+        }
+        return out;
+    }
+
+    @Test
+    void compressedModelsRunTheFusedGraphLikeDenseOnes(@TempDir Path tmp) throws Exception {
+        // a 90%-pruned and a static-int8 vgg45m: what `predict`, `serve` and an embedding app load must be the fused
+        // graph the benchmarks time (pruned conv + BN + ReLU + pool in one sparse call; int8 convs with BN folded)
+        Path prunedFile = ApiFixtures.compressedVgg(tmp, "prune90", 21, 32), int8File = ApiFixtures.compressedVgg(tmp, "int8", 23, 32);
+        for (Path f : List.of(prunedFile, int8File)) {
+            try (Detector fused = Detector.load(f); Detector plain = Detector.load(f, DetectorOptions.defaults().withFusion(false))) {
+                assertTrue(fused.compressed());
+                java.util.Set<String> types = layerTypes(fused);
+                assertTrue(layerTypes(plain).contains("BatchNorm2d"), "the unfused network keeps its BN layers");
+                assertFalse(types.contains("BatchNorm2d"), f.getFileName() + ": BN left in the fused network " + types);
+                if (f == prunedFile) assertTrue(types.contains("FusedPrunedConv2d"), "no fused pruned conv: " + types);
+                else assertTrue(types.contains("Int8Conv2d") && !types.contains("MaxPool2d"), "int8 convs with the pools folded in expected: " + types);
+                // what this test proves is the graph the detector runs (above); random vgg45m fixtures score nearly alike
+                // across images, so the numeric fused-vs-unfused checks live in InferenceFusionTest and NativeInt8FusedTest
+                for (Path img : images.subList(0, 4)) {
+                    // int8: BN folded into the int8 scales and codes requantized between convs round differently from
+                    // the unfused float BN (NativeInt8FusedTest bounds the logits at 1% of their scale): 5e-3 on p_fake
+                    assertEquals(reference(f, img), fused.predict(img).pFake(), f == int8File ? 5e-3 : 1e-4, f.getFileName() + " " + img.getFileName());
+                }
+            }
+        }
+    }
+
     @Test
     void parameterCountIsTheStoredModelsEvenWhenFused() throws Exception {
         // the fused layers keep their tensors as buffers: the count must come from the model as loaded

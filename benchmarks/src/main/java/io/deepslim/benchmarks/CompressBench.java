@@ -7,8 +7,11 @@ import io.deepslim.compress.prune.Pruning;
 import io.deepslim.compress.quant.Granularity;
 import io.deepslim.compress.quant.Observer;
 import io.deepslim.compress.quant.Quantizer;
+import io.deepslim.engine.Devices;
+import io.deepslim.infer.InferenceFusion;
 import io.deepslim.models.Zoo;
 import io.deepslim.models.ZooNet;
+import io.deepslim.nn.Module;
 import io.deepslim.tensor.Tensor;
 import io.deepslim.tensor.TensorScope;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -28,9 +31,14 @@ import java.util.Random;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Whole-model eval latency (batch 1) of vgg45m dense vs its compressed versions, each running the
- * kernel its layers choose (native sparse CSR, native int8, two GEMMs for low-rank).
- * Run: benchmarks/run.sh CompressBench
+ * Whole-model inference of vgg45m dense against its compressed versions and the four KD students, as deployed:
+ * the fused graph {@code predict}, {@code serve} and {@code Detector} run ({@link InferenceFusion#forInference}),
+ * each layer on the kernel it picks (native sparse CSR past the break-even, native int8, two GEMMs for low-rank,
+ * Winograd / small-map dense). Weights are random (speed does not depend on them; the pruning masks follow their
+ * magnitudes as in the paper). ms per batch; images/s = batch × 1000 / ms (the summary script prints both).
+ * Run (the issue's whole-model and per-layer grid, about 30 min on 2 cores):
+ * {@code benchmarks/run.sh 'CompressBench|CompressLayerBench|LowRankBench' -rf json -rff results/compress-jmh.json}
+ * then {@code python3 benchmarks/jmh_summary.py benchmarks/results/compress-jmh.json}.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -39,21 +47,31 @@ import java.util.concurrent.TimeUnit;
 @Measurement(iterations = 5, time = 2)
 @Fork(1)
 public class CompressBench {
-    @Param({"dense", "prune40", "prune30", "prune20", "prune10", "int8dynamic", "int8static", "lowrank"})
+    @Param({"dense", "prune40", "prune30", "prune20", "prune10", "int8dynamic", "int8static", "lowrank",
+            "student40", "student30", "student20", "student10"})
     public String variant;
 
     @Param({"64", "224"})
     public int size;
 
-    private ZooNet net;
+    @Param({"1", "8"})
+    public int batch;
+
+    /** false times the plain (unfused) module, for comparison. */
+    @Param({"true"})
+    public boolean fused;
+
+    private Module net;
     private Tensor x;
 
     @Setup
     public void setup() {
-        net = Zoo.create("vgg45m", size, 2, 1);
-        net.eval();
-        x = Tensor.randn(new Random(1), 1f, 1, 3, size, size);
-        compress(net, variant, x);
+        boolean student = variant.startsWith("student");
+        ZooNet plain = Zoo.create(student ? variant : "vgg45m", size, 2, 1);
+        plain.eval();
+        x = Tensor.randn(new Random(1), 1f, batch, 3, size, size);
+        if (!student) compress(plain, variant, Tensor.randn(new Random(3), 1f, 4, 3, size, size));
+        net = fused ? InferenceFusion.forInference(plain, Devices.cpu()) : plain;
     }
 
     /** Applies the named compression (the paper's levels name the percent of weights kept). */

@@ -27,22 +27,28 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * One vgg45m conv layer (3x3, stride 1, pad 1, at its resolution for a 224 input, batch 1):
- * dense vs unstructured-sparse at 50..95% (native CSR kernel, forced on) vs static int8.
- * Run: benchmarks/run.sh CompressLayerBench
+ * dense (the plain module: Winograd F(4x4) or the small-map kernel, im2col for the RGB layer), dense-fused (conv → BN
+ * as the inference graph runs it, the baseline compressed layers are compared with) vs
+ * unstructured-sparse at 50..95% (native CSR kernel, forced on whatever the break-even says) vs static int8
+ * (native direct kernel), at batch 1 and 8. Low-rank applies to Linear layers: {@link LowRankBench}.
+ * Run: benchmarks/run.sh CompressLayerBench (or the whole grid: see {@link CompressBench}).
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 @Warmup(iterations = 2, time = 1)
-@Measurement(iterations = 5, time = 1)
+@Measurement(iterations = 3, time = 1)
 @Fork(1)
 public class CompressLayerBench {
-    /** cin:cout:size of vgg45m's layer1..8 at 224. */
-    @Param({"3:64:224", "64:64:224", "64:128:112", "128:128:112", "128:256:56", "256:256:28", "256:512:14", "512:128:7"})
+    /** cin:cout:input size of vgg45m's layer1..8 for a 224 image (pools after layers 2, 4, 6, 7, 8). */
+    @Param({"3:64:224", "64:64:224", "64:128:112", "128:128:112", "128:256:56", "256:256:56", "256:512:28", "512:128:14"})
     public String shape;
 
-    @Param({"dense", "s50", "s60", "s70", "s80", "s90", "s95", "int8"})
+    @Param({"dense", "dense-fused", "s50", "s60", "s70", "s80", "s90", "s95", "int8"})
     public String variant;
+
+    @Param({"1", "8"})
+    public int batch;
 
     private Module layer;
     private Tensor x;
@@ -53,7 +59,7 @@ public class CompressLayerBench {
         int cin = Integer.parseInt(s[0]), cout = Integer.parseInt(s[1]), hw = Integer.parseInt(s[2]);
         Random rng = new Random(1);
         Conv2d conv = new Conv2d(rng, cin, cout);
-        x = Tensor.randn(new Random(2), 1f, 1, cin, hw, hw);
+        x = Tensor.randn(new Random(2), 1f, batch, cin, hw, hw);
         Sequential holder = new Sequential(conv);
         if (variant.startsWith("s")) {
             Pruning.l1Local(holder, Integer.parseInt(variant.substring(1)) / 100.0);
@@ -64,6 +70,13 @@ public class CompressLayerBench {
         }
         layer = holder.get(0);
         holder.eval();
+        if (variant.equals("dense-fused")) {
+            // the dense layer as the inference graph runs it: conv → BN fused (the RGB layer on the direct kernel,
+            // 3x3 convs with ≥ 16 input channels on native Winograd, small maps on the small-map kernel)
+            Sequential convBn = new Sequential(conv, new io.deepslim.nn.BatchNorm2d(cout));
+            convBn.eval();
+            layer = io.deepslim.infer.InferenceFusion.forInference(convBn, io.deepslim.engine.Devices.cpu());
+        }
     }
 
     @Benchmark

@@ -4,6 +4,8 @@ import io.deepslim.autograd.GradMode;
 import io.deepslim.compress.lowrank.Factorized;
 import io.deepslim.compress.lowrank.LowRank;
 import io.deepslim.compress.lowrank.Variant;
+import io.deepslim.engine.Devices;
+import io.deepslim.infer.InferenceFusion;
 import io.deepslim.nn.Linear;
 import io.deepslim.nn.Module;
 import io.deepslim.nn.Sequential;
@@ -28,7 +30,8 @@ import java.util.concurrent.TimeUnit;
  * A factorized (SVD-split) Linear against the two bare GEMMs it should cost and against the dense layer:
  * {@code factorized} runs the {@link Factorized} layer (x·Aᵀ, then ·Bᵀ + bias); {@code two-gemms} calls the
  * backend's sgemm twice on preallocated tensors of the same shapes (no bias, no allocation): the floor the
- * layer is measured against; {@code dense} is the original Linear (rank ignored).
+ * layer is measured against; {@code dense} is the original Linear (rank ignored); the {@code -fused} variants are
+ * the same layers in the inference graph {@code predict}, {@code serve} and {@code Detector} run.
  * Run: benchmarks/run.sh LowRankBench
  */
 @State(Scope.Thread)
@@ -48,7 +51,7 @@ public class LowRankBench {
     @Param({"6", "32", "128"})
     public int rank;
 
-    @Param({"dense", "factorized", "two-gemms"})
+    @Param({"dense", "factorized", "two-gemms", "dense-fused", "factorized-fused"})
     public String variant;
 
     private Module layer;
@@ -61,7 +64,7 @@ public class LowRankBench {
         Linear dense = new Linear(new Random(1), in, outF);
         Sequential holder = new Sequential(dense);
         x = Tensor.randn(new Random(2), 1f, batch, in);
-        if (variant.equals("dense")) {
+        if (variant.startsWith("dense")) {
             layer = dense;
         } else {
             Factorized f = LowRank.factorize(holder, "0", rank, Variant.CORRECT);
@@ -72,6 +75,8 @@ public class LowRankBench {
             out = Tensor.zeros(batch, outF);
         }
         holder.eval();
+        // as deployed (predict, serve, Detector): each factor a native Linear pass, the bias in the second one's pass
+        if (variant.endsWith("-fused")) layer = InferenceFusion.forInference(holder, Devices.cpu());
     }
 
     @Benchmark
