@@ -36,7 +36,7 @@ import java.util.concurrent.TimeUnit;
  * each layer on the kernel it picks (native sparse CSR past the break-even, native int8, two GEMMs for low-rank,
  * Winograd / small-map dense). Weights are random (speed does not depend on them; the pruning masks follow their
  * magnitudes as in the paper). ms per batch; images/s = batch × 1000 / ms (the summary script prints both).
- * Run (the issue's whole-model and per-layer grid, about 30 min on 2 cores):
+ * Run (the issue's whole-model and per-layer grid, about 60 min on 2 cores):
  * {@code benchmarks/run.sh 'CompressBench|CompressLayerBench|LowRankBench' -rf json -rff results/compress-jmh.json}
  * then {@code python3 benchmarks/jmh_summary.py benchmarks/results/compress-jmh.json}.
  */

@@ -27,8 +27,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * One vgg45m conv layer (3x3, stride 1, pad 1, at its resolution for a 224 input, batch 1):
- * dense (the plain module: Winograd F(4x4) or the small-map kernel, im2col for the RGB layer), dense-fused (conv → BN
- * as the inference graph runs it, the baseline compressed layers are compared with) vs
+ * dense (the plain module: Winograd F(4x4) or the small-map kernel, im2col for the RGB layer; the baseline
+ * jmh_summary.py compares with), dense-fused (conv → BN as the inference graph runs it; measured 1.4-1.9× slower
+ * than the plain module on 2026-11-30, not explained, so listed but not the baseline) vs
  * unstructured-sparse at 50..95% (native CSR kernel, forced on whatever the break-even says) vs static int8
  * (native direct kernel), at batch 1 and 8. Low-rank applies to Linear layers: {@link LowRankBench}.
  * Run: benchmarks/run.sh CompressLayerBench (or the whole grid: see {@link CompressBench}).
